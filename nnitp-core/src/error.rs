@@ -1,0 +1,142 @@
+//! The error type of `nnitp-core`.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout `nnitp-core`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in `nnitp-core`. Each variant carries the values
+/// that explain it; none of them is ever produced by a panic.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `alpha` (the required precision) must lie in (0, 1].
+    #[error("alpha must lie in (0, 1], got {0}")]
+    InvalidAlpha(f64),
+    /// `gamma` (the initial recall fraction) must lie in (0, 1].
+    #[error("gamma must lie in (0, 1], got {0}")]
+    InvalidGamma(f64),
+    /// `mu` (the gamma decay per conjunct) must lie in (0, 1].
+    #[error("mu must lie in (0, 1], got {0}")]
+    InvalidMu(f64),
+    /// The ensemble size must be at least 1.
+    #[error("ensemble size must be at least 1, got {0}")]
+    InvalidEnsembleSize(usize),
+    /// An ensemble of this size leaves some member with no unit to choose from.
+    #[error("ensemble size {ensemble_size} exceeds the {units} units available")]
+    EnsembleTooLarge {
+        /// Requested ensemble size.
+        ensemble_size: usize,
+        /// Units the search may use.
+        units: usize,
+    },
+    /// No sample satisfies the conclusion, so nothing can be learned.
+    #[error("no positive samples: no sample satisfies the conclusion")]
+    NoPositiveSamples,
+    /// The premise has no rows.
+    #[error("the premise is empty: give at least one input row")]
+    EmptyPremise,
+    /// An array does not have the shape the operation needs.
+    #[error("shape mismatch in {what}: expected {expected:?}, found {found:?}")]
+    ShapeMismatch {
+        /// Which array.
+        what: String,
+        /// The shape required.
+        expected: Vec<usize>,
+        /// The shape given.
+        found: Vec<usize>,
+    },
+    /// A NaN or infinite activation was found.
+    #[error("non-finite activation {value} in {what}, row {row}, unit {unit}")]
+    NonFinite {
+        /// Which array.
+        what: String,
+        /// Row (sample) index.
+        row: usize,
+        /// Flat unit index.
+        unit: usize,
+        /// The offending value.
+        value: f32,
+    },
+    /// A cone (box of units) does not fit inside the unit shape.
+    #[error("cone {cone} lies outside the unit shape {shape:?}")]
+    ConeOutsideShape {
+        /// The box, printed as `[lo, hi) x ...`.
+        cone: String,
+        /// The unit shape.
+        shape: Vec<usize>,
+    },
+    /// A unit index does not fit the unit shape.
+    #[error("unit {unit} lies outside the unit shape {shape:?}")]
+    UnitOutOfRange {
+        /// The unit, printed as `v(...)`.
+        unit: String,
+        /// The unit shape.
+        shape: Vec<usize>,
+    },
+    /// An `is_max` class that the output layer does not have.
+    #[error("class {class} is out of range for an output layer of {classes} units")]
+    ClassOutOfRange {
+        /// Requested class.
+        class: usize,
+        /// Output units.
+        classes: usize,
+    },
+    /// A layer index that the network does not have.
+    #[error("layer {layer} is out of range (the network has {layers} layers)")]
+    LayerOutOfRange {
+        /// Requested layer.
+        layer: usize,
+        /// Number of layers.
+        layers: usize,
+    },
+    /// A cone was asked from a layer that is not below the target layer.
+    #[error("layer {from} is not below layer {to}")]
+    LayerNotBelow {
+        /// The earlier layer asked for.
+        from: usize,
+        /// The later layer.
+        to: usize,
+    },
+    /// Layer geometry that cannot be applied to its input shape.
+    #[error("layer {layer}: {reason}")]
+    BadGeometry {
+        /// Layer index.
+        layer: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file was read but its content is not valid.
+    #[error("{}: {reason}", path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn bad_file(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::BadFile {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn shape(what: impl Into<String>, expected: &[usize], found: &[usize]) -> Self {
+        Error::ShapeMismatch {
+            what: what.into(),
+            expected: expected.to_vec(),
+            found: found.to_vec(),
+        }
+    }
+}

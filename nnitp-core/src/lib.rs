@@ -1,0 +1,43 @@
+//! # nnitp-core
+//!
+//! The engine of nnitp: explains a neural classifier's decision on an input with a
+//! **Bayesian interpolant**, a conjunction of bounds on the units of a hidden layer
+//! that the input satisfies and that predicts the conclusion (e.g. "the output is
+//! class 0") with precision at least `alpha` on training data.
+//!
+//! - [`predicate`]: units, bounds, conjunctions, `is_max`, evaluation on batches.
+//! - [`search`]: the interpolant search, exact to the reference nnitp.
+//! - [`accuracy`]: F, N, P, precision and recall on a data set.
+//! - [`cone`]: layer geometry and receptive fields (cones).
+//! - [`npy`] and [`case`]: the `.npy` folder format for bringing your own activations.
+//!
+//! ```
+//! use ndarray::array;
+//! use nnitp_core::{Accuracy, Predicate, SearchInput, SearchParams, Split};
+//!
+//! let train = array![[0.0f32, 1.0], [1.0, 0.0], [0.9, 0.2], [0.1, 0.8]];
+//! let mask = [false, true, true, false];
+//! let premise = train.slice(ndarray::s![1..2, ..]);
+//! let params = SearchParams::default().check()?;
+//! let itp = params.search(&SearchInput::masked(premise, train.view(), &mask, &[2]))?;
+//! let acc = Accuracy::measure(Split::Train, &itp.clone().into(), train.view(), &[2], &mask)?;
+//! assert_eq!(acc.precision(), Some(1.0));
+//! println!("{itp}\n{acc}");
+//! # Ok::<(), nnitp_core::Error>(())
+//! ```
+
+pub mod accuracy;
+pub mod case;
+pub mod cone;
+pub mod error;
+pub mod format;
+pub mod npy;
+pub mod predicate;
+pub mod search;
+pub mod unit;
+
+pub use accuracy::{Accuracy, Split};
+pub use error::{Error, Result};
+pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
+pub use search::{SearchInput, SearchParams, ValidSearchParams};
+pub use unit::{Unit, UnitBox};

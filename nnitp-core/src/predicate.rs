@@ -1,0 +1,461 @@
+//! Predicates over a layer's activations: bounds on units, conjunctions
+//! (interpolants), negation, `is_max(class)`, and a predicate bound to a layer.
+//!
+//! Every predicate evaluates on one activation row and, vectorised, on a whole
+//! batch `[N, units]`. `Display` prints nnitp's text (`(v(0,4,25)<=-0.69624305 &
+//! v(5,0,44)>=1.063251)`, `~p`, `is_max(3)`, `layer 14: ...`).
+
+use std::fmt;
+
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis, Zip};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result};
+use crate::format::{repr_f32, repr_f64};
+use crate::unit::Unit;
+
+/// The direction of a bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Op {
+    /// `v(u) >= x`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `v(u) <= x`
+    #[serde(rename = "<=")]
+    Le,
+}
+
+impl Op {
+    /// Whether `value` satisfies `value op threshold`.
+    #[inline]
+    pub fn holds(self, value: f32, threshold: f32) -> bool {
+        match self {
+            Op::Ge => value >= threshold,
+            Op::Le => value <= threshold,
+        }
+    }
+
+    /// The operator's text, `>=` or `<=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Ge => ">=",
+            Op::Le => "<=",
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn value_as_f64<S: Serializer>(v: &f32, s: S) -> std::result::Result<S::Ok, S::Error> {
+    // Widen exactly, so JSON readers in f64 (Python, JavaScript) get the f32 value.
+    s.serialize_f64(f64::from(*v))
+}
+
+fn value_from_f64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f32, D::Error> {
+    Ok(f64::deserialize(d)? as f32)
+}
+
+/// A bound on one unit: `v(u) >= value` or `v(u) <= value`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bound {
+    /// The unit bounded.
+    pub unit: Unit,
+    /// The direction.
+    pub op: Op,
+    /// The threshold.
+    #[serde(serialize_with = "value_as_f64", deserialize_with = "value_from_f64")]
+    pub value: f32,
+}
+
+impl Bound {
+    /// A bound `unit op value`.
+    pub fn new(unit: Unit, op: Op, value: f32) -> Self {
+        Bound { unit, op, value }
+    }
+
+    /// The bound pointing the other way at the same threshold (`>=` becomes `<=`).
+    pub fn flipped(&self) -> Self {
+        let op = match self.op {
+            Op::Ge => Op::Le,
+            Op::Le => Op::Ge,
+        };
+        Bound::new(self.unit.clone(), op, self.value)
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, wide: bool) -> fmt::Result {
+        let value = if wide {
+            repr_f64(f64::from(self.value))
+        } else {
+            repr_f32(self.value)
+        };
+        write!(f, "{}{}{}", self.unit, self.op, value)
+    }
+
+    /// Evaluates the bound on every row of `data` (`[N, units]`, units in C order
+    /// over `shape`).
+    ///
+    /// # Errors
+    /// [`Error::UnitOutOfRange`] or [`Error::ShapeMismatch`] when the unit or the
+    /// data do not fit `shape`.
+    pub fn eval_batch(&self, data: ArrayView2<'_, f32>, shape: &[usize]) -> Result<Array1<bool>> {
+        let j = self.column(data.ncols(), shape)?;
+        let t = self.value;
+        Ok(match self.op {
+            Op::Ge => data.column(j).mapv(|v| v >= t),
+            Op::Le => data.column(j).mapv(|v| v <= t),
+        })
+    }
+
+    fn column(&self, ncols: usize, shape: &[usize]) -> Result<usize> {
+        check_width(ncols, shape)?;
+        self.unit.flat(shape)
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
+    }
+}
+
+fn check_width(ncols: usize, shape: &[usize]) -> Result<()> {
+    let units: usize = shape.iter().product();
+    if ncols != units {
+        return Err(Error::shape("activation row", &[units], &[ncols]));
+    }
+    Ok(())
+}
+
+/// A conjunction of bounds: the form of every interpolant.
+/// Prints `(a & b & c)`, or `true` when empty.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Conjunction(pub Vec<Bound>);
+
+/// An interpolant is a conjunction of bounds on units of one layer.
+pub type Interpolant = Conjunction;
+
+impl Conjunction {
+    /// The conjunction of `bounds`, in order.
+    pub fn new(bounds: Vec<Bound>) -> Self {
+        Conjunction(bounds)
+    }
+
+    /// The conjuncts.
+    pub fn bounds(&self) -> &[Bound] {
+        &self.0
+    }
+
+    /// Number of conjuncts.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no conjunct (the conjunction is `true`).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text with thresholds printed as `f64` (Python's `repr(float(x))`),
+    /// e.g. `(v(17)>=1.3715713024139404 & v(3)>=1.510896921157837)`; this is the
+    /// `text` field of the interpolant JSON format.
+    pub fn to_string_f64(&self) -> String {
+        let mut s = String::new();
+        self.write(&mut s, true).expect("writing to a String");
+        s
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, wide: bool) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("true");
+        }
+        f.write_char('(')?;
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" & ")?;
+            }
+            b.write(f, wide)?;
+        }
+        f.write_char(')')
+    }
+
+    /// Evaluates the conjunction on every row of `data`.
+    ///
+    /// # Errors
+    /// As [`Bound::eval_batch`].
+    pub fn eval_batch(&self, data: ArrayView2<'_, f32>, shape: &[usize]) -> Result<Array1<bool>> {
+        check_width(data.ncols(), shape)?;
+        let mut out = Array1::from_elem(data.nrows(), true);
+        for b in &self.0 {
+            let j = b.unit.flat(shape)?;
+            let t = b.value;
+            let op = b.op;
+            Zip::from(&mut out)
+                .and(data.column(j))
+                .for_each(|o, &v| *o = *o && op.holds(v, t));
+        }
+        Ok(out)
+    }
+
+    /// Evaluates the conjunction on one activation row.
+    ///
+    /// # Errors
+    /// As [`Bound::eval_batch`].
+    pub fn eval(&self, row: ArrayView1<'_, f32>, shape: &[usize]) -> Result<bool> {
+        let data = row.insert_axis(Axis(0));
+        Ok(self.eval_batch(data, shape)?[0])
+    }
+}
+
+impl fmt::Display for Conjunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
+    }
+}
+
+/// A predicate over the activations of one layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predicate {
+    /// A single bound.
+    Bound(Bound),
+    /// A conjunction of predicates (`true` when empty).
+    And(Vec<Predicate>),
+    /// The negation of a predicate, printed `~p`.
+    Not(Box<Predicate>),
+    /// The output unit `class` is the largest (ties: the first largest wins,
+    /// as numpy's `argmax`), printed `is_max(class)`.
+    IsMax(usize),
+}
+
+impl Predicate {
+    /// The negation of this predicate.
+    pub fn negate(self) -> Predicate {
+        match self {
+            Predicate::Not(p) => *p,
+            p => Predicate::Not(Box::new(p)),
+        }
+    }
+
+    /// Evaluates the predicate on every row of `data` (`[N, units]`, C order over
+    /// `shape`), vectorised over the batch.
+    ///
+    /// # Errors
+    /// [`Error::UnitOutOfRange`], [`Error::ClassOutOfRange`] or
+    /// [`Error::ShapeMismatch`] when the predicate or the data do not fit `shape`.
+    pub fn eval_batch(&self, data: ArrayView2<'_, f32>, shape: &[usize]) -> Result<Array1<bool>> {
+        match self {
+            Predicate::Bound(b) => b.eval_batch(data, shape),
+            Predicate::And(ps) => {
+                check_width(data.ncols(), shape)?;
+                let mut out = Array1::from_elem(data.nrows(), true);
+                for p in ps {
+                    let m = p.eval_batch(data, shape)?;
+                    Zip::from(&mut out).and(&m).for_each(|o, &x| *o = *o && x);
+                }
+                Ok(out)
+            }
+            Predicate::Not(p) => Ok(p.eval_batch(data, shape)?.mapv(|x| !x)),
+            Predicate::IsMax(class) => {
+                check_width(data.ncols(), shape)?;
+                let classes = data.ncols();
+                if *class >= classes {
+                    return Err(Error::ClassOutOfRange {
+                        class: *class,
+                        classes,
+                    });
+                }
+                Ok(Array1::from_iter(
+                    data.rows().into_iter().map(|r| argmax(r) == *class),
+                ))
+            }
+        }
+    }
+
+    /// Evaluates the predicate on one activation row.
+    ///
+    /// # Errors
+    /// As [`Predicate::eval_batch`].
+    pub fn eval(&self, row: ArrayView1<'_, f32>, shape: &[usize]) -> Result<bool> {
+        Ok(self.eval_batch(row.insert_axis(Axis(0)), shape)?[0])
+    }
+
+    /// The text with thresholds printed as `f64` (see [`Conjunction::to_string_f64`]).
+    pub fn to_string_f64(&self) -> String {
+        let mut s = String::new();
+        self.write(&mut s, true).expect("writing to a String");
+        s
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, wide: bool) -> fmt::Result {
+        match self {
+            Predicate::Bound(b) => b.write(f, wide),
+            Predicate::And(ps) if ps.is_empty() => f.write_str("true"),
+            Predicate::And(ps) => {
+                f.write_char('(')?;
+                for (i, p) in ps.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" & ")?;
+                    }
+                    p.write(f, wide)?;
+                }
+                f.write_char(')')
+            }
+            Predicate::Not(p) => {
+                f.write_char('~')?;
+                p.write(f, wide)
+            }
+            Predicate::IsMax(c) => write!(f, "is_max({c})"),
+        }
+    }
+}
+
+/// The index of the first largest value of a row (numpy's `argmax`).
+pub fn argmax(row: ArrayView1<'_, f32>) -> usize {
+    let mut best = 0;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in row.iter().enumerate() {
+        if v > best_v || i == 0 {
+            best = i;
+            best_v = v;
+        }
+    }
+    best
+}
+
+impl fmt::Display for Predicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
+    }
+}
+
+impl From<Bound> for Predicate {
+    fn from(b: Bound) -> Self {
+        Predicate::Bound(b)
+    }
+}
+
+impl From<Conjunction> for Predicate {
+    fn from(c: Conjunction) -> Self {
+        Predicate::And(c.0.into_iter().map(Predicate::Bound).collect())
+    }
+}
+
+/// A predicate on the activations of a given layer, printed `layer 14: (...)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerPredicate {
+    /// Layer index.
+    pub layer: usize,
+    /// The predicate on that layer's units.
+    pub predicate: Predicate,
+}
+
+impl LayerPredicate {
+    /// `predicate` at `layer`.
+    pub fn new(layer: usize, predicate: impl Into<Predicate>) -> Self {
+        LayerPredicate {
+            layer,
+            predicate: predicate.into(),
+        }
+    }
+}
+
+impl fmt::Display for LayerPredicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "layer {}: {}", self.layer, self.predicate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn b(u: &[usize], op: Op, v: f32) -> Bound {
+        Bound::new(Unit::new(u), op, v)
+    }
+
+    #[test]
+    fn display_matches_nnitp() {
+        let c = Conjunction::new(vec![
+            b(&[0, 4, 25], Op::Le, -0.696_243_05),
+            b(&[5, 0, 44], Op::Ge, 1.063251),
+            b(&[6, 3, 62], Op::Ge, 0.536_592_25),
+        ]);
+        assert_eq!(
+            c.to_string(),
+            "(v(0,4,25)<=-0.69624305 & v(5,0,44)>=1.063251 & v(6,3,62)>=0.53659225)"
+        );
+        assert_eq!(
+            LayerPredicate::new(14, c.clone()).to_string(),
+            "layer 14: (v(0,4,25)<=-0.69624305 & v(5,0,44)>=1.063251 & v(6,3,62)>=0.53659225)"
+        );
+        assert_eq!(Conjunction::default().to_string(), "true");
+        assert_eq!(Predicate::And(vec![]).to_string(), "true");
+        assert_eq!(Predicate::IsMax(3).to_string(), "is_max(3)");
+        assert_eq!(
+            Predicate::IsMax(3).negate().to_string(),
+            "~is_max(3)"
+        );
+        assert_eq!(
+            Predicate::from(b(&[1], Op::Ge, 2.0)).negate().to_string(),
+            "~v(1)>=2.0"
+        );
+        assert_eq!(
+            Conjunction::new(vec![b(&[17], Op::Ge, 1.371_571_3)]).to_string_f64(),
+            "(v(17)>=1.3715713024139404)"
+        );
+    }
+
+    #[test]
+    fn batch_and_row_evaluation_agree() {
+        let data = array![[0.0f32, 1.0, 2.0, 3.0], [3.0, 2.0, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]];
+        let shape = [2, 2];
+        let c = Conjunction::new(vec![b(&[0, 0], Op::Le, 1.0), b(&[0, 1], Op::Ge, 1.0)]);
+        let batch = c.eval_batch(data.view(), &shape).unwrap();
+        assert_eq!(batch.to_vec(), vec![true, false, true]);
+        for (i, row) in data.rows().into_iter().enumerate() {
+            assert_eq!(c.eval(row, &shape).unwrap(), batch[i]);
+        }
+        let p = Predicate::from(c.clone()).negate();
+        assert_eq!(p.eval_batch(data.view(), &shape).unwrap().to_vec(), vec![false, true, false]);
+        let m = Predicate::IsMax(3).eval_batch(data.view(), &shape).unwrap();
+        assert_eq!(m.to_vec(), vec![true, false, false]);
+        // ties go to the first largest unit, as numpy's argmax
+        let m0 = Predicate::IsMax(0).eval_batch(data.view(), &shape).unwrap();
+        assert_eq!(m0.to_vec(), vec![false, true, true]);
+    }
+
+    #[test]
+    fn bad_units_and_classes_are_errors() {
+        let data = array![[0.0f32, 1.0, 2.0, 3.0]];
+        assert!(matches!(
+            b(&[2, 0], Op::Ge, 0.0).eval_batch(data.view(), &[2, 2]),
+            Err(Error::UnitOutOfRange { .. })
+        ));
+        assert!(matches!(
+            Predicate::IsMax(4).eval_batch(data.view(), &[4]),
+            Err(Error::ClassOutOfRange { .. })
+        ));
+        assert!(matches!(
+            b(&[0], Op::Ge, 0.0).eval_batch(data.view(), &[3]),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let c = Conjunction::new(vec![b(&[2, 0, 4], Op::Ge, 1.064_588_4)]);
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"[{"unit":[2,0,4],"op":">=","value":1.0645884275436401}]"#);
+        let back: Conjunction = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        let p = LayerPredicate::new(6, Predicate::IsMax(2).negate());
+        let back: LayerPredicate = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+}

@@ -1,0 +1,155 @@
+//! Search parameters, checked once into [`ValidSearchParams`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Parameters of the interpolant search, as in nnitp.
+///
+/// Build with [`SearchParams::default`] and the `with_*` methods, then
+/// [`check`](SearchParams::check) them once into a [`ValidSearchParams`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchParams {
+    /// Required precision on the training samples, in (0, 1]. Default 0.98.
+    pub alpha: f64,
+    /// Initial fraction of the positive samples each conjunct must keep, in (0, 1]. Default 0.6.
+    pub gamma: f64,
+    /// Factor applied to gamma after each conjunct, in (0, 1]. Default 0.9.
+    pub mu: f64,
+    /// Number of searches on disjoint random unit subsets whose results are conjoined. Default 1.
+    pub ensemble_size: usize,
+    /// Seed of the unit subsets of an ensemble. Default 0.
+    pub seed: u64,
+}
+
+impl Default for SearchParams {
+    fn default() -> Self {
+        SearchParams {
+            alpha: 0.98,
+            gamma: 0.6,
+            mu: 0.9,
+            ensemble_size: 1,
+            seed: 0,
+        }
+    }
+}
+
+impl SearchParams {
+    /// Sets the required precision `alpha`.
+    pub fn with_alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Sets the initial recall fraction `gamma`.
+    pub fn with_gamma(mut self, gamma: f64) -> Self {
+        self.gamma = gamma;
+        self
+    }
+
+    /// Sets the gamma decay `mu`.
+    pub fn with_mu(mut self, mu: f64) -> Self {
+        self.mu = mu;
+        self
+    }
+
+    /// Sets the ensemble size.
+    pub fn with_ensemble_size(mut self, ensemble_size: usize) -> Self {
+        self.ensemble_size = ensemble_size;
+        self
+    }
+
+    /// Sets the ensemble seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks every rule once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAlpha`], [`Error::InvalidGamma`], [`Error::InvalidMu`] for a
+    /// value outside (0, 1] (NaN included); [`Error::InvalidEnsembleSize`] for 0.
+    pub fn check(self) -> Result<ValidSearchParams> {
+        let in_unit = |x: f64| x > 0.0 && x <= 1.0;
+        if !in_unit(self.alpha) {
+            return Err(Error::InvalidAlpha(self.alpha));
+        }
+        if !in_unit(self.gamma) {
+            return Err(Error::InvalidGamma(self.gamma));
+        }
+        if !in_unit(self.mu) {
+            return Err(Error::InvalidMu(self.mu));
+        }
+        if self.ensemble_size == 0 {
+            return Err(Error::InvalidEnsembleSize(self.ensemble_size));
+        }
+        Ok(ValidSearchParams(self))
+    }
+}
+
+/// Search parameters that passed [`SearchParams::check`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ValidSearchParams(SearchParams);
+
+impl ValidSearchParams {
+    /// The checked parameters.
+    pub fn params(&self) -> &SearchParams {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ValidSearchParams {
+    type Target = SearchParams;
+    fn deref(&self) -> &SearchParams {
+        &self.0
+    }
+}
+
+impl TryFrom<SearchParams> for ValidSearchParams {
+    type Error = Error;
+    fn try_from(p: SearchParams) -> Result<Self> {
+        p.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let p = SearchParams::default().check().unwrap();
+        assert_eq!((p.alpha, p.gamma, p.mu, p.ensemble_size), (0.98, 0.6, 0.9, 1));
+    }
+
+    #[test]
+    fn invalid_alpha() {
+        for a in [0.0, -0.1, 1.5, f64::NAN] {
+            assert!(matches!(SearchParams::default().with_alpha(a).check(), Err(Error::InvalidAlpha(_))));
+        }
+        assert!(SearchParams::default().with_alpha(1.0).check().is_ok());
+    }
+
+    #[test]
+    fn invalid_gamma() {
+        for g in [0.0, 1.01, f64::NAN] {
+            assert!(matches!(SearchParams::default().with_gamma(g).check(), Err(Error::InvalidGamma(_))));
+        }
+    }
+
+    #[test]
+    fn invalid_mu() {
+        for m in [0.0, 2.0, f64::INFINITY] {
+            assert!(matches!(SearchParams::default().with_mu(m).check(), Err(Error::InvalidMu(_))));
+        }
+    }
+
+    #[test]
+    fn invalid_ensemble_size() {
+        assert!(matches!(
+            SearchParams::default().with_ensemble_size(0).check(),
+            Err(Error::InvalidEnsembleSize(0))
+        ));
+    }
+}
