@@ -95,16 +95,14 @@ impl Accuracy {
 
     /// `(N-F)/N`, or `None` when no sample satisfies the interpolant.
     pub fn precision(&self) -> Option<f64> {
-        (self.satisfying > 0).then(|| {
-            (self.satisfying - self.false_positives) as f64 / self.satisfying as f64
-        })
+        (self.satisfying > 0)
+            .then(|| (self.satisfying - self.false_positives) as f64 / self.satisfying as f64)
     }
 
     /// `(N-F)/P`, or `None` when no sample satisfies the conclusion.
     pub fn recall(&self) -> Option<f64> {
-        (self.positives > 0).then(|| {
-            (self.satisfying - self.false_positives) as f64 / self.positives as f64
-        })
+        (self.positives > 0)
+            .then(|| (self.satisfying - self.false_positives) as f64 / self.positives as f64)
     }
 }
 
@@ -160,7 +158,9 @@ mod tests {
         let a = Accuracy::from_masks(Split::Test, &[false, false], &[false, false]).unwrap();
         assert_eq!(a.precision(), None);
         assert_eq!(a.recall(), None);
-        assert!(a.to_string().ends_with("precision=undefined, recall=undefined"));
+        assert!(a
+            .to_string()
+            .ends_with("precision=undefined, recall=undefined"));
     }
 
     #[test]

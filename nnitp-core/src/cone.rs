@@ -76,7 +76,9 @@ impl LayerKind {
         let spatial = |what: &str| -> Result<[usize; 3]> {
             match input {
                 [h, w, c] => Ok([*h, *w, *c]),
-                _ => Err(bad(format!("{what} needs an [H, W, C] input, got {input:?}"))),
+                _ => Err(bad(format!(
+                    "{what} needs an [H, W, C] input, got {input:?}"
+                ))),
             }
         };
         let sized = |n: usize, k: usize, s: usize, pad: Padding| -> Result<usize> {
@@ -140,7 +142,10 @@ impl LayerKind {
                 let ow = w.div_ceil(stride[1]);
                 let (oh, ow) = match padding {
                     Padding::Same => (oh, ow),
-                    Padding::Valid => ((h - kernel[0]) / stride[0] + 1, (w - kernel[1]) / stride[1] + 1),
+                    Padding::Valid => (
+                        (h - kernel[0]) / stride[0] + 1,
+                        (w - kernel[1]) / stride[1] + 1,
+                    ),
                 };
                 UnitBox::new([
                     window(&b.0[0], kernel[0], stride[0], pad(0, h, oh), h),
@@ -148,13 +153,12 @@ impl LayerKind {
                     0..input[2],
                 ])
             }
-            LayerKind::MaxPool2d { window: k, stride } | LayerKind::AvgPool2d { window: k, stride } => {
-                UnitBox::new([
-                    window(&b.0[0], k[0], stride[0], 0, input[0]),
-                    window(&b.0[1], k[1], stride[1], 0, input[1]),
-                    0..input[2],
-                ])
-            }
+            LayerKind::MaxPool2d { window: k, stride }
+            | LayerKind::AvgPool2d { window: k, stride } => UnitBox::new([
+                window(&b.0[0], k[0], stride[0], 0, input[0]),
+                window(&b.0[1], k[1], stride[1], 0, input[1]),
+                0..input[2],
+            ]),
             LayerKind::Flatten => flat_range_box(&b.0[0], input),
             LayerKind::Dense { .. } => UnitBox::full(input),
             LayerKind::Activation | LayerKind::BatchNorm | LayerKind::Dropout => b.clone(),
@@ -208,7 +212,7 @@ impl Geometry {
         let mut shape = input_shape.to_vec();
         for (i, k) in kinds.iter().enumerate() {
             shape = k.output_shape(i, &shape)?;
-            if shape.iter().any(|&d| d == 0) {
+            if shape.contains(&0) {
                 return Err(Error::BadGeometry {
                     layer: i,
                     reason: format!("empty output shape {shape:?}"),
@@ -245,10 +249,15 @@ impl Geometry {
     pub fn shape(&self, place: Place) -> Result<&[usize]> {
         match place {
             Place::Input => Ok(&self.input_shape),
-            Place::Layer(i) => self.shapes.get(i).map(Vec::as_slice).ok_or(Error::LayerOutOfRange {
-                layer: i,
-                layers: self.len(),
-            }),
+            Place::Layer(i) => {
+                self.shapes
+                    .get(i)
+                    .map(Vec::as_slice)
+                    .ok_or(Error::LayerOutOfRange {
+                        layer: i,
+                        layers: self.len(),
+                    })
+            }
         }
     }
 
@@ -333,17 +342,32 @@ mod tests {
         // one unit of layer 14 (after the second pool) at (3, 3)
         let b = UnitBox::new([3..4, 3..4, 5..6]);
         // pool back: rows 6..8; two 3x3 same convs: 4..10; pool: 8..20; convs: 6..22
-        assert_eq!(g.cone(Place::Layer(6), 14, &b).unwrap(), UnitBox::new([4..10, 4..10, 0..32]));
-        assert_eq!(g.cone(Place::Input, 14, &b).unwrap(), UnitBox::new([6..22, 6..22, 0..1]));
+        assert_eq!(
+            g.cone(Place::Layer(6), 14, &b).unwrap(),
+            UnitBox::new([4..10, 4..10, 0..32])
+        );
+        assert_eq!(
+            g.cone(Place::Input, 14, &b).unwrap(),
+            UnitBox::new([6..22, 6..22, 0..1])
+        );
         // corner units are clipped
         let c = UnitBox::new([0..1, 0..1, 0..1]);
-        assert_eq!(g.cone(Place::Input, 14, &c).unwrap(), UnitBox::new([0..10, 0..10, 0..1]));
+        assert_eq!(
+            g.cone(Place::Input, 14, &c).unwrap(),
+            UnitBox::new([0..10, 0..10, 0..1])
+        );
         // the output depends on everything
-        let o = UnitBox::new([3..4]);
-        assert_eq!(g.cone(Place::Layer(14), 17, &o).unwrap(), UnitBox::full(&[7, 7, 64]));
+        let o = UnitBox::flat(3..4);
+        assert_eq!(
+            g.cone(Place::Layer(14), 17, &o).unwrap(),
+            UnitBox::full(&[7, 7, 64])
+        );
         // a flat range within one position of the flatten layer keeps its channels
-        let f = UnitBox::new([(3 * 7 + 2) * 64 + 4..(3 * 7 + 2) * 64 + 9]);
-        assert_eq!(g.cone(Place::Layer(14), 16, &f).unwrap(), UnitBox::new([3..4, 2..3, 4..9]));
+        let f = UnitBox::flat((3 * 7 + 2) * 64 + 4..(3 * 7 + 2) * 64 + 9);
+        assert_eq!(
+            g.cone(Place::Layer(14), 16, &f).unwrap(),
+            UnitBox::new([3..4, 2..3, 4..9])
+        );
     }
 
     #[test]
@@ -351,21 +375,36 @@ mod tests {
         let g = Geometry::new(&[10, 10, 3], vec![conv(4, 3, 2, Padding::Valid)]).unwrap();
         assert_eq!(g.shape(Place::Layer(0)).unwrap(), &[4, 4, 4]);
         let b = UnitBox::new([1..2, 3..4, 0..1]);
-        assert_eq!(g.cone(Place::Input, 0, &b).unwrap(), UnitBox::new([2..5, 6..9, 0..3]));
+        assert_eq!(
+            g.cone(Place::Input, 0, &b).unwrap(),
+            UnitBox::new([2..5, 6..9, 0..3])
+        );
         let s = Geometry::new(&[5, 5, 1], vec![conv(1, 3, 2, Padding::Same)]).unwrap();
         // out 3; pad total (3-1)*2+3-5 = 2, before 1
         assert_eq!(s.shape(Place::Layer(0)).unwrap(), &[3, 3, 1]);
         let b = UnitBox::new([0..1, 2..3, 0..1]);
-        assert_eq!(s.cone(Place::Input, 0, &b).unwrap(), UnitBox::new([0..2, 3..5, 0..1]));
+        assert_eq!(
+            s.cone(Place::Input, 0, &b).unwrap(),
+            UnitBox::new([0..2, 3..5, 0..1])
+        );
     }
 
     #[test]
     fn errors() {
         let g = fashion();
         let b = UnitBox::new([0..1, 0..1, 0..1]);
-        assert!(matches!(g.cone(Place::Layer(14), 6, &b), Err(Error::LayerNotBelow { from: 14, to: 6 })));
-        assert!(matches!(g.cone(Place::Layer(14), 14, &b), Err(Error::LayerNotBelow { .. })));
-        assert!(matches!(g.cone(Place::Input, 30, &b), Err(Error::LayerOutOfRange { .. })));
+        assert!(matches!(
+            g.cone(Place::Layer(14), 6, &b),
+            Err(Error::LayerNotBelow { from: 14, to: 6 })
+        ));
+        assert!(matches!(
+            g.cone(Place::Layer(14), 14, &b),
+            Err(Error::LayerNotBelow { .. })
+        ));
+        assert!(matches!(
+            g.cone(Place::Input, 30, &b),
+            Err(Error::LayerOutOfRange { .. })
+        ));
         assert!(matches!(
             g.cone(Place::Input, 14, &UnitBox::new([0..8, 0..1, 0..1])),
             Err(Error::ConeOutsideShape { .. })
@@ -383,13 +422,15 @@ mod tests {
     fn sub_box(shape: Vec<usize>) -> impl Strategy<Value = (UnitBox, UnitBox)> {
         let dims: Vec<_> = shape
             .into_iter()
-            .map(|d| (0..d, 0..d, 0..d, 0..d).prop_map(move |(a, b, c, e)| {
-                let (lo, hi) = (a.min(b), a.max(b) + 1);
-                let (x, y) = (c.min(e), c.max(e));
-                let slo = lo + x * (hi - lo) / d;
-                let shi = (lo + (y + 1) * (hi - lo) / d).max(slo + 1).min(hi);
-                (lo..hi, slo..shi)
-            }))
+            .map(|d| {
+                (0..d, 0..d, 0..d, 0..d).prop_map(move |(a, b, c, e)| {
+                    let (lo, hi) = (a.min(b), a.max(b) + 1);
+                    let (x, y) = (c.min(e), c.max(e));
+                    let slo = lo + x * (hi - lo) / d;
+                    let shi = (lo + (y + 1) * (hi - lo) / d).max(slo + 1).min(hi);
+                    (lo..hi, slo..shi)
+                })
+            })
             .collect();
         dims.prop_map(|v| {
             let (outer, inner): (Vec<_>, Vec<_>) = v.into_iter().unzip();
@@ -426,7 +467,7 @@ mod tests {
         fn flatten_cone_contains_every_index(lo in 0usize..3136, len in 1usize..400) {
             let g = fashion();
             let hi = (lo + len).min(3136);
-            let cone = g.cone(Place::Layer(14), 16, &UnitBox::new([lo..hi])).unwrap();
+            let cone = g.cone(Place::Layer(14), 16, &UnitBox::flat(lo..hi)).unwrap();
             for f in lo..hi {
                 let u = crate::unit::Unit::from_flat(f, &[7, 7, 64]).unwrap();
                 prop_assert!(cone.contains_box(&UnitBox::unit(&u)));

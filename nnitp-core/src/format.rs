@@ -12,7 +12,11 @@ fn python_repr(value: String, is_nan: bool, is_inf: bool, negative: bool) -> Str
         return "nan".into();
     }
     if is_inf {
-        return if negative { "-inf".into() } else { "inf".into() };
+        return if negative {
+            "-inf".into()
+        } else {
+            "inf".into()
+        };
     }
     let (mantissa, exp) = value.split_once('e').unwrap_or((value.as_str(), "0"));
     let exp: i32 = exp.parse().unwrap_or(0);

@@ -148,7 +148,10 @@ pub fn read_bool(path: impl AsRef<Path>) -> Result<ArrayD<bool>> {
     let path = path.as_ref();
     let (header, data) = read_raw(path, &["|b1"], 1)?;
     if data.iter().any(|&b| b > 1) {
-        return Err(Error::bad_file(path, "bool array holds a byte other than 0 or 1"));
+        return Err(Error::bad_file(
+            path,
+            "bool array holds a byte other than 0 or 1",
+        ));
     }
     let values = data.iter().map(|&b| b == 1).collect();
     shaped(path, &header, values)
@@ -224,14 +227,17 @@ mod tests {
     fn fortran_order_is_transposed() {
         let p = tmp("f.npy");
         let mut bytes = header_bytes("<f4", &[2, 3]);
-        let text = String::from_utf8(bytes[10..].to_vec()).unwrap().replace("False", "True ");
+        let text = String::from_utf8(bytes[10..].to_vec())
+            .unwrap()
+            .replace("False", "True ");
         bytes.truncate(10);
         bytes.extend(text.into_bytes());
         for v in [1.0f32, 4.0, 2.0, 5.0, 3.0, 6.0] {
             bytes.extend(v.to_le_bytes());
         }
         fs::write(&p, bytes).unwrap();
-        let expected = Array2::from_shape_vec((2, 3), vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+        let expected =
+            Array2::from_shape_vec((2, 3), vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
         assert_eq!(read_f32(&p).unwrap(), expected.into_dyn());
     }
 

@@ -397,10 +397,7 @@ mod tests {
         assert_eq!(Conjunction::default().to_string(), "true");
         assert_eq!(Predicate::And(vec![]).to_string(), "true");
         assert_eq!(Predicate::IsMax(3).to_string(), "is_max(3)");
-        assert_eq!(
-            Predicate::IsMax(3).negate().to_string(),
-            "~is_max(3)"
-        );
+        assert_eq!(Predicate::IsMax(3).negate().to_string(), "~is_max(3)");
         assert_eq!(
             Predicate::from(b(&[1], Op::Ge, 2.0)).negate().to_string(),
             "~v(1)>=2.0"
@@ -413,7 +410,11 @@ mod tests {
 
     #[test]
     fn batch_and_row_evaluation_agree() {
-        let data = array![[0.0f32, 1.0, 2.0, 3.0], [3.0, 2.0, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]];
+        let data = array![
+            [0.0f32, 1.0, 2.0, 3.0],
+            [3.0, 2.0, 1.0, 0.0],
+            [1.0, 1.0, 1.0, 1.0]
+        ];
         let shape = [2, 2];
         let c = Conjunction::new(vec![b(&[0, 0], Op::Le, 1.0), b(&[0, 1], Op::Ge, 1.0)]);
         let batch = c.eval_batch(data.view(), &shape).unwrap();
@@ -422,7 +423,10 @@ mod tests {
             assert_eq!(c.eval(row, &shape).unwrap(), batch[i]);
         }
         let p = Predicate::from(c.clone()).negate();
-        assert_eq!(p.eval_batch(data.view(), &shape).unwrap().to_vec(), vec![false, true, false]);
+        assert_eq!(
+            p.eval_batch(data.view(), &shape).unwrap().to_vec(),
+            vec![false, true, false]
+        );
         let m = Predicate::IsMax(3).eval_batch(data.view(), &shape).unwrap();
         assert_eq!(m.to_vec(), vec![true, false, false]);
         // ties go to the first largest unit, as numpy's argmax
@@ -451,11 +455,15 @@ mod tests {
     fn serde_round_trip() {
         let c = Conjunction::new(vec![b(&[2, 0, 4], Op::Ge, 1.064_588_4)]);
         let json = serde_json::to_string(&c).unwrap();
-        assert_eq!(json, r#"[{"unit":[2,0,4],"op":">=","value":1.0645884275436401}]"#);
+        assert_eq!(
+            json,
+            r#"[{"unit":[2,0,4],"op":">=","value":1.0645884275436401}]"#
+        );
         let back: Conjunction = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
         let p = LayerPredicate::new(6, Predicate::IsMax(2).negate());
-        let back: LayerPredicate = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        let back: LayerPredicate =
+            serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(back, p);
     }
 }

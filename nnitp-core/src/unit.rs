@@ -82,6 +82,11 @@ impl UnitBox {
         UnitBox(ranges.into_iter().collect())
     }
 
+    /// A box over a rank-1 unit shape (a dense or flatten layer).
+    pub fn flat(range: Range<usize>) -> Self {
+        UnitBox(vec![range])
+    }
+
     /// The box covering the whole of `shape`.
     pub fn full(shape: &[usize]) -> Self {
         UnitBox(shape.iter().map(|&d| 0..d).collect())
@@ -99,7 +104,10 @@ impl UnitBox {
 
     /// The number of units in the box.
     pub fn len(&self) -> usize {
-        self.0.iter().map(|r| r.end.saturating_sub(r.start)).product()
+        self.0
+            .iter()
+            .map(|r| r.end.saturating_sub(r.start))
+            .product()
     }
 
     /// Whether the box holds no unit.

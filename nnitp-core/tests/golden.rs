@@ -12,7 +12,10 @@ fn golden_dir() -> PathBuf {
 fn check(name: &str) {
     let dir = golden_dir().join(name);
     let case = Case::load(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let got = case.solve().unwrap_or_else(|e| panic!("{name}: {e}")).report();
+    let got = case
+        .solve()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .report();
     let text = std::fs::read_to_string(dir.join("expected.json")).unwrap();
     let expected: CaseReport = serde_json::from_str(&text).unwrap();
     assert_eq!(got.interpolant, expected.interpolant, "{name}: interpolant");

@@ -16,15 +16,16 @@
 use ndarray::{ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
+use super::columns::Columns;
 use super::hyperparams::ValidSearchParams;
 use super::input::{Samples, SearchInput};
+use super::keys::{key, unkey};
 use super::rng::SplitMix64;
+use super::simd::{count_keys, count_segment};
 use crate::error::{Error, Result};
 use crate::predicate::{Bound, Conjunction, Op};
 use crate::unit::{Unit, UnitBox};
 
-/// Units per block in the threshold step.
-const BLOCK: usize = 32;
 /// Rows per task in the counting step.
 const ROW_CHUNK: usize = 256;
 
@@ -77,23 +78,6 @@ impl<'a> RowSet<'a> {
         }
         Ok(())
     }
-}
-
-/// Maps an `f32` to a `u32` whose unsigned order is the float order (`-0.0` is
-/// taken as `+0.0`, as float comparison does).
-#[inline]
-fn key(v: f32) -> u32 {
-    let bits = if v == 0.0 { 0 } else { v.to_bits() };
-    if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
-}
-
-#[inline]
-fn unkey(k: u32) -> f32 {
-    f32::from_bits(if k >> 31 == 1 { k & 0x7FFF_FFFF } else { !k })
 }
 
 /// Order statistics of a slice of keys: `(desc[m], asc[m])`, reordering it.
@@ -156,76 +140,48 @@ impl<'s, 'a> Member<'s, 'a> {
         }
     }
 
-    /// Thresholds and positive counts for every candidate unit.
-    fn thresholds(
-        &self,
-        a_rows: &[u32],
-        off_rows: &[u32],
-        gamma: f64,
-        check: bool,
-    ) -> Result<Vec<UnitRound>> {
-        let n_off = off_rows.len();
-        let m_off = position(gamma, n_off);
-        let m_a = position(gamma, a_rows.len());
-        let (pflat, pw) = (self.premise.flat(), self.premise.width());
-        let (oflat, ow) = (self.offset.flat(), self.offset.width());
-        let blocks: Vec<Result<Vec<UnitRound>>> = self
-            .units
-            .par_chunks(BLOCK)
-            .map(|block| {
-                let mut scratch = vec![0u32; block.len() * n_off];
-                let mut bad = false;
-                let contiguous = block[block.len() - 1] - block[0] + 1 == block.len();
-                for (i, &r) in off_rows.iter().enumerate() {
-                    let row = &oflat[r as usize * ow..(r as usize + 1) * ow];
-                    if contiguous {
-                        let seg = &row[block[0]..block[0] + block.len()];
-                        for (j, &v) in seg.iter().enumerate() {
-                            bad |= !(v.abs() < f32::INFINITY);
-                            scratch[j * n_off + i] = key(v);
-                        }
-                    } else {
-                        for (j, &u) in block.iter().enumerate() {
-                            let v = row[u];
-                            bad |= !(v.abs() < f32::INFINITY);
-                            scratch[j * n_off + i] = key(v);
-                        }
-                    }
-                }
-                if check && bad {
-                    self.offset.find_non_finite(block)?;
-                }
-                let mut a_keys = vec![0u32; a_rows.len()];
-                let mut out = Vec::with_capacity(block.len());
-                for (j, &u) in block.iter().enumerate() {
-                    for (k, &r) in a_keys.iter_mut().zip(a_rows) {
-                        *k = key(pflat[r as usize * pw + u]);
-                    }
-                    let (x_ge, x_le) = order_stats(&mut a_keys, m_a);
-                    let col = &mut scratch[j * n_off..(j + 1) * n_off];
-                    let (y_ge, y_le) = order_stats(col, m_off);
-                    let (k_ge, k_le) = (x_ge.min(y_ge), x_le.max(y_le));
-                    let mut f_ge = 0u32;
-                    let mut f_le = 0u32;
-                    for &k in col.iter() {
-                        f_ge += u32::from(k >= k_ge);
-                        f_le += u32::from(k <= k_le);
-                    }
-                    out.push(UnitRound {
-                        thr_ge: unkey(k_ge),
-                        thr_le: unkey(k_le),
-                        f_ge,
-                        f_le,
-                    });
-                }
-                Ok(out)
-            })
-            .collect();
-        let mut all = Vec::with_capacity(self.units.len());
-        for b in blocks {
-            all.extend(b?);
+    /// Copies the values of `block` (unit indices) in offset row `r` into `out`.
+    #[inline]
+    fn gather(&self, r: u32, block: &[usize], out: &mut [f32]) {
+        let (flat, w) = (self.offset.flat(), self.offset.width());
+        let row = &flat[r as usize * w..(r as usize + 1) * w];
+        if block[block.len() - 1] - block[0] + 1 == block.len() {
+            out.copy_from_slice(&row[block[0]..block[0] + block.len()]);
+        } else {
+            for (o, &u) in out.iter_mut().zip(block) {
+                *o = row[u];
+            }
         }
-        Ok(all)
+    }
+
+    /// `(desc[m_a], asc[m_a])` of the premise rows' keys for unit `u`.
+    fn premise_stats(
+        &self,
+        u: usize,
+        a_rows: &[u32],
+        m_a: usize,
+        buf: &mut Vec<u32>,
+    ) -> (u32, u32) {
+        buf.clear();
+        buf.extend(a_rows.iter().map(|&r| key(self.premise.value(r, u))));
+        order_stats(buf, m_a)
+    }
+
+    /// Thresholds and positive counts of every candidate unit.
+    fn thresholds(&self, cols: &Columns, a_rows: &[u32], gamma: f64) -> Vec<UnitRound> {
+        let m_off = position(gamma, cols.len());
+        let m_a = position(gamma, a_rows.len());
+        (0..self.units.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(buf, scratch), j| {
+                    let x = self.premise_stats(self.units[j], a_rows, m_a, buf);
+                    unit_round(cols.column(j), scratch, x, m_off)
+                },
+            )
+            .collect()
     }
 
     /// Negative counts `t` for both directions, one pass over the negative rows.
@@ -234,44 +190,38 @@ impl<'s, 'a> Member<'s, 'a> {
         on_rows: &[u32],
         thr_ge: &[f32],
         thr_le: &[f32],
-        check: bool,
     ) -> Result<(Vec<u32>, Vec<u32>)> {
         let nc = self.units.len();
         let (flat, w) = (self.onset.flat(), self.onset.width());
-        let (t_ge, t_le, bad) = on_rows
+        let (t_ge, t_le, finite) = on_rows
             .par_chunks(ROW_CHUNK)
             .fold(
-                || (vec![0u32; nc], vec![0u32; nc], false),
-                |(mut cg, mut cl, mut bad), chunk| {
+                || (vec![0u32; nc], vec![0u32; nc], true),
+                |(mut cg, mut cl, mut finite), chunk| {
                     for &r in chunk {
                         let row = &flat[r as usize * w..(r as usize + 1) * w];
                         for &(start, len, at) in &self.runs {
-                            let seg = &row[start..start + len];
-                            let tg = &thr_ge[at..at + len];
-                            let tl = &thr_le[at..at + len];
-                            let cg = &mut cg[at..at + len];
-                            let cl = &mut cl[at..at + len];
-                            if check {
-                                bad |= seg.iter().any(|v| !(v.abs() < f32::INFINITY));
-                            }
-                            for i in 0..len {
-                                cg[i] += u32::from(seg[i] >= tg[i]);
-                                cl[i] += u32::from(seg[i] <= tl[i]);
-                            }
+                            finite &= count_segment(
+                                &row[start..start + len],
+                                &thr_ge[at..at + len],
+                                &thr_le[at..at + len],
+                                &mut cg[at..at + len],
+                                &mut cl[at..at + len],
+                            );
                         }
                     }
-                    (cg, cl, bad)
+                    (cg, cl, finite)
                 },
             )
             .reduce(
-                || (vec![0u32; nc], vec![0u32; nc], false),
-                |(mut ag, mut al, ab), (bg, bl, bb)| {
+                || (vec![0u32; nc], vec![0u32; nc], true),
+                |(mut ag, mut al, af), (bg, bl, bf)| {
                     ag.iter_mut().zip(&bg).for_each(|(a, b)| *a += b);
                     al.iter_mut().zip(&bl).for_each(|(a, b)| *a += b);
-                    (ag, al, ab || bb)
+                    (ag, al, af && bf)
                 },
             );
-        if bad {
+        if !finite {
             self.onset.find_non_finite(self.units)?;
         }
         Ok((t_ge, t_le))
@@ -286,15 +236,29 @@ impl<'s, 'a> Member<'s, 'a> {
         let mut on_rows = self.onset.rows.clone();
         let mut off_rows = self.offset.rows.clone();
         let mut result = Vec::new();
-        let mut first = true;
+        let mut cols: Option<Columns> = None;
         while on_rows.len() as f64 > epsilon * (on_rows.len() + off_rows.len()) as f64
             && gamma > 0.001
         {
-            let round = self.thresholds(&a_rows, &off_rows, gamma, first)?;
+            let cols = match &mut cols {
+                Some(c) => c,
+                None => {
+                    let built = Columns::build(off_rows.len(), self.units, |i, block, out| {
+                        self.gather(off_rows[i], block, out)
+                    });
+                    match built {
+                        Some(c) => cols.insert(c),
+                        None => {
+                            self.offset.find_non_finite(self.units)?;
+                            unreachable!("a non-finite value was seen while gathering");
+                        }
+                    }
+                }
+            };
+            let round = self.thresholds(cols, &a_rows, gamma);
             let thr_ge: Vec<f32> = round.iter().map(|r| r.thr_ge).collect();
             let thr_le: Vec<f32> = round.iter().map(|r| r.thr_le).collect();
-            let (t_ge, t_le) = self.negative_counts(&on_rows, &thr_ge, &thr_le, first)?;
-            first = false;
+            let (t_ge, t_le) = self.negative_counts(&on_rows, &thr_ge, &thr_le)?;
             let best = |t: &[u32], f: &dyn Fn(&UnitRound) -> u32| {
                 let mut best = (0usize, f64::INFINITY);
                 for (j, r) in round.iter().enumerate() {
@@ -314,24 +278,70 @@ impl<'s, 'a> Member<'s, 'a> {
             };
             if (t as usize) < on_rows.len() {
                 let u = self.units[j];
-                let keep = |set: &RowSet<'_>, rows: &mut Vec<u32>| {
-                    rows.retain(|&r| op.holds(set.value(r, u), thr));
-                };
-                keep(self.premise, &mut a_rows);
-                keep(self.onset, &mut on_rows);
-                keep(self.offset, &mut off_rows);
+                let holds = |set: &RowSet<'_>, r: u32| op.holds(set.value(r, u), thr);
+                a_rows.retain(|&r| holds(self.premise, r));
+                on_rows.retain(|&r| holds(self.onset, r));
+                let keep: Vec<bool> = off_rows.iter().map(|&r| holds(self.offset, r)).collect();
+                if keep.iter().any(|k| !k) {
+                    cols.retain(&keep);
+                    let mut it = keep.iter();
+                    off_rows.retain(|_| *it.next().unwrap_or(&false));
+                }
                 result.push((u, op, thr));
                 gamma *= params.mu;
             } else {
                 gamma *= g0;
             }
         }
-        if first {
+        if cols.is_none() {
             // No round read the samples: check the candidate units now.
             self.onset.find_non_finite(self.units)?;
             self.offset.find_non_finite(self.units)?;
         }
         Ok(result)
+    }
+}
+
+/// Thresholds and positive counts of one unit from its positive keys `col` and
+/// the premise's order statistics `(x_ge, x_le)`.
+///
+/// `thr_ge = min(x_ge, y_ge)` where `y_ge` is the `(m+1)`-th largest positive; it
+/// is `x_ge` exactly when at least `m+1` positives are `>= x_ge`, which one
+/// counting pass tells, so a selection (on a copy in `scratch`) runs only when
+/// needed; likewise for `<=`.
+fn unit_round(
+    col: &[u32],
+    scratch: &mut Vec<u32>,
+    (x_ge, x_le): (u32, u32),
+    m: usize,
+) -> UnitRound {
+    let n = col.len();
+    let (mut f_ge, mut f_le) = count_keys(col, x_ge, x_le);
+    let (mut k_ge, mut k_le) = (x_ge, x_le);
+    let need_ge = f_ge as usize <= m;
+    let need_le = f_le as usize <= m;
+    if need_ge || need_le {
+        scratch.clear();
+        scratch.extend_from_slice(col);
+        let (y_ge, y_le) = match (need_ge, need_le) {
+            (true, true) => order_stats(scratch, m),
+            (true, false) => (*scratch.select_nth_unstable(n - 1 - m).1, x_le),
+            _ => (x_ge, *scratch.select_nth_unstable(m).1),
+        };
+        (k_ge, k_le) = (y_ge, y_le);
+        let (g, l) = count_keys(col, k_ge, k_le);
+        if need_ge {
+            f_ge = g;
+        }
+        if need_le {
+            f_le = l;
+        }
+    }
+    UnitRound {
+        thr_ge: unkey(k_ge),
+        thr_le: unkey(k_le),
+        f_ge,
+        f_le,
     }
 }
 
@@ -428,16 +438,6 @@ fn member_units(mut candidates: Vec<usize>, params: &ValidSearchParams) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_preserve_order() {
-        let xs = [-f32::MAX, -3.5, -1.0, -1e-30, -0.0, 0.0, 1e-30, 1.0, 2.5, f32::MAX];
-        for w in xs.windows(2) {
-            assert!(key(w[0]) <= key(w[1]), "{} {}", w[0], w[1]);
-            assert_eq!(unkey(key(w[1])), w[1]);
-        }
-        assert_eq!(key(-0.0), key(0.0));
-    }
 
     #[test]
     fn order_stats_match_sorting() {

@@ -120,13 +120,19 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         let p = SearchParams::default().check().unwrap();
-        assert_eq!((p.alpha, p.gamma, p.mu, p.ensemble_size), (0.98, 0.6, 0.9, 1));
+        assert_eq!(
+            (p.alpha, p.gamma, p.mu, p.ensemble_size),
+            (0.98, 0.6, 0.9, 1)
+        );
     }
 
     #[test]
     fn invalid_alpha() {
         for a in [0.0, -0.1, 1.5, f64::NAN] {
-            assert!(matches!(SearchParams::default().with_alpha(a).check(), Err(Error::InvalidAlpha(_))));
+            assert!(matches!(
+                SearchParams::default().with_alpha(a).check(),
+                Err(Error::InvalidAlpha(_))
+            ));
         }
         assert!(SearchParams::default().with_alpha(1.0).check().is_ok());
     }
@@ -134,14 +140,20 @@ mod tests {
     #[test]
     fn invalid_gamma() {
         for g in [0.0, 1.01, f64::NAN] {
-            assert!(matches!(SearchParams::default().with_gamma(g).check(), Err(Error::InvalidGamma(_))));
+            assert!(matches!(
+                SearchParams::default().with_gamma(g).check(),
+                Err(Error::InvalidGamma(_))
+            ));
         }
     }
 
     #[test]
     fn invalid_mu() {
         for m in [0.0, 2.0, f64::INFINITY] {
-            assert!(matches!(SearchParams::default().with_mu(m).check(), Err(Error::InvalidMu(_))));
+            assert!(matches!(
+                SearchParams::default().with_mu(m).check(),
+                Err(Error::InvalidMu(_))
+            ));
         }
     }
 

@@ -15,9 +15,12 @@
 //! ```
 
 mod algorithm;
+mod columns;
 mod hyperparams;
 mod input;
+mod keys;
 mod rng;
+mod simd;
 
 pub use hyperparams::{SearchParams, ValidSearchParams};
 pub use input::SearchInput;
