@@ -1,9 +1,5 @@
-//! # nnitp
-//!
-//! Explains the decisions of neural image classifiers with Bayesian interpolants.
-//! This umbrella crate re-exports the member crates:
-//!
-//! - [`core`] (`nnitp-core`): predicates, the interpolant search, statistics,
-//!   cones and the `.npy` activation-folder format.
+#![doc = include_str!("../README.md")]
 
+/// The engine: predicates, the interpolant search, statistics, cones and the
+/// `.npy` activation-folder format (the `nnitp-core` crate).
 pub use nnitp_core as core;

@@ -289,8 +289,11 @@ impl<'s, 'a> Member<'s, 'a> {
                 }
                 result.push((u, op, thr));
                 gamma *= params.mu;
-            } else {
+            } else if g0 < 1.0 {
                 gamma *= g0;
+            } else {
+                // gamma = 1 cannot shrink: nothing would ever change again
+                break;
             }
         }
         if cols.is_none() {

@@ -1,0 +1,82 @@
+//! The `interpolant` example as a user runs it: JSON on the last line, nnitp's
+//! text with `--text`, a one-line error and a non-zero exit on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn example() -> PathBuf {
+    // tests run from target/<profile>/deps; cargo builds examples beside it
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    dir.join(format!("interpolant{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn case(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("nnitp-core/tests/fixtures/golden")
+        .join(name)
+}
+
+#[test]
+fn prints_the_report_as_json() {
+    let out = Command::new(example()).arg(case("ties")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case("ties").join("expected.json")).unwrap())
+            .unwrap();
+    for key in ["interpolant", "text", "train", "test"] {
+        assert_eq!(v[key], expected[key], "{key}");
+    }
+    assert!(v["search_seconds"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn prints_nnitp_text() {
+    let out = Command::new(example())
+        .arg(case("ties"))
+        .arg("--text")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Interpolant: (v(3,0,1)>=2.0 & v(1,2,0)>=2.0 & v(1,2,0)>=3.0)"
+    );
+    assert!(
+        lines[1].starts_with("On training set: F = 0, N = 139, P = 288, precision=1.0, recall=")
+    );
+    assert!(lines[2].starts_with("On test set: F = 0, N = 48, P = 118, precision=1.0"));
+}
+
+#[test]
+fn a_missing_folder_is_a_one_line_error() {
+    let out = Command::new(example())
+        .arg("/no/such/case")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("/no/such/case/case.json"), "{stderr}");
+}
+
+#[test]
+fn bad_parameters_are_a_one_line_error() {
+    let out = Command::new(example())
+        .arg(case("ties"))
+        .args(["--gamma", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("gamma"), "{stderr}");
+}
