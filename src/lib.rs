@@ -3,3 +3,11 @@
 /// The engine: predicates, the interpolant search, statistics, cones and the
 /// `.npy` activation-folder format (the `nnitp-core` crate).
 pub use nnitp_core as core;
+
+/// Models, dataset readers, weights and training (the `nnitp-models` crate).
+pub use nnitp_models as models;
+
+/// Image grids, HTML reports and the web explorer (the `nnitp-viz` crate).
+pub use nnitp_viz as viz;
+
+pub mod catalog;

@@ -106,6 +106,34 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A batch size of zero.
+    #[error("batch size must be at least 1")]
+    InvalidBatchSize,
+    /// A sample size of zero.
+    #[error("the sample size must be at least 1")]
+    InvalidSize,
+    /// A percentile outside [0, 100].
+    #[error("percentile must lie in [0, 100], got {0}")]
+    InvalidPercentile(f64),
+    /// An image index past the end of its data set.
+    #[error("image {index} is out of range (the data set has {images} images)")]
+    ImageOutOfRange {
+        /// Requested index.
+        index: usize,
+        /// Images available.
+        images: usize,
+    },
+    /// A conjunct index past the end of an interpolant.
+    #[error("conjunct {index} is out of range (the interpolant has {conjuncts})")]
+    ConjunctOutOfRange {
+        /// Requested conjunct.
+        index: usize,
+        /// Conjuncts available.
+        conjuncts: usize,
+    },
+    /// The tensor backend failed.
+    #[error("backend error: {0}")]
+    Backend(String),
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {

@@ -9,6 +9,10 @@
 //! - [`search`]: the interpolant search, exact to the reference nnitp.
 //! - [`accuracy`]: F, N, P, precision and recall on a data set.
 //! - [`cone`]: layer geometry and receptive fields (cones).
+//! - [`explainer`]: the [`Explainer`] session: explain a model's decisions on
+//!   its data, drill down, find examples and counterexamples.
+//! - [`network`]: the [`Network`] trait any burn model implements, and
+//!   activation extraction on any burn device.
 //! - [`npy`] and [`case`]: the `.npy` folder format for bringing your own activations.
 //!
 //! ```
@@ -30,14 +34,19 @@ pub mod accuracy;
 pub mod case;
 pub mod cone;
 pub mod error;
+pub mod explainer;
 pub mod format;
+pub mod network;
 pub mod npy;
 pub mod predicate;
+pub mod progress;
 pub mod search;
 pub mod unit;
 
 pub use accuracy::{Accuracy, Split};
 pub use error::{Error, Result};
+pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
+pub use network::{extract, Network};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
 pub use search::{SearchInput, SearchParams, ValidSearchParams};
 pub use unit::{Unit, UnitBox};

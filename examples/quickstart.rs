@@ -1,0 +1,212 @@
+//! nnitp's quick start: find an image the network gets wrong and see why.
+//!
+//! ```text
+//! cargo run --release --example quickstart
+//! cargo run --release --example quickstart -- --category 6 --json
+//! cargo run --release --example quickstart -- --model cifar10 --data DIR --weights FILE
+//! ```
+//!
+//! On the embedded Fashion-MNIST model and data (no files needed): lists the first
+//! 50 training images the model classifies as the category, picks the first whose
+//! true label differs (the network's mistake), explains it at layer 14, then
+//! explains one conjunct of that interpolant at layer 6 for the same image, with
+//! the time each step took. `--out DIR` also writes each explanation's image grid
+//! and an HTML report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
+use nnitp::models::setup::override_params;
+use nnitp::models::zoo::ModelKind;
+use nnitp::models::Setup;
+
+/// Explain why the network misclassified an image.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Model: fashion-mnist, mnist or cifar10.
+    #[arg(long, default_value = "fashion-mnist")]
+    model: String,
+    /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Weights file (default: the shipped Fashion-MNIST weights).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// The category the network predicts for the images listed.
+    #[arg(long, default_value_t = 0)]
+    category: usize,
+    /// Explain this training image instead of the first mistake.
+    #[arg(long)]
+    image: Option<usize>,
+    /// Layer of the first explanation (default: the model's last explanation layer).
+    #[arg(long)]
+    layer: Option<usize>,
+    /// Required precision.
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// Initial recall fraction.
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// Gamma decay per conjunct.
+    #[arg(long)]
+    mu: Option<f64>,
+    /// Images used from each data set.
+    #[arg(long)]
+    size: Option<usize>,
+    /// Searches on disjoint random unit subsets, conjoined.
+    #[arg(long)]
+    ensemble_size: Option<usize>,
+    /// Device: flex, ndarray or wgpu.
+    #[arg(long, default_value = "flex")]
+    device: String,
+    /// Print one JSON object per explanation instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write each explanation's image grid (PNG) and an HTML report here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let kind = ModelKind::from_name(&args.model)?;
+    let device = nnitp::models::device::parse(&args.device)?;
+    let loaded = Setup::new(kind, device)
+        .with_data(args.data.as_ref())
+        .with_weights(args.weights.as_ref())
+        .load()?;
+    let classes = kind.dataset().classes();
+    if args.category >= classes.len() {
+        return Err(format!("category {} is out of range (0..{})", args.category, classes.len()).into());
+    }
+    let labels = loaded.splits.train.labels.clone();
+    let source = loaded.splits.source.clone();
+    let mut config = kind.explainer_config().with_progress(!args.json);
+    config.params = override_params(config.params, args.alpha, args.gamma, args.mu, args.ensemble_size);
+    if let Some(size) = args.size {
+        config.size = size;
+    }
+    let mut ex = loaded.explainer(config)?;
+    let layer = match args.layer {
+        Some(l) => l,
+        None => *ex.layers().last().ok_or("the model has no explanation layers")?,
+    };
+    let output = ex.output_layer();
+    let drill_layer = ex.previous_layer(layer);
+    say(
+        args,
+        format!(
+            "model {}: data {source}, {} training and {} test images ({:.2} s to load)",
+            kind.name(),
+            ex.len(Split::Train),
+            ex.len(Split::Test),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+
+    // Extract every layer the walk needs in one pass per data set.
+    let mut needed = vec![layer, output];
+    needed.extend(drill_layer);
+    let mut extract = ex.prepare(Split::Train, &needed)?;
+    extract += ex.prepare(Split::Test, &needed)?;
+    say(args, format!("extracted layers {needed:?} in {extract:.2} s"));
+
+    let predicted = LayerPredicate::new(output, Predicate::IsMax(args.category));
+    let (index, category) = match args.image {
+        Some(i) => {
+            let p = ex.predictions(Split::Train)?;
+            let c = *p.get(i).ok_or(nnitp::core::Error::ImageOutOfRange {
+                index: i,
+                images: p.len(),
+            })?;
+            (i, c)
+        }
+        None => {
+            let listed = ex.satisfying(Split::Train, &predicted, 50, None)?;
+            say(
+                args,
+                format!("first {} training images classified as {} ({}):", listed.len(), args.category, classes[args.category]),
+            );
+            let row: Vec<String> = listed
+                .iter()
+                .map(|&i| format!("{i}:{}", labels[i]))
+                .collect();
+            say(args, format!("  index:label  {}", row.join(" ")));
+            let i = listed
+                .iter()
+                .copied()
+                .find(|&i| usize::from(labels[i]) != args.category)
+                .ok_or("the network classifies all of these correctly: pick one with --image")?;
+            (i, args.category)
+        }
+    };
+    say(
+        args,
+        format!(
+            "explaining training image {index}: labelled {} ({}), classified {} ({})",
+            labels[index],
+            classes[usize::from(labels[index])],
+            category,
+            classes[category]
+        ),
+    );
+    let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
+    let premise = Premise::train(index);
+    let first = ex.explain(premise, &conclusion, layer)?;
+    show(args, &first, "first explanation");
+    let mut chain = vec![first.clone()];
+
+    if let Some(drill) = drill_layer {
+        if !first.interpolant.is_empty() {
+            let k = if first.interpolant.len() > 1 { 1 } else { 0 };
+            let conjunct = first.conjunct(k)?;
+            say(args, format!("explaining conjunct {k}, {conjunct}, at layer {drill}"));
+            let second = ex.explain(premise, &conjunct, drill)?;
+            show(args, &second, "second explanation");
+            chain.push(second);
+        }
+    }
+    if let Some(dir) = &args.out {
+        let files = nnitp::viz::report::write_chain(&mut ex, &chain, dir, classes)?;
+        for f in files {
+            say(args, format!("wrote {}", f.display()));
+        }
+    }
+    say(args, format!("total {:.2} s", started.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// A progress line: on stdout in text mode, on stderr with `--json`.
+fn say(args: &Args, line: String) {
+    if args.json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+fn show(args: &Args, e: &Explanation, what: &str) {
+    if args.json {
+        println!("{}", serde_json::to_string(e).expect("explanations serialise"));
+    } else {
+        println!("{e}");
+        println!(
+            "{what}: search {:.3} s, extraction {:.2} s",
+            e.search_seconds, e.extract_seconds
+        );
+    }
+}
+
+fn main() -> ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The CIFAR-10 binary format: records of one label byte and 3072 pixel bytes
+//! (1024 red, 1024 green, 1024 blue, each 32x32 row-major).
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Bytes per record.
+pub const RECORD: usize = 1 + 3072;
+
+/// Reads one batch file: `(labels, pixels)` with pixels `[N, 32, 32, 3]`
+/// (channels last).
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Truncated`] for an empty file or a partial record;
+/// [`Error::BadLabel`] for a label above 9.
+pub fn read_batch(path: impl AsRef<Path>) -> Result<(Vec<u8>, Vec<u8>)> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    if bytes.is_empty() || bytes.len() % RECORD != 0 {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{} bytes is not a whole number of {RECORD}-byte records",
+                bytes.len()
+            ),
+        });
+    }
+    let n = bytes.len() / RECORD;
+    let mut labels = Vec::with_capacity(n);
+    let mut pixels = vec![0u8; n * 3072];
+    for (i, rec) in bytes.chunks_exact(RECORD).enumerate() {
+        if rec[0] > 9 {
+            return Err(Error::BadLabel {
+                path: path.to_path_buf(),
+                index: i,
+                label: rec[0],
+                classes: 10,
+            });
+        }
+        labels.push(rec[0]);
+        let out = &mut pixels[i * 3072..(i + 1) * 3072];
+        for c in 0..3 {
+            for p in 0..1024 {
+                out[p * 3 + c] = rec[1 + c * 1024 + p];
+            }
+        }
+    }
+    Ok((labels, pixels))
+}
+
+/// Encodes labels and channels-last pixels as CIFAR-10 records (the inverse of
+/// [`read_batch`]).
+pub fn encode_batch(labels: &[u8], pixels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(labels.len() * RECORD);
+    for (i, &l) in labels.iter().enumerate() {
+        out.push(l);
+        let img = &pixels[i * 3072..(i + 1) * 3072];
+        for c in 0..3 {
+            for p in 0..1024 {
+                out.push(img[p * 3 + c]);
+            }
+        }
+    }
+    out
+}

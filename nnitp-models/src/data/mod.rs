@@ -1,0 +1,337 @@
+//! Datasets: readers for IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary files,
+//! nnitp's normalisation, class names, and the embedded Fashion-MNIST sample.
+
+pub mod cifar;
+pub mod idx;
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{s, Array4, ArrayView4};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The datasets nnitp's zoo was trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetKind {
+    /// MNIST digits, 28x28 grey.
+    Mnist,
+    /// Fashion-MNIST articles, 28x28 grey.
+    FashionMnist,
+    /// CIFAR-10, 32x32 colour.
+    Cifar10,
+}
+
+const FASHION_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+const CIFAR_CLASSES: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
+
+/// Where Debian's `dataset-fashion-mnist` package installs Fashion-MNIST.
+pub const DEBIAN_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
+
+impl DatasetKind {
+    /// The class names, indexed by label.
+    pub fn classes(self) -> &'static [&'static str] {
+        match self {
+            DatasetKind::Mnist => &MNIST_CLASSES,
+            DatasetKind::FashionMnist => &FASHION_CLASSES,
+            DatasetKind::Cifar10 => &CIFAR_CLASSES,
+        }
+    }
+
+    /// Image shape `[H, W, C]`.
+    pub fn image_shape(self) -> [usize; 3] {
+        match self {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => [28, 28, 1],
+            DatasetKind::Cifar10 => [32, 32, 3],
+        }
+    }
+
+    /// The name used on the command line and in errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::FashionMnist => "fashion-mnist",
+            DatasetKind::Cifar10 => "cifar10",
+        }
+    }
+}
+
+/// Images `[N, H, W, C]` (normalised as nnitp does) with their labels.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Which dataset.
+    pub kind: DatasetKind,
+    /// Normalised images, channels last.
+    pub images: Array4<f32>,
+    /// Labels, one per image.
+    pub labels: Vec<u8>,
+}
+
+impl Dataset {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there is no image.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The first `n` images (all when fewer).
+    pub fn head(&self, n: usize) -> Dataset {
+        let n = n.min(self.len());
+        Dataset {
+            kind: self.kind,
+            images: self.images.slice(s![..n, .., .., ..]).to_owned(),
+            labels: self.labels[..n].to_vec(),
+        }
+    }
+
+    /// The images as a view.
+    pub fn view(&self) -> ArrayView4<'_, f32> {
+        self.images.view()
+    }
+}
+
+/// A training and a test set.
+#[derive(Clone, Debug)]
+pub struct Splits {
+    /// Training images.
+    pub train: Dataset,
+    /// Test images.
+    pub test: Dataset,
+    /// Where they came from (a folder, or "embedded").
+    pub source: String,
+}
+
+fn to_dataset(kind: DatasetKind, pixels: &[u8], labels: Vec<u8>, scale: impl Fn(u8) -> f32) -> Result<Dataset> {
+    let [h, w, c] = kind.image_shape();
+    let n = labels.len();
+    if pixels.len() != n * h * w * c {
+        return Err(Error::CountMismatch {
+            images: pixels.len() / (h * w * c),
+            labels: n,
+        });
+    }
+    let images = Array4::from_shape_vec((n, h, w, c), pixels.iter().map(|&p| scale(p)).collect())
+        .map_err(|e| Error::InvalidTraining(e.to_string()))?;
+    Ok(Dataset { kind, images, labels })
+}
+
+fn check_labels(path: &Path, labels: &[u8], classes: usize) -> Result<()> {
+    match labels.iter().position(|&l| l as usize >= classes) {
+        Some(index) => Err(Error::BadLabel {
+            path: path.to_path_buf(),
+            index,
+            label: labels[index],
+            classes,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Images and labels from IDX bytes, checked against each other and the shape.
+fn idx_split(
+    kind: DatasetKind,
+    (images_path, images): (&Path, Vec<u8>),
+    (labels_path, labels): (&Path, Vec<u8>),
+) -> Result<Dataset> {
+    let (n, rows, cols, pixels) = idx::parse_images(images_path, images)?;
+    let labels = idx::parse_labels(labels_path, labels)?;
+    let [h, w, _] = kind.image_shape();
+    if (rows, cols) != (h, w) {
+        return Err(Error::Truncated {
+            path: images_path.to_path_buf(),
+            reason: format!("images are {rows}x{cols}, {} needs {h}x{w}", kind.name()),
+        });
+    }
+    if n != labels.len() {
+        return Err(Error::CountMismatch {
+            images: n,
+            labels: labels.len(),
+        });
+    }
+    check_labels(labels_path, &labels, 10)?;
+    to_dataset(kind, &pixels, labels, |p| f32::from(p) / 255.0)
+}
+
+/// The first existing file among `names` in `dir` (raw or `.gz`).
+fn find_file(dir: &Path, stem: &str) -> Result<PathBuf> {
+    for name in [format!("{stem}.gz"), stem.to_string()] {
+        let p = dir.join(&name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(Error::Io {
+        path: dir.join(format!("{stem}[.gz]")),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+    })
+}
+
+/// Reads MNIST or Fashion-MNIST from `dir` (the four standard IDX files, gzip or
+/// raw), normalised to `x / 255`.
+///
+/// # Errors
+/// [`Error::Io`] for a missing file, [`Error::BadMagic`], [`Error::Truncated`],
+/// [`Error::CountMismatch`], [`Error::BadLabel`].
+pub fn load_idx_dir(kind: DatasetKind, dir: impl AsRef<Path>) -> Result<Splits> {
+    let dir = dir.as_ref();
+    let read = |stem: &str| -> Result<(PathBuf, Vec<u8>)> {
+        let p = find_file(dir, stem)?;
+        let bytes = idx::read_maybe_gz(&p)?;
+        Ok((p, bytes))
+    };
+    let (tip, tib) = read("train-images-idx3-ubyte")?;
+    let (tlp, tlb) = read("train-labels-idx1-ubyte")?;
+    let (eip, eib) = read("t10k-images-idx3-ubyte")?;
+    let (elp, elb) = read("t10k-labels-idx1-ubyte")?;
+    Ok(Splits {
+        train: idx_split(kind, (&tip, tib), (&tlp, tlb))?,
+        test: idx_split(kind, (&eip, eib), (&elp, elb))?,
+        source: dir.display().to_string(),
+    })
+}
+
+/// Reads CIFAR-10 from `dir` (`data_batch_1.bin` .. `data_batch_5.bin` and
+/// `test_batch.bin`, directly or in `cifar-10-batches-bin/`), normalised as
+/// nnitp does: `(x - mean) / (std + 1e-7)` with the mean and standard deviation
+/// over all training pixels. Missing training batches are an error.
+///
+/// # Errors
+/// [`Error::Io`], [`Error::Truncated`], [`Error::BadLabel`].
+pub fn load_cifar10_dir(dir: impl AsRef<Path>) -> Result<Splits> {
+    let mut dir = dir.as_ref().to_path_buf();
+    if !dir.join("test_batch.bin").exists() && dir.join("cifar-10-batches-bin").is_dir() {
+        dir = dir.join("cifar-10-batches-bin");
+    }
+    let mut labels = Vec::new();
+    let mut pixels = Vec::new();
+    for i in 1..=5 {
+        let (l, p) = cifar::read_batch(dir.join(format!("data_batch_{i}.bin")))?;
+        labels.extend(l);
+        pixels.extend(p);
+    }
+    let (test_labels, test_pixels) = cifar::read_batch(dir.join("test_batch.bin"))?;
+    let n = pixels.len() as f64;
+    let mean = pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / n;
+    let var = pixels.iter().map(|&p| (f64::from(p) - mean).powi(2)).sum::<f64>() / n;
+    let (mean, scale) = (mean as f32, (var.sqrt() + 1e-7) as f32);
+    let norm = |p: u8| (f32::from(p) - mean) / scale;
+    Ok(Splits {
+        train: to_dataset(DatasetKind::Cifar10, &pixels, labels, norm)?,
+        test: to_dataset(DatasetKind::Cifar10, &test_pixels, test_labels, norm)?,
+        source: dir.display().to_string(),
+    })
+}
+
+/// The first 10000 training and 2000 test images of Fashion-MNIST, shipped
+/// inside the crate (IDX, gzip).
+mod embedded {
+    pub const TRAIN_IMAGES: &[u8] = include_bytes!("../../data/fashion-mnist-train-images-10k.idx3.gz");
+    pub const TRAIN_LABELS: &[u8] = include_bytes!("../../data/fashion-mnist-train-labels-10k.idx1.gz");
+    pub const TEST_IMAGES: &[u8] = include_bytes!("../../data/fashion-mnist-test-images-2k.idx3.gz");
+    pub const TEST_LABELS: &[u8] = include_bytes!("../../data/fashion-mnist-test-labels-2k.idx1.gz");
+}
+
+/// The embedded Fashion-MNIST sample: the first 10000 training and 2000 test
+/// images, no files needed.
+///
+/// # Errors
+/// Only if the embedded bytes were damaged at build time.
+pub fn embedded_fashion_mnist() -> Result<Splits> {
+    let part = |name: &str, bytes: &[u8]| -> Result<(PathBuf, Vec<u8>)> {
+        let p = PathBuf::from(format!("<embedded>/{name}"));
+        let raw = idx::gunzip(&p, bytes.to_vec())?;
+        Ok((p, raw))
+    };
+    let (tip, tib) = part("train-images", embedded::TRAIN_IMAGES)?;
+    let (tlp, tlb) = part("train-labels", embedded::TRAIN_LABELS)?;
+    let (eip, eib) = part("test-images", embedded::TEST_IMAGES)?;
+    let (elp, elb) = part("test-labels", embedded::TEST_LABELS)?;
+    let kind = DatasetKind::FashionMnist;
+    Ok(Splits {
+        train: idx_split(kind, (&tip, tib), (&tlp, tlb))?,
+        test: idx_split(kind, (&eip, eib), (&elp, elb))?,
+        source: "embedded".into(),
+    })
+}
+
+/// Where a copy of a dataset is: `dir` when given; else `$NNITP_DATA` (or its
+/// sub-folder named after the dataset); else, for Fashion-MNIST, Debian's
+/// `dataset-fashion-mnist` folder, or `None` for the embedded sample.
+///
+/// # Errors
+/// [`Error::DatasetNotFound`] when no copy is found.
+pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> {
+    if let Some(d) = dir {
+        return Ok(Some(d.to_path_buf()));
+    }
+    let mut looked = Vec::new();
+    let holds = |d: &Path| match kind {
+        DatasetKind::Cifar10 => d.join("test_batch.bin").exists() || d.join("cifar-10-batches-bin").is_dir(),
+        _ => find_file(d, "t10k-labels-idx1-ubyte").is_ok(),
+    };
+    if let Some(root) = std::env::var_os("NNITP_DATA") {
+        let root = PathBuf::from(root);
+        for d in [root.join(kind.name()), root.clone()] {
+            if holds(&d) {
+                return Ok(Some(d));
+            }
+            looked.push(d.display().to_string());
+        }
+    }
+    if kind == DatasetKind::FashionMnist {
+        let d = Path::new(DEBIAN_FASHION_MNIST);
+        if holds(d) {
+            return Ok(Some(d.to_path_buf()));
+        }
+        return Ok(None);
+    }
+    looked.push("--data DIR".into());
+    Err(Error::DatasetNotFound {
+        dataset: kind.name().into(),
+        looked: looked.join(", "),
+    })
+}
+
+/// Loads a dataset from where [`locate`] finds it (the embedded sample for
+/// Fashion-MNIST when there is no other copy). Within a folder, CIFAR-10 may sit
+/// in `cifar-10-batches-bin/`.
+///
+/// # Errors
+/// [`Error::DatasetNotFound`] when no copy is found; the readers' errors.
+pub fn load(kind: DatasetKind, dir: Option<&Path>) -> Result<Splits> {
+    match locate(kind, dir)? {
+        Some(d) => match kind {
+            DatasetKind::Cifar10 => load_cifar10_dir(d),
+            _ => load_idx_dir(kind, d),
+        },
+        None => embedded_fashion_mnist(),
+    }
+}

@@ -1,0 +1,110 @@
+//! The error type of `nnitp-models`.
+
+use std::path::PathBuf;
+
+/// The device names this build knows.
+const DEVICES: &str = if cfg!(feature = "wgpu") {
+    "flex, ndarray, wgpu"
+} else {
+    "flex, ndarray; wgpu needs the `wgpu` feature"
+};
+
+/// Result alias of `nnitp-models`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in `nnitp-models`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An IDX file whose magic number is not the one expected.
+    #[error("{}: bad IDX magic number {found:#010x} (expected {expected:#010x})", path.display())]
+    BadMagic {
+        /// The file.
+        path: PathBuf,
+        /// The magic number required.
+        expected: u32,
+        /// The magic number found.
+        found: u32,
+    },
+    /// A dataset file shorter or longer than its header says.
+    #[error("{}: {reason}", path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// Image and label files that disagree.
+    #[error("{images} images but {labels} labels")]
+    CountMismatch {
+        /// Images read.
+        images: usize,
+        /// Labels read.
+        labels: usize,
+    },
+    /// A label outside the dataset's classes.
+    #[error("{}: label {label} at record {index} is not below {classes}", path.display())]
+    BadLabel {
+        /// The file.
+        path: PathBuf,
+        /// Record index.
+        index: usize,
+        /// The label.
+        label: u8,
+        /// Number of classes.
+        classes: usize,
+    },
+    /// No copy of a dataset where it was looked for.
+    #[error("dataset {dataset} not found (looked in: {looked})")]
+    DatasetNotFound {
+        /// The dataset.
+        dataset: String,
+        /// The places tried.
+        looked: String,
+    },
+    /// Model name not in the zoo.
+    #[error("unknown model {0:?} (known: cifar10, fashion-mnist, mnist)")]
+    UnknownModel(String),
+    /// Weights that do not fit the model.
+    #[error("{}: these weights do not fit model {model}: {reason}", path.display())]
+    WeightsMismatch {
+        /// The weights file.
+        path: PathBuf,
+        /// The model.
+        model: String,
+        /// What does not fit.
+        reason: String,
+    },
+    /// Images whose shape differs from the model's input.
+    #[error("images of shape {found:?} do not fit the model's input {expected:?}")]
+    InputShape {
+        /// The model's input shape.
+        expected: Vec<usize>,
+        /// The images' shape.
+        found: Vec<usize>,
+    },
+    /// A device name that is not known (or not compiled in).
+    #[error("unknown device {0:?} (known: {DEVICES})")]
+    UnknownDevice(String),
+    /// A training parameter out of range.
+    #[error("invalid training parameter: {0}")]
+    InvalidTraining(String),
+    /// An error of the core engine.
+    #[error(transparent)]
+    Core(#[from] nnitp_core::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}

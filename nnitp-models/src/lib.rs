@@ -1,0 +1,17 @@
+//! # nnitp-models
+//!
+//! The models and data of nnitp: dataset readers ([`data`]: IDX for MNIST and
+//! Fashion-MNIST, CIFAR-10 binary, the embedded Fashion-MNIST sample), the model
+//! zoo with nnitp's layer layouts ([`zoo`]), training ([`train`]), and the
+//! choice of burn device ([`device`]), and [`Setup`], which turns a model name
+//! into a ready [`nnitp_core::Explainer`].
+
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod setup;
+pub mod train;
+pub mod zoo;
+
+pub use error::{Error, Result};
+pub use setup::{Loaded, Setup};

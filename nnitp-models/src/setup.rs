@@ -1,0 +1,118 @@
+//! One call from a model name to a ready [`Explainer`]: the zoo model with its
+//! weights on a device, its dataset, and nnitp's defaults for both.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use nnitp_core::{Explainer, ExplainerConfig, SearchParams};
+
+use crate::data::{self, Splits};
+use crate::error::Result;
+use crate::zoo::{ModelKind, Sequential};
+
+/// Where a zoo model's weights and data come from, and how to run it.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The zoo model.
+    pub kind: ModelKind,
+    /// Dataset folder (`None`: `$NNITP_DATA`, Debian's folder, the embedded sample).
+    pub data: Option<PathBuf>,
+    /// Weights file (`None`: the shipped weights, Fashion-MNIST only).
+    pub weights: Option<PathBuf>,
+    /// The burn device the model runs on.
+    pub device: Device,
+}
+
+/// A loaded model and its data.
+pub struct Loaded {
+    /// The zoo model.
+    pub kind: ModelKind,
+    /// The network with its weights.
+    pub model: Sequential,
+    /// Its training and test sets.
+    pub splits: Splits,
+}
+
+impl Setup {
+    /// `kind` with the default data and weights, on `device`.
+    pub fn new(kind: ModelKind, device: Device) -> Self {
+        Setup {
+            kind,
+            data: None,
+            weights: None,
+            device,
+        }
+    }
+
+    /// Reads the data from `dir`.
+    pub fn with_data(mut self, dir: Option<impl AsRef<Path>>) -> Self {
+        self.data = dir.map(|d| d.as_ref().to_path_buf());
+        self
+    }
+
+    /// Reads the weights from `file`.
+    pub fn with_weights(mut self, file: Option<impl AsRef<Path>>) -> Self {
+        self.weights = file.map(|f| f.as_ref().to_path_buf());
+        self
+    }
+
+    /// Loads the model and its dataset.
+    ///
+    /// # Errors
+    /// The dataset readers' errors, [`crate::Error::WeightsMismatch`], [`crate::Error::Io`].
+    pub fn load(&self) -> Result<Loaded> {
+        let model = self.kind.load(self.weights.as_deref(), &self.device)?;
+        let splits = data::load(self.kind.dataset(), self.data.as_deref())?;
+        Ok(Loaded {
+            kind: self.kind,
+            model,
+            splits,
+        })
+    }
+}
+
+impl ModelKind {
+    /// nnitp's explainer settings for this model: its default layers, search
+    /// parameters and sample size.
+    pub fn explainer_config(self) -> ExplainerConfig {
+        ExplainerConfig::new(self.default_layers())
+            .with_params(self.default_params())
+            .with_size(self.default_size())
+    }
+}
+
+impl Loaded {
+    /// An explanation session over the model and its data (the first
+    /// `config.size` images of each set).
+    ///
+    /// # Errors
+    /// The [`Explainer::new`] errors.
+    pub fn explainer(self, config: ExplainerConfig) -> Result<Explainer<Sequential>> {
+        let Splits { train, test, .. } = self.splits;
+        Ok(Explainer::new(self.model, train.images, test.images, config)?)
+    }
+}
+
+/// Search parameters with the given overrides applied to `base`.
+pub fn override_params(
+    base: SearchParams,
+    alpha: Option<f64>,
+    gamma: Option<f64>,
+    mu: Option<f64>,
+    ensemble_size: Option<usize>,
+) -> SearchParams {
+    let mut p = base;
+    if let Some(a) = alpha {
+        p = p.with_alpha(a);
+    }
+    if let Some(g) = gamma {
+        p = p.with_gamma(g);
+    }
+    if let Some(m) = mu {
+        p = p.with_mu(m);
+    }
+    if let Some(n) = ensemble_size {
+        p = p.with_ensemble_size(n);
+    }
+    p
+}

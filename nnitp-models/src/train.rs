@@ -1,0 +1,187 @@
+//! Training a zoo model with burn autodiff (Adam, shuffled mini-batches) and
+//! measuring its accuracy.
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use ndarray::Axis;
+use nnitp_core::predicate::argmax;
+use nnitp_core::progress::Progress;
+use nnitp_core::Network;
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::zoo::Sequential;
+
+/// Training settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Passes over the training set. Default 4.
+    pub epochs: usize,
+    /// Images per step. Default 64.
+    pub batch_size: usize,
+    /// Adam's learning rate. Default 1e-3.
+    pub learning_rate: f64,
+    /// Factor applied to the learning rate after each epoch. Default 1.
+    pub lr_decay: f64,
+    /// Seed of the shuffling. Default 0.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 4,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            lr_decay: 1.0,
+            seed: 0,
+        }
+    }
+}
+
+/// What one epoch achieved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochReport {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub loss: f64,
+    /// Accuracy on the training batches as they were trained (dropout active).
+    pub train_accuracy: f64,
+    /// Accuracy on the test set after the epoch.
+    pub test_accuracy: f64,
+    /// Wall time of the epoch (training and test), in seconds.
+    pub seconds: f64,
+}
+
+fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
+    let [_, h, w, c] = data.images.shape().try_into().expect("4-d images");
+    let mut values = Vec::with_capacity(idx.len() * h * w * c);
+    for &i in idx {
+        values.extend(data.images.index_axis(Axis(0), i).iter().copied());
+    }
+    Tensor::from_data(TensorData::new(values, [idx.len(), h, w, c]), device)
+}
+
+/// A small seeded shuffle (SplitMix64 + Fisher-Yates).
+fn shuffle(xs: &mut [usize], seed: u64) {
+    let mut s = seed;
+    let mut next = || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..xs.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        xs.swap(i, j);
+    }
+}
+
+/// Trains `model` (on any device; it is moved to `device` with autodiff) on
+/// `train`, reporting each epoch with its accuracy on `test` and the model as it
+/// is after the epoch (e.g. to keep the best one), and returns the trained model
+/// on `device` (without autodiff).
+///
+/// # Errors
+/// [`Error::InvalidTraining`] for zero epochs or batch size, or an empty set;
+/// [`Error::InputShape`] when the images do not fit the model.
+pub fn train(
+    model: Sequential,
+    train: &Dataset,
+    test: &Dataset,
+    config: &TrainConfig,
+    device: &Device,
+    mut report: impl FnMut(&EpochReport, &Sequential),
+) -> Result<Sequential> {
+    if config.epochs == 0
+        || config.batch_size == 0
+        || config.learning_rate.is_nan()
+        || config.learning_rate <= 0.0
+        || !(config.lr_decay > 0.0 && config.lr_decay <= 1.0)
+    {
+        return Err(Error::InvalidTraining(format!(
+            "epochs and batch size must be at least 1, the learning rate positive and the decay in (0, 1], got {config:?}"
+        )));
+    }
+    if train.is_empty() {
+        return Err(Error::InvalidTraining("the training set is empty".into()));
+    }
+    check_input(&model, train)?;
+    let ad = device.clone().autodiff();
+    let mut model = model.to_device(device).train();
+    let mut optim = AdamConfig::new().init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
+    let mut learning_rate = config.learning_rate;
+    for epoch in 1..=config.epochs {
+        let start = std::time::Instant::now();
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        shuffle(&mut order, config.seed.wrapping_add(epoch as u64));
+        let mut progress = Progress::new(&format!("epoch {epoch}"), train.len());
+        let (mut loss_sum, mut correct, mut steps) = (0.0, 0usize, 0usize);
+        for idx in order.chunks(config.batch_size) {
+            let x = batch_tensor(train, idx, &ad);
+            let labels: Vec<i64> = idx.iter().map(|&i| i64::from(train.labels[i])).collect();
+            let y = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [idx.len()]), &ad);
+            let logits = model.logits(x);
+            let loss = loss_fn.forward(logits.clone(), y);
+            let pred: Vec<i64> = logits.argmax(1).into_data().iter::<i64>().collect();
+            correct += pred.iter().zip(&labels).filter(|(p, l)| p == l).count();
+            loss_sum += f64::from(loss.clone().into_scalar::<f32>());
+            steps += 1;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(learning_rate, model, grads);
+            progress.advance(idx.len());
+        }
+        progress.finish();
+        let eval = model.valid();
+        let test_accuracy = accuracy(&eval, test, 500)?;
+        report(&EpochReport {
+            epoch,
+            loss: loss_sum / steps as f64,
+            train_accuracy: correct as f64 / train.len() as f64,
+            test_accuracy,
+            seconds: start.elapsed().as_secs_f64(),
+        }, &eval);
+        learning_rate *= config.lr_decay;
+    }
+    Ok(model.valid())
+}
+
+fn check_input(model: &Sequential, data: &Dataset) -> Result<()> {
+    let expected = model.architecture().input_shape.to_vec();
+    let found = data.images.shape()[1..].to_vec();
+    if expected != found {
+        return Err(Error::InputShape { expected, found });
+    }
+    Ok(())
+}
+
+/// The model's predicted class for every image, in batches.
+///
+/// # Errors
+/// [`Error::InputShape`] when the images do not fit the model.
+pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<Vec<usize>> {
+    check_input(model, data)?;
+    let last = model.architecture().layers.len() - 1;
+    let out = nnitp_core::extract(model, data.view(), &[last], batch_size.max(1), None)?;
+    Ok(out[0].rows().into_iter().map(argmax).collect())
+}
+
+/// The fraction of `data` the model classifies correctly.
+///
+/// # Errors
+/// As [`predict`].
+pub fn accuracy(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<f64> {
+    let pred = predict(model, data, batch_size)?;
+    let right = pred.iter().zip(&data.labels).filter(|(p, l)| **p == usize::from(**l)).count();
+    Ok(right as f64 / data.len().max(1) as f64)
+}
+
+#[allow(dead_code)]
+fn _assert_network(m: &Sequential) -> &dyn Network {
+    m
+}

@@ -1,0 +1,191 @@
+//! A sequential CNN described as a list of layers, Keras style, with the names
+//! and numbering nnitp uses (`conv2d_1`, `activation_1`, ...).
+
+use nnitp_core::cone::{Geometry, LayerKind, Padding};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+/// One layer of a sequential CNN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerSpec {
+    /// 2-d convolution, stride 1.
+    Conv2d {
+        /// Output channels.
+        filters: usize,
+        /// Square kernel size.
+        kernel: usize,
+        /// Padding.
+        padding: Padding,
+    },
+    /// ELU activation (alpha 1).
+    Elu,
+    /// ReLU activation.
+    Relu,
+    /// Batch normalisation over channels.
+    BatchNorm,
+    /// Max pooling with a square window, stride = window.
+    MaxPool2d {
+        /// Window size.
+        window: usize,
+    },
+    /// Dropout (active only while training).
+    Dropout {
+        /// Probability of dropping a unit.
+        prob: f64,
+    },
+    /// Flattens `[H, W, C]` (channels last) to `[H*W*C]`.
+    Flatten,
+    /// Fully connected layer; its output is a softmax when `softmax` is set.
+    Dense {
+        /// Output units.
+        units: usize,
+        /// Apply a softmax to the output (logits are still used for training).
+        softmax: bool,
+    },
+}
+
+impl LayerSpec {
+    /// The geometry kind of this layer.
+    pub fn kind(&self) -> LayerKind {
+        match *self {
+            LayerSpec::Conv2d {
+                filters,
+                kernel,
+                padding,
+            } => LayerKind::Conv2d {
+                filters,
+                kernel: [kernel, kernel],
+                stride: [1, 1],
+                padding,
+            },
+            LayerSpec::Elu | LayerSpec::Relu => LayerKind::Activation,
+            LayerSpec::BatchNorm => LayerKind::BatchNorm,
+            LayerSpec::MaxPool2d { window } => LayerKind::MaxPool2d {
+                window: [window, window],
+                stride: [window, window],
+            },
+            LayerSpec::Dropout { .. } => LayerKind::Dropout,
+            LayerSpec::Flatten => LayerKind::Flatten,
+            LayerSpec::Dense { units, .. } => LayerKind::Dense { units },
+        }
+    }
+
+    fn keras_name(&self) -> &'static str {
+        match self {
+            LayerSpec::Conv2d { .. } => "conv2d",
+            LayerSpec::Elu | LayerSpec::Relu => "activation",
+            LayerSpec::BatchNorm => "batch_normalization",
+            LayerSpec::MaxPool2d { .. } => "max_pooling2d",
+            LayerSpec::Dropout { .. } => "dropout",
+            LayerSpec::Flatten => "flatten",
+            LayerSpec::Dense { .. } => "dense",
+        }
+    }
+}
+
+/// A sequential CNN: input shape and layers. Build with the chained methods:
+///
+/// ```
+/// use nnitp_models::zoo::Architecture;
+/// use nnitp_core::cone::Padding;
+///
+/// let arch = Architecture::new([28, 28, 1])
+///     .conv2d(16, 3, Padding::Same).elu().batch_norm().max_pool(2)
+///     .flatten().dense(10, true);
+/// assert_eq!(arch.names()[4], "flatten_1");
+/// assert_eq!(arch.geometry()?.shape(nnitp_core::cone::Place::Layer(3))?, &[14, 14, 16]);
+/// # Ok::<(), nnitp_models::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    /// Input shape `[H, W, C]`.
+    pub input_shape: [usize; 3],
+    /// The layers in order.
+    pub layers: Vec<LayerSpec>,
+}
+
+impl Architecture {
+    /// An empty network on inputs of `input_shape`.
+    pub fn new(input_shape: [usize; 3]) -> Self {
+        Architecture {
+            input_shape,
+            layers: Vec::new(),
+        }
+    }
+
+    /// Appends a layer.
+    pub fn push(mut self, layer: LayerSpec) -> Self {
+        self.layers.push(layer);
+        self
+    }
+
+    /// Appends a stride-1 convolution.
+    pub fn conv2d(self, filters: usize, kernel: usize, padding: Padding) -> Self {
+        self.push(LayerSpec::Conv2d {
+            filters,
+            kernel,
+            padding,
+        })
+    }
+
+    /// Appends an ELU.
+    pub fn elu(self) -> Self {
+        self.push(LayerSpec::Elu)
+    }
+
+    /// Appends a ReLU.
+    pub fn relu(self) -> Self {
+        self.push(LayerSpec::Relu)
+    }
+
+    /// Appends batch normalisation.
+    pub fn batch_norm(self) -> Self {
+        self.push(LayerSpec::BatchNorm)
+    }
+
+    /// Appends max pooling.
+    pub fn max_pool(self, window: usize) -> Self {
+        self.push(LayerSpec::MaxPool2d { window })
+    }
+
+    /// Appends dropout.
+    pub fn dropout(self, prob: f64) -> Self {
+        self.push(LayerSpec::Dropout { prob })
+    }
+
+    /// Appends a flatten layer.
+    pub fn flatten(self) -> Self {
+        self.push(LayerSpec::Flatten)
+    }
+
+    /// Appends a dense layer.
+    pub fn dense(self, units: usize, softmax: bool) -> Self {
+        self.push(LayerSpec::Dense { units, softmax })
+    }
+
+    /// Keras-style layer names, numbered per kind from 1.
+    pub fn names(&self) -> Vec<String> {
+        let mut counts = std::collections::HashMap::new();
+        self.layers
+            .iter()
+            .map(|l| {
+                let c = counts.entry(l.keras_name()).or_insert(0);
+                *c += 1;
+                format!("{}_{}", l.keras_name(), c)
+            })
+            .collect()
+    }
+
+    /// The geometry (shapes and cones) of the network.
+    ///
+    /// # Errors
+    /// When a layer cannot take its input shape.
+    pub fn geometry(&self) -> Result<Geometry> {
+        Ok(Geometry::new(
+            &self.input_shape,
+            self.layers.iter().map(LayerSpec::kind).collect(),
+        )?)
+    }
+}

@@ -1,0 +1,29 @@
+//! The error type of `nnitp-viz`.
+
+use std::path::PathBuf;
+
+/// Result alias of `nnitp-viz`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in `nnitp-viz`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A grid that cannot be drawn (no column, an image or region out of range).
+    #[error("bad grid: {0}")]
+    BadGrid(String),
+    /// Encoding an image failed.
+    #[error("image encoding failed: {0}")]
+    Image(#[from] image::ImageError),
+    /// A file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An error of the core engine.
+    #[error(transparent)]
+    Core(#[from] nnitp_core::Error),
+}

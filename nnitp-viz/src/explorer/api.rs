@@ -1,0 +1,308 @@
+//! The explorer's JSON API: routes, request bodies, and the one-computation-at-
+//! a-time rule.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::Instant;
+
+use nnitp_core::{ExplainerConfig, LayerPredicate, SearchParams, Split};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::session::{ApiError, ApiResult, Session};
+use super::SharedCatalog;
+
+/// Messages kept for the page's messages pane.
+const MESSAGES: usize = 200;
+
+/// What a handler answers.
+pub(crate) enum Reply {
+    Json(u16, Value),
+    Bytes(&'static str, Vec<u8>),
+}
+
+impl From<ApiError> for Reply {
+    fn from(e: ApiError) -> Self {
+        Reply::Json(e.status, json!({ "error": e.message }))
+    }
+}
+
+/// The server's state, shared by its threads.
+pub(crate) struct State {
+    pub catalog: SharedCatalog,
+    session: Mutex<Option<Session>>,
+    messages: Mutex<Vec<String>>,
+    busy: AtomicBool,
+    task: Mutex<String>,
+}
+
+/// Clears the busy flag when a computation ends, however it ends.
+struct Busy<'a>(&'a State);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::SeqCst);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadRequest {
+    model: String,
+    #[serde(default)]
+    split: Option<Split>,
+    alpha: Option<f64>,
+    gamma: Option<f64>,
+    mu: Option<f64>,
+    size: Option<usize>,
+    ensemble_size: Option<usize>,
+    layers: Option<Vec<usize>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplainRequest {
+    image: usize,
+    predicate: Option<LayerPredicate>,
+    restrict: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExamplesRequest {
+    cell: usize,
+    #[serde(default)]
+    negate: bool,
+    percentile: Option<f64>,
+    restrict: Option<usize>,
+}
+
+impl State {
+    pub fn new(catalog: SharedCatalog) -> Self {
+        State {
+            catalog,
+            session: Mutex::new(None),
+            messages: Mutex::new(Vec::new()),
+            busy: AtomicBool::new(false),
+            task: Mutex::new(String::new()),
+        }
+    }
+
+    /// Adds a line to the messages pane.
+    pub fn say(&self, line: impl Into<String>) {
+        let mut m = lock(&self.messages);
+        m.push(line.into());
+        let extra = m.len().saturating_sub(MESSAGES);
+        m.drain(..extra);
+    }
+
+    /// The session for a computation, or a "busy" error while another runs.
+    fn claim(&self, task: &str) -> ApiResult<(MutexGuard<'_, Option<Session>>, Busy<'_>)> {
+        let guard = match self.session.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(ApiError {
+                    status: 409,
+                    message: format!("busy: {}; try again when it is done", lock(&self.task)),
+                })
+            }
+        };
+        self.busy.store(true, Ordering::SeqCst);
+        *lock(&self.task) = task.to_string();
+        Ok((guard, Busy(self)))
+    }
+
+    fn loaded<'a>(guard: &'a mut MutexGuard<'_, Option<Session>>) -> ApiResult<&'a mut Session> {
+        guard
+            .as_mut()
+            .ok_or_else(|| ApiError::bad("no model is loaded: choose one in the Model tab"))
+    }
+
+    /// Answers one API request.
+    pub fn handle(&self, method: &str, path: &str, query: &str, body: &[u8]) -> Reply {
+        match self.route(method, path, query, body) {
+            Ok(r) => r,
+            Err(e) => {
+                if e.status != 409 {
+                    self.say(format!("error: {}", e.message));
+                }
+                e.into()
+            }
+        }
+    }
+
+    fn route(&self, method: &str, path: &str, query: &str, body: &[u8]) -> ApiResult<Reply> {
+        match (method, path) {
+            ("GET", "/api/models") => Ok(Reply::Json(200, json!(self.catalog.models()))),
+            ("GET", "/api/status") => Ok(Reply::Json(200, self.status())),
+            ("POST", "/api/load") => self.load(parse(body)?),
+            ("GET", "/api/images") => {
+                let category = query_usize(query, "category")?.unwrap_or(0);
+                let (mut g, _busy) = self.claim("listing images")?;
+                let s = Self::loaded(&mut g)?;
+                let images = s.list(category)?;
+                Ok(Reply::Json(200, json!({ "category": category, "images": images })))
+            }
+            ("GET", "/api/grid.png") => {
+                let (mut g, _busy) = self.claim("drawing")?;
+                let s = Self::loaded(&mut g)?;
+                let v = s.views.last().ok_or_else(|| ApiError::not_found("no grid is shown"))?;
+                Ok(Reply::Bytes("image/png", v.png.clone()))
+            }
+            ("GET", p) if p.starts_with("/api/image/") => {
+                let index = p["/api/image/".len()..]
+                    .strip_suffix(".png")
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .ok_or_else(|| ApiError::not_found(format!("no such image: {p}")))?;
+                let scale = query_usize(query, "scale")?.unwrap_or(4) as u32;
+                let (mut g, _busy) = self.claim("drawing")?;
+                let s = Self::loaded(&mut g)?;
+                Ok(Reply::Bytes("image/png", s.image_png(index, scale)?))
+            }
+            ("POST", "/api/explain") => {
+                let r: ExplainRequest = parse(body)?;
+                let (mut g, _busy) = self.claim(&format!("explaining image {}", r.image))?;
+                let s = Self::loaded(&mut g)?;
+                let what = r
+                    .predicate
+                    .as_ref()
+                    .map_or("its classification".to_string(), ToString::to_string);
+                self.say(format!("explaining {what} for image {}...", r.image));
+                let start = Instant::now();
+                let v = s.explain(r.image, r.predicate, r.restrict)?;
+                self.say(format!("{}\n({:.2} s)", v.text, start.elapsed().as_secs_f64()));
+                Ok(Reply::Json(200, json!(v)))
+            }
+            ("POST", "/api/examples") => {
+                let r: ExamplesRequest = parse(body)?;
+                let (mut g, _busy) = self.claim("finding examples")?;
+                let s = Self::loaded(&mut g)?;
+                let v = s.examples(r.cell, r.negate, r.percentile, r.restrict)?;
+                self.say(format!("{}: {} images", v.title, v.cells.iter().filter(|c| c.row == 0).count() - 1));
+                Ok(Reply::Json(200, json!(v)))
+            }
+            ("POST", "/api/back") => {
+                let (mut g, _busy) = self.claim("going back")?;
+                let s = Self::loaded(&mut g)?;
+                Ok(Reply::Json(200, json!(s.back()?)))
+            }
+            (_, p) if p.starts_with("/api/") => Err(ApiError {
+                status: 404,
+                message: format!("no such API endpoint: {method} {p}"),
+            }),
+            (_, p) => Err(ApiError::not_found(format!("not found: {p}"))),
+        }
+    }
+
+    fn status(&self) -> Value {
+        let busy = self.busy.load(Ordering::SeqCst);
+        let (model, split) = match self.session.try_lock() {
+            Ok(g) => g
+                .as_ref()
+                .map_or((None, None), |s| (Some(s.info.name.clone()), Some(s.split))),
+            Err(_) => (None, None),
+        };
+        json!({
+            "busy": busy,
+            "task": if busy { Some(lock(&self.task).clone()) } else { None },
+            "model": model,
+            "split": split,
+            "messages": *lock(&self.messages),
+        })
+    }
+
+    fn load(&self, r: LoadRequest) -> ApiResult<Reply> {
+        let info = self
+            .catalog
+            .models()
+            .into_iter()
+            .find(|m| m.name == r.model)
+            .ok_or_else(|| ApiError::not_found(format!("unknown model {:?}", r.model)))?;
+        let mut params: SearchParams = info.params;
+        if let Some(a) = r.alpha {
+            params = params.with_alpha(a);
+        }
+        if let Some(g) = r.gamma {
+            params = params.with_gamma(g);
+        }
+        if let Some(m) = r.mu {
+            params = params.with_mu(m);
+        }
+        if let Some(n) = r.ensemble_size {
+            params = params.with_ensemble_size(n);
+        }
+        params.check()?;
+        let size = r.size.unwrap_or(info.size);
+        if size == 0 {
+            return Err(ApiError::bad("size must be at least 1"));
+        }
+        let layers = r.layers.unwrap_or_else(|| info.default_layers.clone());
+        if let Some(&l) = layers.iter().find(|&&l| l >= info.layers.len()) {
+            return Err(ApiError::bad(format!(
+                "layer {l} is out of range ({} has {} layers)",
+                info.name,
+                info.layers.len()
+            )));
+        }
+        let split = r.split.unwrap_or(Split::Train);
+        let (mut g, _busy) = self.claim(&format!("loading {}", info.name))?;
+        let reuse = matches!(&*g, Some(s) if s.info.name == info.name && s.size == size);
+        if reuse {
+            let s = g.as_mut().expect("checked");
+            s.opened.explainer.set_params(params)?;
+            s.opened.explainer.set_layers(layers)?;
+            s.split = split;
+            s.views.clear();
+            self.say(format!("{}: parameters updated", info.name));
+        } else {
+            *g = None;
+            self.say(format!("loading {}...", info.name));
+            let start = Instant::now();
+            let config = ExplainerConfig::new(layers).with_params(params).with_size(size);
+            let opened = self.catalog.open(&info.name, config).map_err(ApiError::bad)?;
+            self.say(format!("loaded {} in {:.2} s", info.name, start.elapsed().as_secs_f64()));
+            *g = Some(Session {
+                info: info.clone(),
+                opened,
+                split,
+                size,
+                views: Vec::new(),
+                next_id: 0,
+            });
+        }
+        let s = g.as_ref().expect("loaded");
+        Ok(Reply::Json(
+            200,
+            json!({
+                "model": info,
+                "split": s.split,
+                "params": s.opened.explainer.params(),
+                "layers": s.opened.explainer.layers(),
+                "images": s.opened.explainer.len(s.split),
+            }),
+        ))
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed request body: {e}")))
+}
+
+fn query_usize(query: &str, key: &str) -> ApiResult<Option<usize>> {
+    for pair in query.split('&') {
+        if let Some((k, v)) = pair.split_once('=') {
+            if k == key {
+                return v
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| ApiError::bad(format!("{key} must be a non-negative integer, got {v:?}")));
+            }
+        }
+    }
+    Ok(None)
+}

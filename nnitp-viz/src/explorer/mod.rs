@@ -1,0 +1,79 @@
+//! The interactive explorer: nnitp's GUI workflow as a single web page served
+//! by a small HTTP server (feature `server`).
+//!
+//! The server knows models through a [`Catalog`], so that this crate does not
+//! depend on any model zoo: the umbrella crate's `ZooCatalog` offers the zoo's
+//! models, and any application can offer its own. It runs one computation at a
+//! time; a request that needs the model while another computes gets `409` with
+//! a "busy" message, and the page stays usable. Only the page's own files are
+//! served: no part of a request path reaches the file system.
+//!
+//! The JSON API is documented in the README ("The explorer").
+
+mod api;
+mod assets;
+mod http;
+mod session;
+
+use std::sync::Arc;
+
+use nnitp_core::{Explainer, Network, SearchParams};
+use serde::{Deserialize, Serialize};
+
+pub use http::Explorer;
+
+/// A network the explorer can hold across threads.
+pub type DynNetwork = Box<dyn Network + Send>;
+
+/// One layer of a model, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// Layer index.
+    pub index: usize,
+    /// Layer name, e.g. `max_pooling2d_1`.
+    pub name: String,
+    /// Output shape (channels last).
+    pub shape: Vec<usize>,
+}
+
+/// What the explorer shows about a model before loading it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The model's name.
+    pub name: String,
+    /// Class names, indexed by output unit.
+    pub classes: Vec<String>,
+    /// Every layer.
+    pub layers: Vec<LayerInfo>,
+    /// The layers selected for explanations by default.
+    pub default_layers: Vec<usize>,
+    /// The default search parameters.
+    pub params: SearchParams,
+    /// The default number of images used from each data set.
+    pub size: usize,
+}
+
+/// A model opened by a [`Catalog`]: an explanation session over its data.
+pub struct Opened {
+    /// The session (its configuration comes from the load request).
+    pub explainer: Explainer<DynNetwork>,
+    /// True labels of the training images of the session, if known.
+    pub train_labels: Vec<u8>,
+    /// True labels of the test images of the session, if known.
+    pub test_labels: Vec<u8>,
+}
+
+/// The models an explorer offers.
+pub trait Catalog: Send + Sync {
+    /// The models available (weights and data present).
+    fn models(&self) -> Vec<ModelInfo>;
+
+    /// Loads model `name` with `config` (size, layers, parameters).
+    ///
+    /// # Errors
+    /// A message for the page when the model cannot be loaded.
+    fn open(&self, name: &str, config: nnitp_core::ExplainerConfig) -> std::result::Result<Opened, String>;
+}
+
+/// Shared handle to a catalog.
+pub type SharedCatalog = Arc<dyn Catalog>;

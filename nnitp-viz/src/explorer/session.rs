@@ -1,0 +1,336 @@
+//! The state of one explorer session: the loaded model, its explainer, and the
+//! stack of views (explanations and example grids) the back button walks.
+
+use nnitp_core::{Bound, Explanation, LayerPredicate, Predicate, Premise, Split};
+use serde::Serialize;
+
+use super::{ModelInfo, Opened};
+use crate::grid::{render, GridColumn, GridOptions};
+use crate::view::{columns, comparisons, conjuncts};
+
+/// Comparison images shown right of the key image.
+pub(crate) const COMPARISONS: usize = 9;
+/// Images listed for a category.
+pub(crate) const LISTED: usize = 50;
+
+/// A grid cell as the page sees it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CellInfo {
+    pub column: usize,
+    pub row: usize,
+    pub image: usize,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    /// What clicking the cell explains.
+    pub predicate: LayerPredicate,
+    /// The predicate as nnitp prints it.
+    pub text: String,
+    /// Fraction of the data set satisfying the predicate.
+    pub fraction: f64,
+    pub label: Option<u8>,
+    pub predicted: usize,
+}
+
+/// One screen of the explorer: a grid and what it shows.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct View {
+    pub id: u64,
+    /// `explanation`, `examples` or `counterexamples`.
+    pub kind: &'static str,
+    pub title: String,
+    /// nnitp's three lines for an explanation, else the predicate.
+    pub text: String,
+    pub explanation: Option<Explanation>,
+    /// The predicate every comparison image satisfies.
+    pub predicate: LayerPredicate,
+    pub width: u32,
+    pub height: u32,
+    pub cells: Vec<CellInfo>,
+    /// How many views the back button can return to.
+    pub depth: usize,
+    #[serde(skip)]
+    pub png: Vec<u8>,
+}
+
+/// A loaded model and what the page has done with it.
+pub(crate) struct Session {
+    pub info: ModelInfo,
+    pub opened: Opened,
+    pub split: Split,
+    pub size: usize,
+    pub views: Vec<View>,
+    pub next_id: u64,
+}
+
+/// An error for the page, with its HTTP status.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 400,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            status: 404,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<nnitp_core::Error> for ApiError {
+    fn from(e: nnitp_core::Error) -> Self {
+        ApiError::bad(e.to_string())
+    }
+}
+
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
+        match e {
+            crate::Error::Core(c) => c.into(),
+            other => ApiError {
+                status: 500,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+pub(crate) type ApiResult<T> = std::result::Result<T, ApiError>;
+
+/// An image of a category list.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Listed {
+    pub index: usize,
+    pub label: Option<u8>,
+    pub predicted: usize,
+}
+
+impl Session {
+    fn labels(&self) -> &[u8] {
+        match self.split {
+            Split::Train => &self.opened.train_labels,
+            Split::Test => &self.opened.test_labels,
+        }
+    }
+
+    fn check_image(&self, image: usize) -> ApiResult<()> {
+        let n = self.opened.explainer.len(self.split);
+        if image >= n {
+            return Err(ApiError::bad(format!("image {image} is out of range (0..{n})")));
+        }
+        Ok(())
+    }
+
+    fn check_class(&self, class: usize) -> ApiResult<()> {
+        let n = self.info.classes.len();
+        if class >= n {
+            return Err(ApiError::bad(format!("category {class} is out of range (0..{n})")));
+        }
+        Ok(())
+    }
+
+    /// The first images the model classifies as `category`.
+    pub fn list(&mut self, category: usize) -> ApiResult<Vec<Listed>> {
+        self.check_class(category)?;
+        let ex = &mut self.opened.explainer;
+        let out = ex.output_layer();
+        let found = ex.satisfying(self.split, &LayerPredicate::new(out, Predicate::IsMax(category)), LISTED, None)?;
+        let labels = self.labels().to_vec();
+        Ok(found
+            .into_iter()
+            .map(|index| Listed {
+                index,
+                label: labels.get(index).copied(),
+                predicted: category,
+            })
+            .collect())
+    }
+
+    /// One image of the data set as a PNG, `scale` pixels per image pixel.
+    pub fn image_png(&self, image: usize, scale: u32) -> ApiResult<Vec<u8>> {
+        self.check_image(image)?;
+        let col = GridColumn {
+            image,
+            regions: vec![],
+        };
+        let grid = render(
+            self.opened.explainer.images(self.split),
+            &[col],
+            &GridOptions {
+                scale: Some(scale.clamp(1, 16)),
+                gap: 0,
+            },
+        )?;
+        Ok(grid.png()?)
+    }
+
+    /// Explains why `image` satisfies `predicate` (default: the model's
+    /// classification of it) at the nearest selected layer below the predicate's.
+    pub fn explain(
+        &mut self,
+        image: usize,
+        predicate: Option<LayerPredicate>,
+        restrict: Option<usize>,
+    ) -> ApiResult<&View> {
+        self.check_image(image)?;
+        if let Some(c) = restrict {
+            self.check_class(c)?;
+        }
+        let ex = &mut self.opened.explainer;
+        let predicate = match predicate {
+            Some(p) => p,
+            None => {
+                let predicted = ex.predictions(self.split)?[image];
+                LayerPredicate::new(ex.output_layer(), Predicate::IsMax(predicted))
+            }
+        };
+        ex.unit_shape(predicate.layer)?;
+        let layer = ex.previous_layer(predicate.layer).ok_or_else(|| {
+            ApiError::bad(format!(
+                "no selected layer below layer {}: select an earlier layer in the Model tab",
+                predicate.layer
+            ))
+        })?;
+        let premise = Premise {
+            split: self.split,
+            index: image,
+        };
+        let e = ex.explain(premise, &predicate, layer)?;
+        let itp = e.predicate();
+        let title = format!("image {image}: why {} (layer {})", predicate, layer);
+        let text = e.to_string();
+        self.push_grid("explanation", title, text, Some(e), itp, image, restrict)
+    }
+
+    /// Example (or, negated, counterexample) images of the predicate of cell
+    /// `cell` of the current view; with `percentile`, a single bound's threshold
+    /// moves to that percentile of its unit's values (nnitp's percentile box).
+    pub fn examples(
+        &mut self,
+        cell: usize,
+        negate: bool,
+        percentile: Option<f64>,
+        restrict: Option<usize>,
+    ) -> ApiResult<&View> {
+        if let Some(c) = restrict {
+            self.check_class(c)?;
+        }
+        let view = self.views.last().ok_or_else(|| ApiError::bad("no grid is shown: explain an image first"))?;
+        let info = view
+            .cells
+            .get(cell)
+            .ok_or_else(|| ApiError::bad(format!("cell {cell} is out of range (0..{})", view.cells.len())))?;
+        let key = view.cells[0].image;
+        let mut predicate = info.predicate.clone();
+        if let Some(p) = percentile {
+            let Predicate::Bound(b) = &predicate.predicate else {
+                return Err(ApiError::bad("a percentile applies to a single-unit predicate (a region cell)"));
+            };
+            let b: Bound = self.opened.explainer.percentile_bound(self.split, predicate.layer, b, p)?;
+            predicate = LayerPredicate::new(predicate.layer, b);
+        }
+        let shown = if negate {
+            LayerPredicate::new(predicate.layer, predicate.predicate.clone().negate())
+        } else {
+            predicate.clone()
+        };
+        let kind = if negate { "counterexamples" } else { "examples" };
+        let title = format!("{kind} of layer {}: {}", shown.layer, shown.predicate);
+        let text = shown.to_string();
+        self.push_grid(kind, title, text, None, shown, key, restrict)
+    }
+
+    /// Renders the grid of `predicate` with key image `key` and pushes it as
+    /// the current view.
+    #[allow(clippy::too_many_arguments)]
+    fn push_grid(
+        &mut self,
+        kind: &'static str,
+        title: String,
+        text: String,
+        explanation: Option<Explanation>,
+        predicate: LayerPredicate,
+        key: usize,
+        restrict: Option<usize>,
+    ) -> ApiResult<&View> {
+        let split = self.split;
+        let labels = self.labels().to_vec();
+        let ex = &mut self.opened.explainer;
+        let others = comparisons(ex, split, &predicate, key, COMPARISONS, restrict)?;
+        // regions come from the predicate's conjuncts (a negation: its operand's)
+        let marked = match &predicate.predicate {
+            Predicate::Not(p) => LayerPredicate::new(predicate.layer, (**p).clone()),
+            _ => predicate.clone(),
+        };
+        let cols = columns(ex, &marked, key, &others)?;
+        let grid = render(ex.images(split), &cols, &GridOptions::default())?;
+        let parts = conjuncts(&marked);
+        let predictions = ex.predictions(split)?;
+        let mut cells = Vec::with_capacity(grid.cells.len());
+        let mut fractions: Vec<Option<f64>> = vec![None; parts.len() + 1];
+        for c in &grid.cells {
+            let p = if c.row == 0 {
+                predicate.clone()
+            } else {
+                parts[c.row - 1].clone()
+            };
+            let fraction = match fractions[c.row] {
+                Some(f) => f,
+                None => {
+                    let f = ex.fraction(split, &p)?;
+                    fractions[c.row] = Some(f);
+                    f
+                }
+            };
+            cells.push(CellInfo {
+                column: c.column,
+                row: c.row,
+                image: c.image,
+                x: c.x,
+                y: c.y,
+                width: c.width,
+                height: c.height,
+                text: p.to_string(),
+                predicate: p,
+                fraction,
+                label: labels.get(c.image).copied(),
+                predicted: predictions[c.image],
+            });
+        }
+        self.next_id += 1;
+        let view = View {
+            id: self.next_id,
+            kind,
+            title,
+            text,
+            explanation,
+            predicate,
+            width: grid.image.width(),
+            height: grid.image.height(),
+            cells,
+            depth: self.views.len(),
+            png: grid.png()?,
+        };
+        self.views.push(view);
+        Ok(self.views.last().expect("just pushed"))
+    }
+
+    /// Returns to the previous view.
+    pub fn back(&mut self) -> ApiResult<&View> {
+        if self.views.len() < 2 {
+            return Err(ApiError::bad("nothing to go back to"));
+        }
+        self.views.pop();
+        Ok(self.views.last().expect("at least one view"))
+    }
+}

@@ -1,0 +1,19 @@
+//! # nnitp-viz
+//!
+//! Seeing explanations: nnitp's image grid ([`grid`]: the key image with a digit
+//! on each conjunct's region, the regions cropped below, comparison images to the
+//! right), grids of explanations ([`view`]), a self-contained HTML report of an
+//! explanation chain ([`report`]) and, with the `server` feature, the interactive
+//! web explorer ([`explorer`]).
+
+pub mod base64;
+pub mod error;
+#[cfg(feature = "server")]
+pub mod explorer;
+mod font;
+pub mod grid;
+pub mod report;
+pub mod view;
+
+pub use error::{Error, Result};
+pub use grid::{render, Cell, Grid, GridColumn, GridOptions};

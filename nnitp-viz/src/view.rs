@@ -1,0 +1,89 @@
+//! From explanations to grid columns: which images a grid shows and the input
+//! region of each conjunct, computed with an [`Explainer`].
+
+use nnitp_core::{Explainer, Explanation, LayerPredicate, Network, Predicate, Split, UnitBox};
+
+use crate::error::Result;
+use crate::grid::{render, Grid, GridColumn, GridOptions};
+
+/// The conjuncts of `predicate`, each as a predicate at the same layer: the
+/// bounds of a conjunction, or the predicate itself when it is a single bound.
+/// `is_max` and negations have no conjunct regions.
+pub fn conjuncts(predicate: &LayerPredicate) -> Vec<LayerPredicate> {
+    match &predicate.predicate {
+        Predicate::And(ps) => ps
+            .iter()
+            .map(|p| LayerPredicate::new(predicate.layer, p.clone()))
+            .collect(),
+        Predicate::Bound(_) => vec![predicate.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The input regions of each conjunct of `predicate`.
+///
+/// # Errors
+/// When the predicate does not fit its layer.
+pub fn regions<N: Network>(ex: &Explainer<N>, predicate: &LayerPredicate) -> Result<Vec<UnitBox>> {
+    conjuncts(predicate)
+        .iter()
+        .map(|c| Ok(ex.predicate_input_box(c)?))
+        .collect()
+}
+
+/// Columns for `key` followed by `others` (images of one data set), each marked
+/// with the input regions of `predicate`'s conjuncts.
+///
+/// # Errors
+/// When the predicate does not fit its layer.
+pub fn columns<N: Network>(
+    ex: &Explainer<N>,
+    predicate: &LayerPredicate,
+    key: usize,
+    others: &[usize],
+) -> Result<Vec<GridColumn>> {
+    let regions = regions(ex, predicate)?;
+    Ok(std::iter::once(key)
+        .chain(others.iter().copied())
+        .map(|image| GridColumn {
+            image,
+            regions: regions.clone(),
+        })
+        .collect())
+}
+
+/// Up to `count` images of `split`, other than `key`, satisfying `predicate`
+/// (only those classified as `class` when given).
+///
+/// # Errors
+/// As [`Explainer::satisfying`].
+pub fn comparisons<N: Network>(
+    ex: &mut Explainer<N>,
+    split: Split,
+    predicate: &LayerPredicate,
+    key: usize,
+    count: usize,
+    class: Option<usize>,
+) -> Result<Vec<usize>> {
+    let found = ex.satisfying(split, predicate, count + 1, class)?;
+    Ok(found.into_iter().filter(|&i| i != key).take(count).collect())
+}
+
+/// nnitp's grid of an explanation: the premise with the interpolant's regions,
+/// then `count` comparison images of the same data set satisfying it.
+///
+/// # Errors
+/// As [`comparisons`] and [`render`].
+pub fn explanation_grid<N: Network>(
+    ex: &mut Explainer<N>,
+    e: &Explanation,
+    count: usize,
+    options: &GridOptions,
+) -> Result<(Grid, Vec<GridColumn>)> {
+    let predicate = e.predicate();
+    let split = e.premise.split;
+    let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
+    let cols = columns(ex, &predicate, e.premise.index, &others)?;
+    let grid = render(ex.images(split), &cols, options)?;
+    Ok((grid, cols))
+}
