@@ -38,8 +38,8 @@ fn extraction_is_channels_last_and_independent_of_batch_size() {
     let device = Device::flex();
     let net = small_net(&device);
     let x = images(7, 8, 8, 2, 1);
-    let a = extract(&net, x.view(), &[0, 2, 7], 3, None).unwrap();
-    let b = extract(&net, x.view(), &[7, 0, 2], 7, None).unwrap();
+    let a = extract(&net, x.view(), &[0, 2, 6], 3, None).unwrap();
+    let b = extract(&net, x.view(), &[6, 0, 2], 7, None).unwrap();
     assert_eq!(a[0].shape(), &[7, 8 * 8 * 4]);
     assert_eq!(a[1].shape(), &[7, 4 * 4 * 4]);
     assert_eq!(a[2].shape(), &[7, 3]);
@@ -89,8 +89,8 @@ fn extraction_errors() {
     let x = images(2, 8, 8, 2, 1);
     assert!(matches!(extract(&net, x.view(), &[0], 0, None), Err(CoreError::InvalidBatchSize)));
     assert!(matches!(
-        extract(&net, x.view(), &[8], 2, None),
-        Err(CoreError::LayerOutOfRange { layer: 8, .. })
+        extract(&net, x.view(), &[7], 2, None),
+        Err(CoreError::LayerOutOfRange { layer: 7, .. })
     ));
     let wrong = images(2, 8, 7, 2, 1);
     assert!(matches!(
@@ -101,7 +101,7 @@ fn extraction_errors() {
 
 fn small_explainer() -> nnitp_core::Explainer<Sequential> {
     let device = Device::flex();
-    let config = ExplainerConfig::new(vec![2, 4])
+    let config = ExplainerConfig::new(vec![0, 2, 4])
         .with_params(SearchParams::default().with_alpha(0.9))
         .with_size(150)
         .with_batch_size(64);
@@ -113,35 +113,60 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let mut ex = small_explainer();
     assert_eq!(ex.len(Split::Train), 150);
     assert_eq!(ex.len(Split::Test), 80);
-    assert_eq!(ex.previous_layer(7), Some(4));
+    assert_eq!(ex.previous_layer(6), Some(4));
     assert_eq!(ex.previous_layer(4), Some(2));
-    assert_eq!(ex.previous_layer(2), None);
-    let out = ex.output_layer();
-    let preds = ex.predictions(Split::Train).unwrap();
-    let class = preds[0];
-    let conclusion = LayerPredicate::new(out, Predicate::IsMax(class));
-    let e = ex.explain(Premise::train(0), &conclusion, 4).unwrap();
+    assert_eq!(ex.previous_layer(0), None);
+    // conclusion: unit v(0,1,2) of layer 3 (a convolution) at least its
+    // median; the premise is the first image above the median
+    let acts4 = ex.activations(Split::Train, 3).unwrap().to_owned();
+    let shape4 = ex.unit_shape(3).unwrap().to_vec();
+    let j = Unit::new([0, 1, 2]).flat(&shape4).unwrap();
+    let mut col: Vec<f32> = acts4.column(j).to_vec();
+    col.sort_by(f32::total_cmp);
+    let median = col[col.len() / 2];
+    let premise = acts4.column(j).iter().position(|&v| v > median).unwrap();
+    let bound = nnitp_core::Bound::new(Unit::new([0, 1, 2]), nnitp_core::Op::Ge, median);
+    let conclusion = LayerPredicate::new(3, bound);
+    let e = ex.explain(Premise::train(premise), &conclusion, 2).unwrap();
     assert!(!e.interpolant.is_empty());
     // the premise satisfies its interpolant
-    let acts = ex.activations(Split::Train, 4).unwrap().to_owned();
-    let shape = ex.unit_shape(4).unwrap().to_vec();
-    assert!(e.interpolant.eval(acts.row(0), &shape).unwrap());
+    let acts = ex.activations(Split::Train, 2).unwrap().to_owned();
+    let shape = ex.unit_shape(2).unwrap().to_vec();
+    assert!(e.interpolant.eval(acts.row(premise), &shape).unwrap());
     // train figures count what they say
-    let p = preds.iter().filter(|&&c| c == class).count();
+    let p = acts4.column(j).iter().filter(|&&v| v >= median).count();
     assert_eq!(e.train.positives, p);
     assert!(e.train.satisfying >= 1);
+    assert!(e.train.precision().unwrap() >= 0.9, "{e}");
     assert!(e.extract_seconds > 0.0);
-    assert!(e.to_string().starts_with("Interpolant: layer 4: ("));
+    assert!(e.to_string().starts_with("Interpolant: layer 2: ("), "{e}");
+    // every conjunct lies in the cone of the conclusion's unit
+    let cone4 = ex
+        .network()
+        .geometry()
+        .cone(Place::Layer(2), 3, &nnitp_core::UnitBox::unit(&Unit::new([0, 1, 2])))
+        .unwrap();
+    for bound in e.interpolant.bounds() {
+        assert!(cone4.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)), "{bound} outside {cone4:?}");
+    }
+    // is_max conclusions count the network's predictions as positives
+    let preds = ex.predictions(Split::Train).unwrap();
+    let class = preds[0];
+    let out = ex.output_layer();
+    let by_class = ex
+        .explain(Premise::train(0), &LayerPredicate::new(out, Predicate::IsMax(class)), 4)
+        .unwrap();
+    assert_eq!(by_class.train.positives, preds.iter().filter(|&&c| c == class).count());
     // a second explanation reuses the activations
-    let again = ex.explain(Premise::train(0), &conclusion, 4).unwrap();
+    let again = ex.explain(Premise::train(premise), &conclusion, 2).unwrap();
     assert_eq!(again.interpolant, e.interpolant);
     assert_eq!(again.extract_seconds, 0.0);
-    // drill down into a conjunct at layer 2, inside the conjunct's cone
+    // drill down into a conjunct at layer 0, inside the conjunct's cone
     let c0 = e.conjunct(0).unwrap();
-    let d = ex.explain(Premise::train(0), &c0, 2).unwrap();
+    let d = ex.explain(Premise::train(premise), &c0, 0).unwrap();
     let Predicate::Bound(b) = &c0.predicate else { panic!() };
     let cone = nnitp_core::UnitBox::unit(&b.unit);
-    let cone = ex.network().geometry().cone(Place::Layer(2), 4, &cone).unwrap();
+    let cone = ex.network().geometry().cone(Place::Layer(0), 2, &cone).unwrap();
     for bound in d.interpolant.bounds() {
         assert!(cone.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)), "{bound} outside {cone:?}");
     }
@@ -157,8 +182,8 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let only = ex.satisfying(Split::Test, &c0, 80, Some(class)).unwrap();
     assert!(only.iter().all(|&i| tpreds[i] == class && mask[i]));
     // percentile box: the 100th percentile of >= keeps everything, the 0th the maximum only
-    let all = ex.percentile_bound(Split::Train, 4, b, 100.0).unwrap();
-    let top = ex.percentile_bound(Split::Train, 4, b, 0.0).unwrap();
+    let all = ex.percentile_bound(Split::Train, 2, b, 100.0).unwrap();
+    let top = ex.percentile_bound(Split::Train, 2, b, 0.0).unwrap();
     let j = b.unit.flat(&shape).unwrap();
     let col = acts.column(j);
     let (lo, hi) = col.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
@@ -168,7 +193,7 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     };
     assert_eq!((all.value, top.value), (lo_want, hi_want));
     // input regions
-    let r = ex.input_box(4, &b.unit).unwrap();
+    let r = ex.input_box(2, &b.unit).unwrap();
     assert_eq!(r.ranges().len(), 3);
     assert_eq!(r.ranges()[2], 0..2);
 }
@@ -204,7 +229,7 @@ fn explainer_errors() {
         Err(CoreError::InvalidPercentile(_))
     ));
     assert!(matches!(ex.set_layers(vec![2, 99]), Err(CoreError::LayerOutOfRange { layer: 99, .. })));
-    assert_eq!(ex.layers(), &[2, 4]);
+    assert_eq!(ex.layers(), &[0, 2, 4]);
     assert!(matches!(
         ex.set_params(SearchParams::default().with_alpha(1.5)),
         Err(CoreError::InvalidAlpha(_))
@@ -255,5 +280,8 @@ fn shipped_model_walks_the_quick_start_on_embedded_data() {
     assert!(p >= 0.9, "{e}");
     let d = ex.explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6).unwrap();
     assert_eq!(d.layer, 6);
-    assert_eq!(d.extract_seconds, 0.0);
+    // layer 6 was extracted for the drill-down, and only then
+    assert!(d.extract_seconds > 0.0);
+    let again = ex.explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6).unwrap();
+    assert_eq!((again.extract_seconds, &again.interpolant), (0.0, &d.interpolant));
 }
