@@ -174,9 +174,10 @@ fn cifar_reads_channels_last_and_normalises_over_training_pixels() {
     let n = train_pixels.len() as f64;
     let mean = train_pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / n;
     let std = (train_pixels.iter().map(|&p| (f64::from(p) - mean).powi(2)).sum::<f64>() / n).sqrt();
-    // pixel (0, 1) of the blue plane of the first training image
+    // blue at row 0, column 1 of the first training image (`p` is channels last,
+    // as `encode_batch` takes it; the file holds it in planes)
     let (_, p) = cifar_batch(3, 1);
-    let raw = f64::from(p[2048 + 1]);
+    let raw = f64::from(p[3 + 2]);
     let want = (raw - mean) / (std + 1e-7);
     assert!((f64::from(s.train.images[[0, 0, 1, 2]]) - want).abs() < 1e-5);
     // normalised training pixels have mean 0 and standard deviation 1
