@@ -44,7 +44,12 @@ fn run(args: &Args) -> nnitp::models::Result<()> {
         .with_weights(args.weights.as_ref())
         .load()?;
     let test = &loaded.splits.test;
-    println!("model {}: {} test images from {}", kind.name(), test.len(), loaded.splits.source);
+    println!(
+        "model {}: {} test images from {}",
+        kind.name(),
+        test.len(),
+        loaded.splits.source
+    );
     let start = Instant::now();
     let acc = accuracy(&loaded.model, test, args.batch_size)?;
     let secs = start.elapsed().as_secs_f64();

@@ -81,19 +81,33 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .load()?;
     let classes = kind.dataset().classes();
     if args.category >= classes.len() {
-        return Err(format!("category {} is out of range (0..{})", args.category, classes.len()).into());
+        return Err(format!(
+            "category {} is out of range (0..{})",
+            args.category,
+            classes.len()
+        )
+        .into());
     }
     let labels = loaded.splits.train.labels.clone();
     let source = loaded.splits.source.clone();
     let mut config = kind.explainer_config().with_progress(!args.json);
-    config.params = override_params(config.params, args.alpha, args.gamma, args.mu, args.ensemble_size);
+    config.params = override_params(
+        config.params,
+        args.alpha,
+        args.gamma,
+        args.mu,
+        args.ensemble_size,
+    );
     if let Some(size) = args.size {
         config.size = size;
     }
     let mut ex = loaded.explainer(config)?;
     let layer = match args.layer {
         Some(l) => l,
-        None => *ex.layers().last().ok_or("the model has no explanation layers")?,
+        None => *ex
+            .layers()
+            .last()
+            .ok_or("the model has no explanation layers")?,
     };
     let output = ex.output_layer();
     let drill_layer = ex.previous_layer(layer);
@@ -113,7 +127,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     needed.extend(drill_layer);
     let mut extract = ex.prepare(Split::Train, &needed)?;
     extract += ex.prepare(Split::Test, &needed)?;
-    say(args, format!("extracted layers {needed:?} in {extract:.2} s"));
+    say(
+        args,
+        format!("extracted layers {needed:?} in {extract:.2} s"),
+    );
 
     let predicted = LayerPredicate::new(output, Predicate::IsMax(args.category));
     let (index, category) = match args.image {
@@ -129,7 +146,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             let listed = ex.satisfying(Split::Train, &predicted, 50, None)?;
             say(
                 args,
-                format!("first {} training images classified as {} ({}):", listed.len(), args.category, classes[args.category]),
+                format!(
+                    "first {} training images classified as {} ({}):",
+                    listed.len(),
+                    args.category,
+                    classes[args.category]
+                ),
             );
             let row: Vec<String> = listed
                 .iter()
@@ -164,7 +186,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         if !first.interpolant.is_empty() {
             let k = if first.interpolant.len() > 1 { 1 } else { 0 };
             let conjunct = first.conjunct(k)?;
-            say(args, format!("explaining conjunct {k}, {conjunct}, at layer {drill}"));
+            say(
+                args,
+                format!("explaining conjunct {k}, {conjunct}, at layer {drill}"),
+            );
             let second = ex.explain(premise, &conjunct, drill)?;
             show(args, &second, "second explanation");
             chain.push(second);
@@ -176,7 +201,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             say(args, format!("wrote {}", f.display()));
         }
     }
-    say(args, format!("total {:.2} s", started.elapsed().as_secs_f64()));
+    say(
+        args,
+        format!("total {:.2} s", started.elapsed().as_secs_f64()),
+    );
     Ok(())
 }
 
@@ -191,7 +219,10 @@ fn say(args: &Args, line: String) {
 
 fn show(args: &Args, e: &Explanation, what: &str) {
     if args.json {
-        println!("{}", serde_json::to_string(e).expect("explanations serialise"));
+        println!(
+            "{}",
+            serde_json::to_string(e).expect("explanations serialise")
+        );
     } else {
         println!("{e}");
         println!(

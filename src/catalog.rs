@@ -36,7 +36,10 @@ impl ZooCatalog {
     }
 
     fn weights(&self, kind: ModelKind) -> Option<PathBuf> {
-        let p = self.weights_dir.as_ref()?.join(format!("{}.bpk", kind.name()));
+        let p = self
+            .weights_dir
+            .as_ref()?
+            .join(format!("{}.bpk", kind.name()));
         p.is_file().then_some(p)
     }
 
@@ -65,14 +68,22 @@ pub fn model_info(kind: ModelKind) -> ModelInfo {
             .map(|(index, name)| LayerInfo {
                 index,
                 name,
-                shape: g.shape(Place::Layer(index)).map(<[usize]>::to_vec).unwrap_or_default(),
+                shape: g
+                    .shape(Place::Layer(index))
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default(),
             })
             .collect(),
         Err(_) => Vec::new(),
     };
     ModelInfo {
         name: kind.name().into(),
-        classes: kind.dataset().classes().iter().map(|c| c.to_string()).collect(),
+        classes: kind
+            .dataset()
+            .classes()
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
         layers,
         default_layers: kind.default_layers(),
         params: kind.default_params(),
@@ -93,8 +104,22 @@ impl Catalog for ZooCatalog {
         let kind = ModelKind::from_name(name).map_err(|e| e.to_string())?;
         let loaded = self.setup(kind).load().map_err(|e| e.to_string())?;
         let size = config.size;
-        let train_labels = loaded.splits.train.labels.iter().take(size).copied().collect();
-        let test_labels = loaded.splits.test.labels.iter().take(size).copied().collect();
+        let train_labels = loaded
+            .splits
+            .train
+            .labels
+            .iter()
+            .take(size)
+            .copied()
+            .collect();
+        let test_labels = loaded
+            .splits
+            .test
+            .labels
+            .iter()
+            .take(size)
+            .copied()
+            .collect();
         let network: DynNetwork = Box::new(loaded.model);
         let explainer = nnitp_core::Explainer::new(
             network,

@@ -199,7 +199,12 @@ impl<N: Network> Explainer<N> {
     /// [`Error::InvalidBatchSize`], [`Error::ShapeMismatch`] for images that do
     /// not fit the network's input, [`Error::LayerOutOfRange`] for a selected
     /// layer the network does not have.
-    pub fn new(network: N, train: Array4<f32>, test: Array4<f32>, config: ExplainerConfig) -> Result<Self> {
+    pub fn new(
+        network: N,
+        train: Array4<f32>,
+        test: Array4<f32>,
+        config: ExplainerConfig,
+    ) -> Result<Self> {
         let params = config.params.check()?;
         if config.size == 0 {
             return Err(Error::InvalidSize);
@@ -382,7 +387,9 @@ impl<N: Network> Explainer<N> {
     pub fn mask(&mut self, split: Split, predicate: &LayerPredicate) -> Result<Vec<bool>> {
         self.prepare(split, &[predicate.layer])?;
         let shape = self.unit_shape(predicate.layer)?.to_vec();
-        let m = predicate.predicate.eval_batch(self.cached(split, predicate.layer), &shape)?;
+        let m = predicate
+            .predicate
+            .eval_batch(self.cached(split, predicate.layer), &shape)?;
         Ok(m.to_vec())
     }
 
@@ -393,7 +400,12 @@ impl<N: Network> Explainer<N> {
     /// [`Error::ImageOutOfRange`], [`Error::LayerOutOfRange`],
     /// [`Error::LayerNotBelow`] when `layer` is not below the conclusion's
     /// layer, and the search's errors (e.g. [`Error::NoPositiveSamples`]).
-    pub fn explain(&mut self, premise: Premise, conclusion: &LayerPredicate, layer: usize) -> Result<Explanation> {
+    pub fn explain(
+        &mut self,
+        premise: Premise,
+        conclusion: &LayerPredicate,
+        layer: usize,
+    ) -> Result<Explanation> {
         self.check_premise(premise)?;
         let geometry = self.network.geometry();
         let conc_shape = geometry.shape(Place::Layer(conclusion.layer))?.to_vec();
@@ -415,12 +427,19 @@ impl<N: Network> Explainer<N> {
         let train = self.cached(Split::Train, layer);
         let acts = self.cached(premise.split, layer);
         let premise_row = acts.slice(s![premise.index..premise.index + 1, ..]);
-        let input = SearchInput::masked(premise_row, train, &train_mask, &shape).with_cone(Some(cone));
+        let input =
+            SearchInput::masked(premise_row, train, &train_mask, &shape).with_cone(Some(cone));
         let interpolant = self.params.search(&input)?;
         let search_seconds = start.elapsed().as_secs_f64();
         let pred = Predicate::from(interpolant.clone());
         let train_acc = Accuracy::measure(Split::Train, &pred, train, &shape, &train_mask)?;
-        let test_acc = Accuracy::measure(Split::Test, &pred, self.cached(Split::Test, layer), &shape, &test_mask)?;
+        let test_acc = Accuracy::measure(
+            Split::Test,
+            &pred,
+            self.cached(Split::Test, layer),
+            &shape,
+            &test_mask,
+        )?;
         Ok(Explanation {
             premise,
             conclusion: conclusion.clone(),
@@ -459,9 +478,11 @@ impl<N: Network> Explainer<N> {
         Ok(mask
             .iter()
             .enumerate()
-            .filter(|&(i, &m)| m && match (&preds, class) {
-                (Some(p), Some(c)) => p[i] == c,
-                _ => true,
+            .filter(|&(i, &m)| {
+                m && match (&preds, class) {
+                    (Some(p), Some(c)) => p[i] == c,
+                    _ => true,
+                }
             })
             .map(|(i, _)| i)
             .take(limit)
@@ -499,7 +520,13 @@ impl<N: Network> Explainer<N> {
     ///
     /// # Errors
     /// [`Error::InvalidPercentile`] outside [0, 100]; [`Error::UnitOutOfRange`].
-    pub fn percentile_bound(&mut self, split: Split, layer: usize, bound: &Bound, percentile: f64) -> Result<Bound> {
+    pub fn percentile_bound(
+        &mut self,
+        split: Split,
+        layer: usize,
+        bound: &Bound,
+        percentile: f64,
+    ) -> Result<Bound> {
         if !(0.0..=100.0).contains(&percentile) {
             return Err(Error::InvalidPercentile(percentile));
         }
@@ -512,7 +539,11 @@ impl<N: Network> Explainer<N> {
             Op::Ge => 100.0 - percentile,
             Op::Le => percentile,
         };
-        Ok(Bound::new(bound.unit.clone(), bound.op, numpy_percentile(&values, q)))
+        Ok(Bound::new(
+            bound.unit.clone(),
+            bound.op,
+            numpy_percentile(&values, q),
+        ))
     }
 
     /// The region of the input image that unit `unit` of `layer` depends on.
@@ -520,7 +551,9 @@ impl<N: Network> Explainer<N> {
     /// # Errors
     /// [`Error::LayerOutOfRange`], [`Error::ConeOutsideShape`] for a unit outside the layer.
     pub fn input_box(&self, layer: usize, unit: &Unit) -> Result<UnitBox> {
-        self.network.geometry().cone(Place::Input, layer, &UnitBox::unit(unit))
+        self.network
+            .geometry()
+            .cone(Place::Input, layer, &UnitBox::unit(unit))
     }
 
     /// The region of the input image that `predicate` depends on.
@@ -594,13 +627,19 @@ mod tests {
     fn predicate_boxes() {
         let shape = [4, 4, 2];
         let b = |u: [usize; 3]| Predicate::Bound(Bound::new(Unit::new(u), Op::Ge, 0.0));
-        assert_eq!(predicate_box(&Predicate::IsMax(1), &shape).unwrap(), UnitBox::full(&shape));
+        assert_eq!(
+            predicate_box(&Predicate::IsMax(1), &shape).unwrap(),
+            UnitBox::full(&shape)
+        );
         assert_eq!(
             predicate_box(&b([1, 2, 0]), &shape).unwrap(),
             UnitBox::new([1..2, 2..3, 0..1])
         );
         let both = Predicate::And(vec![b([1, 2, 0]), b([3, 0, 1])]).negate();
-        assert_eq!(predicate_box(&both, &shape).unwrap(), UnitBox::new([1..4, 0..3, 0..2]));
+        assert_eq!(
+            predicate_box(&both, &shape).unwrap(),
+            UnitBox::new([1..4, 0..3, 0..2])
+        );
         assert!(matches!(
             predicate_box(&b([4, 0, 0]), &shape),
             Err(Error::UnitOutOfRange { .. })

@@ -60,7 +60,10 @@ pub fn extract(
     }
     let mut outputs = Vec::with_capacity(layers.len());
     for &l in layers {
-        let units: usize = geometry.shape(crate::cone::Place::Layer(l))?.iter().product();
+        let units: usize = geometry
+            .shape(crate::cone::Place::Layer(l))?
+            .iter()
+            .product();
         outputs.push(Array2::<f32>::zeros((images.shape()[0], units)));
     }
     let device = network.device();
@@ -76,7 +79,9 @@ pub fn extract(
         let acts = network.forward_layers(tensor, layers);
         for (out, act) in outputs.iter_mut().zip(acts) {
             let data = act.into_data();
-            let values = data.try_to_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))?;
+            let values = data
+                .try_to_vec::<f32>()
+                .map_err(|e| Error::Backend(format!("{e:?}")))?;
             let mut rows = out.slice_mut(ndarray::s![start..end, ..]);
             let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), &values)
                 .map_err(|_| Error::shape("layer output", rows.shape(), &[values.len()]))?;

@@ -37,7 +37,11 @@ impl Progress {
     }
 
     fn draw(&self) {
-        let frac = if self.total == 0 { 1.0 } else { self.done as f64 / self.total as f64 };
+        let frac = if self.total == 0 {
+            1.0
+        } else {
+            self.done as f64 / self.total as f64
+        };
         let filled = (frac * 30.0) as usize;
         let rate = self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
         let mut err = std::io::stderr();

@@ -89,7 +89,12 @@ impl Loaded {
     /// The [`Explainer::new`] errors.
     pub fn explainer(self, config: ExplainerConfig) -> Result<Explainer<Sequential>> {
         let Splits { train, test, .. } = self.splits;
-        Ok(Explainer::new(self.model, train.images, test.images, config)?)
+        Ok(Explainer::new(
+            self.model,
+            train.images,
+            test.images,
+            config,
+        )?)
     }
 }
 

@@ -139,13 +139,16 @@ pub fn train(
         progress.finish();
         let eval = model.valid();
         let test_accuracy = accuracy(&eval, test, 500)?;
-        report(&EpochReport {
-            epoch,
-            loss: loss_sum / steps as f64,
-            train_accuracy: correct as f64 / train.len() as f64,
-            test_accuracy,
-            seconds: start.elapsed().as_secs_f64(),
-        }, &eval);
+        report(
+            &EpochReport {
+                epoch,
+                loss: loss_sum / steps as f64,
+                train_accuracy: correct as f64 / train.len() as f64,
+                test_accuracy,
+                seconds: start.elapsed().as_secs_f64(),
+            },
+            &eval,
+        );
         learning_rate *= config.lr_decay;
     }
     Ok(model.valid())
@@ -177,7 +180,11 @@ pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<
 /// As [`predict`].
 pub fn accuracy(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<f64> {
     let pred = predict(model, data, batch_size)?;
-    let right = pred.iter().zip(&data.labels).filter(|(p, l)| **p == usize::from(**l)).count();
+    let right = pred
+        .iter()
+        .zip(&data.labels)
+        .filter(|(p, l)| **p == usize::from(**l))
+        .count();
     Ok(right as f64 / data.len().max(1) as f64)
 }
 

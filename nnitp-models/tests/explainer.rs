@@ -6,8 +6,8 @@ use burn::tensor::Device;
 use ndarray::Array4;
 use nnitp_core::cone::{Padding, Place};
 use nnitp_core::{
-    extract, Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise, SearchParams, Split,
-    Unit,
+    extract, Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise,
+    SearchParams, Split, Unit,
 };
 use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
 use nnitp_models::Setup;
@@ -28,7 +28,9 @@ fn small_net(device: &Device) -> Sequential {
 fn images(n: usize, h: usize, w: usize, c: usize, seed: u64) -> Array4<f32> {
     let mut s = seed;
     Array4::from_shape_simple_fn((n, h, w, c), || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         ((s >> 40) as f32) / (1u64 << 24) as f32
     })
 }
@@ -57,7 +59,10 @@ fn units_are_channels_last() {
     // a weight-free layer makes every activation computable by hand: unit
     // v(r,c,k) of a 2x2 max pool is the largest of input rows 2r..2r+2,
     // columns 2c..2c+2 in channel k
-    let arch = Architecture::new([4, 6, 3]).max_pool(2).flatten().dense(2, false);
+    let arch = Architecture::new([4, 6, 3])
+        .max_pool(2)
+        .flatten()
+        .dense(2, false);
     let net = Sequential::new(&arch, &Device::flex()).unwrap();
     let x = images(3, 4, 6, 3, 7);
     let acts = extract(&net, x.view(), &[0], 2, None).unwrap().remove(0);
@@ -87,7 +92,10 @@ fn extraction_errors() {
     let device = Device::flex();
     let net = small_net(&device);
     let x = images(2, 8, 8, 2, 1);
-    assert!(matches!(extract(&net, x.view(), &[0], 0, None), Err(CoreError::InvalidBatchSize)));
+    assert!(matches!(
+        extract(&net, x.view(), &[0], 0, None),
+        Err(CoreError::InvalidBatchSize)
+    ));
     assert!(matches!(
         extract(&net, x.view(), &[7], 2, None),
         Err(CoreError::LayerOutOfRange { layer: 7, .. })
@@ -105,7 +113,13 @@ fn small_explainer() -> nnitp_core::Explainer<Sequential> {
         .with_params(SearchParams::default().with_alpha(0.9))
         .with_size(150)
         .with_batch_size(64);
-    nnitp_core::Explainer::new(small_net(&device), images(200, 8, 8, 2, 3), images(80, 8, 8, 2, 4), config).unwrap()
+    nnitp_core::Explainer::new(
+        small_net(&device),
+        images(200, 8, 8, 2, 3),
+        images(80, 8, 8, 2, 4),
+        config,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -144,19 +158,33 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let cone4 = ex
         .network()
         .geometry()
-        .cone(Place::Layer(2), 3, &nnitp_core::UnitBox::unit(&Unit::new([0, 1, 2])))
+        .cone(
+            Place::Layer(2),
+            3,
+            &nnitp_core::UnitBox::unit(&Unit::new([0, 1, 2])),
+        )
         .unwrap();
     for bound in e.interpolant.bounds() {
-        assert!(cone4.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)), "{bound} outside {cone4:?}");
+        assert!(
+            cone4.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)),
+            "{bound} outside {cone4:?}"
+        );
     }
     // is_max conclusions count the network's predictions as positives
     let preds = ex.predictions(Split::Train).unwrap();
     let class = preds[0];
     let out = ex.output_layer();
     let by_class = ex
-        .explain(Premise::train(0), &LayerPredicate::new(out, Predicate::IsMax(class)), 4)
+        .explain(
+            Premise::train(0),
+            &LayerPredicate::new(out, Predicate::IsMax(class)),
+            4,
+        )
         .unwrap();
-    assert_eq!(by_class.train.positives, preds.iter().filter(|&&c| c == class).count());
+    assert_eq!(
+        by_class.train.positives,
+        preds.iter().filter(|&&c| c == class).count()
+    );
     // a second explanation reuses the activations
     let again = ex.explain(Premise::train(premise), &conclusion, 2).unwrap();
     assert_eq!(again.interpolant, e.interpolant);
@@ -164,11 +192,20 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     // drill down into a conjunct at layer 0, inside the conjunct's cone
     let c0 = e.conjunct(0).unwrap();
     let d = ex.explain(Premise::train(premise), &c0, 0).unwrap();
-    let Predicate::Bound(b) = &c0.predicate else { panic!() };
+    let Predicate::Bound(b) = &c0.predicate else {
+        panic!()
+    };
     let cone = nnitp_core::UnitBox::unit(&b.unit);
-    let cone = ex.network().geometry().cone(Place::Layer(0), 2, &cone).unwrap();
+    let cone = ex
+        .network()
+        .geometry()
+        .cone(Place::Layer(0), 2, &cone)
+        .unwrap();
     for bound in d.interpolant.bounds() {
-        assert!(cone.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)), "{bound} outside {cone:?}");
+        assert!(
+            cone.contains_box(&nnitp_core::UnitBox::unit(&bound.unit)),
+            "{bound} outside {cone:?}"
+        );
     }
     // examples satisfy the predicate, counterexamples do not
     let yes = ex.satisfying(Split::Test, &c0, 10, None).unwrap();
@@ -186,7 +223,9 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let top = ex.percentile_bound(Split::Train, 2, b, 0.0).unwrap();
     let j = b.unit.flat(&shape).unwrap();
     let col = acts.column(j);
-    let (lo, hi) = col.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    let (lo, hi) = col
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
     let (lo_want, hi_want) = match b.op {
         nnitp_core::Op::Ge => (lo, hi),
         nnitp_core::Op::Le => (hi, lo),
@@ -205,10 +244,17 @@ fn explainer_errors() {
     let conclusion = LayerPredicate::new(out, Predicate::IsMax(0));
     assert!(matches!(
         ex.explain(Premise::train(150), &conclusion, 4),
-        Err(CoreError::ImageOutOfRange { index: 150, images: 150 })
+        Err(CoreError::ImageOutOfRange {
+            index: 150,
+            images: 150
+        })
     ));
     assert!(matches!(
-        ex.explain(Premise::test(0), &LayerPredicate::new(2, Predicate::IsMax(0)), 4),
+        ex.explain(
+            Premise::test(0),
+            &LayerPredicate::new(2, Predicate::IsMax(0)),
+            4
+        ),
         Err(CoreError::LayerNotBelow { from: 4, to: 2 })
     ));
     assert!(matches!(
@@ -216,8 +262,15 @@ fn explainer_errors() {
         Err(CoreError::LayerOutOfRange { layer: 9, .. })
     ));
     assert!(matches!(
-        ex.explain(Premise::train(0), &LayerPredicate::new(out, Predicate::IsMax(3)), 4),
-        Err(CoreError::ClassOutOfRange { class: 3, classes: 3 })
+        ex.explain(
+            Premise::train(0),
+            &LayerPredicate::new(out, Predicate::IsMax(3)),
+            4
+        ),
+        Err(CoreError::ClassOutOfRange {
+            class: 3,
+            classes: 3
+        })
     ));
     assert!(matches!(
         ex.satisfying(Split::Train, &conclusion, 5, Some(7)),
@@ -228,7 +281,10 @@ fn explainer_errors() {
         ex.percentile_bound(Split::Train, 4, &b, 101.0),
         Err(CoreError::InvalidPercentile(_))
     ));
-    assert!(matches!(ex.set_layers(vec![2, 99]), Err(CoreError::LayerOutOfRange { layer: 99, .. })));
+    assert!(matches!(
+        ex.set_layers(vec![2, 99]),
+        Err(CoreError::LayerOutOfRange { layer: 99, .. })
+    ));
     assert_eq!(ex.layers(), &[0, 2, 4]);
     assert!(matches!(
         ex.set_params(SearchParams::default().with_alpha(1.5)),
@@ -236,7 +292,10 @@ fn explainer_errors() {
     ));
     let e = ex.explain(Premise::train(1), &conclusion, 4);
     if let Ok(e) = e {
-        assert!(matches!(e.conjunct(99), Err(CoreError::ConjunctOutOfRange { index: 99, .. })));
+        assert!(matches!(
+            e.conjunct(99),
+            Err(CoreError::ConjunctOutOfRange { index: 99, .. })
+        ));
     }
     let device = Device::flex();
     assert!(matches!(
@@ -261,27 +320,46 @@ fn explainer_errors() {
 
 #[test]
 fn shipped_model_walks_the_quick_start_on_embedded_data() {
-    let loaded = Setup::new(ModelKind::FashionMnist, Device::flex()).load().unwrap();
+    let loaded = Setup::new(ModelKind::FashionMnist, Device::flex())
+        .load()
+        .unwrap();
     let labels = loaded.splits.train.labels.clone();
     let config = ModelKind::FashionMnist.explainer_config().with_size(2000);
     let mut ex = loaded.explainer(config).unwrap();
     let preds = ex.predictions(Split::Train).unwrap();
-    let right = preds.iter().zip(&labels).filter(|(p, l)| **p == usize::from(**l)).count();
-    assert!(right as f64 / 2000.0 > 0.9, "training accuracy {right}/2000");
+    let right = preds
+        .iter()
+        .zip(&labels)
+        .filter(|(p, l)| **p == usize::from(**l))
+        .count();
+    assert!(
+        right as f64 / 2000.0 > 0.9,
+        "training accuracy {right}/2000"
+    );
     let out = ex.output_layer();
     assert_eq!(out, 17);
     let zero = LayerPredicate::new(out, Predicate::IsMax(0));
     let listed = ex.satisfying(Split::Train, &zero, 50, None).unwrap();
     assert_eq!(listed.len(), 50);
-    let mistake = *listed.iter().find(|&&i| labels[i] != 0).expect("a mistake among 50");
+    let mistake = *listed
+        .iter()
+        .find(|&&i| labels[i] != 0)
+        .expect("a mistake among 50");
     let e = ex.explain(Premise::train(mistake), &zero, 14).unwrap();
     assert!(!e.interpolant.is_empty());
     let p = e.train.precision().unwrap();
     assert!(p >= 0.9, "{e}");
-    let d = ex.explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6).unwrap();
+    let d = ex
+        .explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6)
+        .unwrap();
     assert_eq!(d.layer, 6);
     // layer 6 was extracted for the drill-down, and only then
     assert!(d.extract_seconds > 0.0);
-    let again = ex.explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6).unwrap();
-    assert_eq!((again.extract_seconds, &again.interpolant), (0.0, &d.interpolant));
+    let again = ex
+        .explain(Premise::train(mistake), &e.conjunct(0).unwrap(), 6)
+        .unwrap();
+    assert_eq!(
+        (again.extract_seconds, &again.interpolant),
+        (0.0, &d.interpolant)
+    );
 }

@@ -29,10 +29,22 @@ fn pixels(n: usize) -> Vec<u8> {
 
 fn write_idx_dir(dir: &Path, train: usize, test: usize, compress: bool) {
     let files = [
-        ("train-images-idx3-ubyte", idx::encode_images(train, 28, 28, &pixels(train))),
-        ("train-labels-idx1-ubyte", idx::encode_labels(&(0..train).map(|i| (i % 10) as u8).collect::<Vec<_>>())),
-        ("t10k-images-idx3-ubyte", idx::encode_images(test, 28, 28, &pixels(test))),
-        ("t10k-labels-idx1-ubyte", idx::encode_labels(&(0..test).map(|i| (i % 10) as u8).collect::<Vec<_>>())),
+        (
+            "train-images-idx3-ubyte",
+            idx::encode_images(train, 28, 28, &pixels(train)),
+        ),
+        (
+            "train-labels-idx1-ubyte",
+            idx::encode_labels(&(0..train).map(|i| (i % 10) as u8).collect::<Vec<_>>()),
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            idx::encode_images(test, 28, 28, &pixels(test)),
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            idx::encode_labels(&(0..test).map(|i| (i % 10) as u8).collect::<Vec<_>>()),
+        ),
     ];
     for (name, bytes) in files {
         if compress {
@@ -66,7 +78,9 @@ fn idx_bad_magic_is_an_error() {
     // an image file where labels belong
     std::fs::write(&p, idx::encode_images(3, 28, 28, &pixels(3))).unwrap();
     match data::load(DatasetKind::FashionMnist, Some(dir.path())) {
-        Err(Error::BadMagic { expected, found, .. }) => {
+        Err(Error::BadMagic {
+            expected, found, ..
+        }) => {
             assert_eq!((expected, found), (idx::LABELS_MAGIC, idx::IMAGES_MAGIC))
         }
         other => panic!("expected BadMagic, got {other:?}"),
@@ -110,10 +124,17 @@ fn idx_corrupt_gzip_is_an_error() {
 fn idx_image_and_label_counts_must_agree() {
     let dir = tempfile::tempdir().unwrap();
     write_idx_dir(dir.path(), 4, 2, false);
-    std::fs::write(dir.path().join("train-labels-idx1-ubyte"), idx::encode_labels(&[1, 2, 3])).unwrap();
+    std::fs::write(
+        dir.path().join("train-labels-idx1-ubyte"),
+        idx::encode_labels(&[1, 2, 3]),
+    )
+    .unwrap();
     assert!(matches!(
         data::load(DatasetKind::Mnist, Some(dir.path())),
-        Err(Error::CountMismatch { images: 4, labels: 3 })
+        Err(Error::CountMismatch {
+            images: 4,
+            labels: 3
+        })
     ));
 }
 
@@ -121,16 +142,28 @@ fn idx_image_and_label_counts_must_agree() {
 fn idx_wrong_image_size_and_bad_labels_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     write_idx_dir(dir.path(), 2, 2, false);
-    std::fs::write(dir.path().join("t10k-images-idx3-ubyte"), idx::encode_images(2, 27, 29, &vec![0; 2 * 27 * 29])).unwrap();
+    std::fs::write(
+        dir.path().join("t10k-images-idx3-ubyte"),
+        idx::encode_images(2, 27, 29, &vec![0; 2 * 27 * 29]),
+    )
+    .unwrap();
     assert!(matches!(
         data::load(DatasetKind::Mnist, Some(dir.path())),
         Err(Error::Truncated { .. })
     ));
     write_idx_dir(dir.path(), 2, 2, false);
-    std::fs::write(dir.path().join("t10k-labels-idx1-ubyte"), idx::encode_labels(&[3, 10])).unwrap();
+    std::fs::write(
+        dir.path().join("t10k-labels-idx1-ubyte"),
+        idx::encode_labels(&[3, 10]),
+    )
+    .unwrap();
     assert!(matches!(
         data::load(DatasetKind::Mnist, Some(dir.path())),
-        Err(Error::BadLabel { index: 1, label: 10, .. })
+        Err(Error::BadLabel {
+            index: 1,
+            label: 10,
+            ..
+        })
     ));
 }
 
@@ -147,7 +180,9 @@ fn missing_files_name_what_is_missing() {
 /// CIFAR-10 records: label then 1024 red, 1024 green, 1024 blue bytes.
 fn cifar_batch(n: usize, seed: usize) -> (Vec<u8>, Vec<u8>) {
     let labels: Vec<u8> = (0..n).map(|i| ((i + seed) % 10) as u8).collect();
-    let pixels: Vec<u8> = (0..n * 3072).map(|i| ((i * 7 + seed) % 256) as u8).collect();
+    let pixels: Vec<u8> = (0..n * 3072)
+        .map(|i| ((i * 7 + seed) % 256) as u8)
+        .collect();
     (labels, pixels)
 }
 
@@ -156,7 +191,11 @@ fn write_cifar_dir(dir: &Path) -> Vec<u8> {
     for i in 1..=5 {
         let (l, p) = cifar_batch(3, i);
         all.extend_from_slice(&p);
-        std::fs::write(dir.join(format!("data_batch_{i}.bin")), cifar::encode_batch(&l, &p)).unwrap();
+        std::fs::write(
+            dir.join(format!("data_batch_{i}.bin")),
+            cifar::encode_batch(&l, &p),
+        )
+        .unwrap();
     }
     let (l, p) = cifar_batch(2, 9);
     std::fs::write(dir.join("test_batch.bin"), cifar::encode_batch(&l, &p)).unwrap();
@@ -173,7 +212,12 @@ fn cifar_reads_channels_last_and_normalises_over_training_pixels() {
     assert_eq!(s.train.labels[..4], [1, 2, 3, 2]);
     let n = train_pixels.len() as f64;
     let mean = train_pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / n;
-    let std = (train_pixels.iter().map(|&p| (f64::from(p) - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let std = (train_pixels
+        .iter()
+        .map(|&p| (f64::from(p) - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
     // blue at row 0, column 1 of the first training image (`p` is channels last,
     // as `encode_batch` takes it; the file holds it in planes)
     let (_, p) = cifar_batch(3, 1);
@@ -202,7 +246,11 @@ fn cifar_partial_record_and_bad_label_are_errors() {
     std::fs::write(&p, &bytes).unwrap();
     assert!(matches!(
         data::load(DatasetKind::Cifar10, Some(dir.path())),
-        Err(Error::BadLabel { index: 1, label: 12, .. })
+        Err(Error::BadLabel {
+            index: 1,
+            label: 12,
+            ..
+        })
     ));
 }
 
@@ -219,6 +267,9 @@ fn embedded_sample_is_the_first_images_of_fashion_mnist() {
         let full = data::load_idx_dir(DatasetKind::FashionMnist, d).unwrap();
         assert_eq!((full.train.len(), full.test.len()), (60_000, 10_000));
         assert_eq!(full.train.labels[..10_000], s.train.labels[..]);
-        assert_eq!(full.test.images.slice(ndarray::s![..2000, .., .., ..]), s.test.images);
+        assert_eq!(
+            full.test.images.slice(ndarray::s![..2000, .., .., ..]),
+            s.test.images
+        );
     }
 }

@@ -45,7 +45,10 @@ pub struct GridOptions {
 
 impl Default for GridOptions {
     fn default() -> Self {
-        GridOptions { scale: None, gap: 4 }
+        GridOptions {
+            scale: None,
+            gap: 4,
+        }
     }
 }
 
@@ -145,7 +148,11 @@ fn pixel(img: &ArrayView3<'_, f32>, r: usize, c: usize, (lo, hi): (f32, f32)) ->
     };
     let channels = img.shape()[2];
     if channels >= 3 {
-        Rgb([level(img[[r, c, 0]]), level(img[[r, c, 1]]), level(img[[r, c, 2]])])
+        Rgb([
+            level(img[[r, c, 0]]),
+            level(img[[r, c, 1]]),
+            level(img[[r, c, 2]]),
+        ])
     } else {
         let g = level(img[[r, c, 0]]);
         Rgb([g, g, g])
@@ -170,7 +177,11 @@ fn blit(
             let color = pixel(img, r, c, range);
             for dy in 0..scale {
                 for dx in 0..scale {
-                    out.put_pixel(x0 + j as u32 * scale + dx, y0 + i as u32 * scale + dy, color);
+                    out.put_pixel(
+                        x0 + j as u32 * scale + dx,
+                        y0 + i as u32 * scale + dy,
+                        color,
+                    );
                 }
             }
         }
@@ -182,8 +193,17 @@ fn blit(
 /// # Errors
 /// [`Error::BadGrid`] for no column, an image index out of range, a region that
 /// is not a non-empty box inside the image, or images with 0 or 2 channels.
-pub fn render(images: ArrayView4<'_, f32>, columns: &[GridColumn], options: &GridOptions) -> Result<Grid> {
-    let [n, h, w, ch] = [images.shape()[0], images.shape()[1], images.shape()[2], images.shape()[3]];
+pub fn render(
+    images: ArrayView4<'_, f32>,
+    columns: &[GridColumn],
+    options: &GridOptions,
+) -> Result<Grid> {
+    let [n, h, w, ch] = [
+        images.shape()[0],
+        images.shape()[1],
+        images.shape()[2],
+        images.shape()[3],
+    ];
     if columns.is_empty() {
         return Err(Error::BadGrid("a grid needs at least one column".into()));
     }
@@ -195,7 +215,10 @@ pub fn render(images: ArrayView4<'_, f32>, columns: &[GridColumn], options: &Gri
     }
     for c in columns {
         if c.image >= n {
-            return Err(Error::BadGrid(format!("image {} is out of range ({n} images)", c.image)));
+            return Err(Error::BadGrid(format!(
+                "image {} is out of range ({n} images)",
+                c.image
+            )));
         }
         for r in &c.regions {
             r.check_within(&[h, w, ch])
@@ -279,7 +302,10 @@ mod tests {
     fn column(image: usize) -> GridColumn {
         GridColumn {
             image,
-            regions: vec![UnitBox::new([0..2, 0..2, 0..1]), UnitBox::new([2..4, 1..4, 0..1])],
+            regions: vec![
+                UnitBox::new([0..2, 0..2, 0..1]),
+                UnitBox::new([2..4, 1..4, 0..1]),
+            ],
         }
     }
 
@@ -294,7 +320,10 @@ mod tests {
         assert_eq!(g.image.dimensions(), (2 + 2 * 42, 2 + 3 * 42));
         assert_eq!(g.cells.len(), 6);
         let c = g.cells[4];
-        assert_eq!((c.column, c.row, c.image, c.x, c.y, c.width, c.height), (1, 1, 1, 44, 44, 40, 40));
+        assert_eq!(
+            (c.column, c.row, c.image, c.x, c.y, c.width, c.height),
+            (1, 1, 1, 44, 44, 40, 40)
+        );
         assert_eq!(g.cell_at(50, 50), Some(&g.cells[4]));
         assert_eq!(g.cell_at(1, 1), None);
     }
@@ -342,7 +371,9 @@ mod tests {
     fn png_round_trips() {
         let a = images();
         let g = render(a.view(), &[column(0)], &GridOptions::default()).unwrap();
-        let back = image::load_from_memory(&g.png().unwrap()).unwrap().to_rgb8();
+        let back = image::load_from_memory(&g.png().unwrap())
+            .unwrap()
+            .to_rgb8();
         assert_eq!(back, g.image);
         // 4x4 images get scaled so that cells are at least 84 px
         assert_eq!(g.scale, 21);
@@ -357,11 +388,17 @@ mod tests {
             image: 2,
             regions: vec![],
         };
-        assert!(matches!(render(a.view(), &[far], &o), Err(Error::BadGrid(_))));
+        assert!(matches!(
+            render(a.view(), &[far], &o),
+            Err(Error::BadGrid(_))
+        ));
         let outside = GridColumn {
             image: 0,
             regions: vec![UnitBox::new([0..5, 0..1, 0..1])],
         };
-        assert!(matches!(render(a.view(), &[outside], &o), Err(Error::BadGrid(_))));
+        assert!(matches!(
+            render(a.view(), &[outside], &o),
+            Err(Error::BadGrid(_))
+        ));
     }
 }

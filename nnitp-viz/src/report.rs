@@ -109,13 +109,19 @@ pub fn write_chain<N: Network>(
 fn title(e: &Explanation, classes: &[&str]) -> String {
     let what = match &e.conclusion.predicate {
         nnitp_core::Predicate::IsMax(c) => {
-            format!("classified as {c} ({})", classes.get(*c).copied().unwrap_or("?"))
+            format!(
+                "classified as {c} ({})",
+                classes.get(*c).copied().unwrap_or("?")
+            )
         }
         p => format!("satisfies {p} at layer {}", e.conclusion.layer),
     };
-    format!("{} image {} {what}: layer {}", e.premise.split, e.premise.index, e.layer)
-        .replacen("training set", "training", 1)
-        .replacen("test set", "test", 1)
+    format!(
+        "{} image {} {what}: layer {}",
+        e.premise.split, e.premise.index, e.layer
+    )
+    .replacen("training set", "training", 1)
+    .replacen("test set", "test", 1)
 }
 
 #[cfg(test)]
@@ -124,6 +130,9 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape("a<b & \"c\">'"), "a&lt;b &amp; &quot;c&quot;&gt;&#39;");
+        assert_eq!(
+            escape("a<b & \"c\">'"),
+            "a&lt;b &amp; &quot;c&quot;&gt;&#39;"
+        );
     }
 }

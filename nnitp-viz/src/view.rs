@@ -66,7 +66,11 @@ pub fn comparisons<N: Network>(
     class: Option<usize>,
 ) -> Result<Vec<usize>> {
     let found = ex.satisfying(split, predicate, count + 1, class)?;
-    Ok(found.into_iter().filter(|&i| i != key).take(count).collect())
+    Ok(found
+        .into_iter()
+        .filter(|&i| i != key)
+        .take(count)
+        .collect())
 }
 
 /// nnitp's grid of an explanation: the premise with the interpolant's regions,

@@ -43,7 +43,10 @@ fn header(path: &Path, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usiz
     if bytes.len() < need {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
-            reason: format!("{} bytes is shorter than the {need}-byte IDX header", bytes.len()),
+            reason: format!(
+                "{} bytes is shorter than the {need}-byte IDX header",
+                bytes.len()
+            ),
         });
     }
     let found = be_u32(bytes, 0);
@@ -54,7 +57,9 @@ fn header(path: &Path, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usiz
             found,
         });
     }
-    let shape: Vec<usize> = (0..dims).map(|d| be_u32(bytes, 4 + 4 * d) as usize).collect();
+    let shape: Vec<usize> = (0..dims)
+        .map(|d| be_u32(bytes, 4 + 4 * d) as usize)
+        .collect();
     let body: usize = shape.iter().product();
     if bytes.len() != need + body {
         return Err(Error::Truncated {

@@ -129,7 +129,12 @@ pub struct Splits {
     pub source: String,
 }
 
-fn to_dataset(kind: DatasetKind, pixels: &[u8], labels: Vec<u8>, scale: impl Fn(u8) -> f32) -> Result<Dataset> {
+fn to_dataset(
+    kind: DatasetKind,
+    pixels: &[u8],
+    labels: Vec<u8>,
+    scale: impl Fn(u8) -> f32,
+) -> Result<Dataset> {
     let [h, w, c] = kind.image_shape();
     let n = labels.len();
     if pixels.len() != n * h * w * c {
@@ -140,7 +145,11 @@ fn to_dataset(kind: DatasetKind, pixels: &[u8], labels: Vec<u8>, scale: impl Fn(
     }
     let images = Array4::from_shape_vec((n, h, w, c), pixels.iter().map(|&p| scale(p)).collect())
         .map_err(|e| Error::InvalidTraining(e.to_string()))?;
-    Ok(Dataset { kind, images, labels })
+    Ok(Dataset {
+        kind,
+        images,
+        labels,
+    })
 }
 
 fn check_labels(path: &Path, labels: &[u8], classes: usize) -> Result<()> {
@@ -240,7 +249,11 @@ pub fn load_cifar10_dir(dir: impl AsRef<Path>) -> Result<Splits> {
     let (test_labels, test_pixels) = cifar::read_batch(dir.join("test_batch.bin"))?;
     let n = pixels.len() as f64;
     let mean = pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / n;
-    let var = pixels.iter().map(|&p| (f64::from(p) - mean).powi(2)).sum::<f64>() / n;
+    let var = pixels
+        .iter()
+        .map(|&p| (f64::from(p) - mean).powi(2))
+        .sum::<f64>()
+        / n;
     let (mean, scale) = (mean as f32, (var.sqrt() + 1e-7) as f32);
     let norm = |p: u8| (f32::from(p) - mean) / scale;
     Ok(Splits {
@@ -253,10 +266,14 @@ pub fn load_cifar10_dir(dir: impl AsRef<Path>) -> Result<Splits> {
 /// The first 10000 training and 2000 test images of Fashion-MNIST, shipped
 /// inside the crate (IDX, gzip).
 mod embedded {
-    pub const TRAIN_IMAGES: &[u8] = include_bytes!("../../data/fashion-mnist-train-images-10k.idx3.gz");
-    pub const TRAIN_LABELS: &[u8] = include_bytes!("../../data/fashion-mnist-train-labels-10k.idx1.gz");
-    pub const TEST_IMAGES: &[u8] = include_bytes!("../../data/fashion-mnist-test-images-2k.idx3.gz");
-    pub const TEST_LABELS: &[u8] = include_bytes!("../../data/fashion-mnist-test-labels-2k.idx1.gz");
+    pub const TRAIN_IMAGES: &[u8] =
+        include_bytes!("../../data/fashion-mnist-train-images-10k.idx3.gz");
+    pub const TRAIN_LABELS: &[u8] =
+        include_bytes!("../../data/fashion-mnist-train-labels-10k.idx1.gz");
+    pub const TEST_IMAGES: &[u8] =
+        include_bytes!("../../data/fashion-mnist-test-images-2k.idx3.gz");
+    pub const TEST_LABELS: &[u8] =
+        include_bytes!("../../data/fashion-mnist-test-labels-2k.idx1.gz");
 }
 
 /// The embedded Fashion-MNIST sample: the first 10000 training and 2000 test
@@ -294,7 +311,9 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
     }
     let mut looked = Vec::new();
     let holds = |d: &Path| match kind {
-        DatasetKind::Cifar10 => d.join("test_batch.bin").exists() || d.join("cifar-10-batches-bin").is_dir(),
+        DatasetKind::Cifar10 => {
+            d.join("test_batch.bin").exists() || d.join("cifar-10-batches-bin").is_dir()
+        }
         _ => find_file(d, "t10k-labels-idx1-ubyte").is_ok(),
     };
     if let Some(root) = std::env::var_os("NNITP_DATA") {

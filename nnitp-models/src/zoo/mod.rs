@@ -48,7 +48,11 @@ fn block(arch: Architecture, filters: usize, dropout: f64) -> Architecture {
 
 impl ModelKind {
     /// Every model of the zoo.
-    pub const ALL: [ModelKind; 3] = [ModelKind::Cifar10, ModelKind::FashionMnist, ModelKind::Mnist];
+    pub const ALL: [ModelKind; 3] = [
+        ModelKind::Cifar10,
+        ModelKind::FashionMnist,
+        ModelKind::Mnist,
+    ];
 
     /// The model's name (`cifar10`, `fashion-mnist`, `mnist`).
     pub fn name(self) -> &'static str {
@@ -99,7 +103,10 @@ impl ModelKind {
     /// nnitp's default search parameters for this model.
     pub fn default_params(self) -> SearchParams {
         match self {
-            ModelKind::Cifar10 => SearchParams::default().with_alpha(0.95).with_gamma(0.6).with_mu(0.9),
+            ModelKind::Cifar10 => SearchParams::default()
+                .with_alpha(0.95)
+                .with_gamma(0.6)
+                .with_mu(0.9),
             _ => SearchParams::default(),
         }
     }

@@ -98,7 +98,9 @@ impl Sequential {
                 }
                 LayerSpec::Elu => Layer::Elu(EluConfig::new().init()),
                 LayerSpec::Relu => Layer::Relu(Relu::new()),
-                LayerSpec::BatchNorm => Layer::BatchNorm(BatchNormConfig::new(channels).init(device)),
+                LayerSpec::BatchNorm => {
+                    Layer::BatchNorm(BatchNormConfig::new(channels).init(device))
+                }
                 LayerSpec::MaxPool2d { window } => Layer::MaxPool2d(
                     MaxPool2dConfig::new([window, window])
                         .with_strides([window, window])
@@ -109,7 +111,10 @@ impl Sequential {
                 LayerSpec::Dense { units, .. } => {
                     let inputs: usize = match i {
                         0 => arch.input_shape.iter().product(),
-                        _ => geometry.shape(nnitp_core::cone::Place::Layer(i - 1))?.iter().product(),
+                        _ => geometry
+                            .shape(nnitp_core::cone::Place::Layer(i - 1))?
+                            .iter()
+                            .product(),
                     };
                     Layer::Dense(LinearConfig::new(inputs, units).init(device))
                 }
@@ -150,7 +155,9 @@ impl Sequential {
                 (Layer::Dropout(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
                 (Layer::Flatten(_), a) => Act::Flat(a.channels_last()),
                 (Layer::Dense(m), a) => Act::Flat(m.forward(a.channels_last())),
-                (_, Act::Flat(_)) => unreachable!("the geometry check rejects spatial layers after flatten"),
+                (_, Act::Flat(_)) => {
+                    unreachable!("the geometry check rejects spatial layers after flatten")
+                }
             };
             visit(i, &act);
         }
@@ -164,7 +171,8 @@ impl Sequential {
     /// - output: `[N, classes]`
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
         let x = images.permute([0, 3, 1, 2]);
-        self.run(x, self.layers.len() - 1, |_, _| {}).channels_last()
+        self.run(x, self.layers.len() - 1, |_, _| {})
+            .channels_last()
     }
 
     /// Loads weights saved by [`Sequential::save`] (burnpack format).
@@ -179,11 +187,12 @@ impl Sequential {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
-        self.try_load_file(path).map_err(|e| Error::WeightsMismatch {
-            path: path.to_path_buf(),
-            model: model.into(),
-            reason: e.to_string(),
-        })
+        self.try_load_file(path)
+            .map_err(|e| Error::WeightsMismatch {
+                path: path.to_path_buf(),
+                model: model.into(),
+                reason: e.to_string(),
+            })
     }
 
     /// Loads weights from bytes in the burnpack format.
@@ -196,8 +205,10 @@ impl Sequential {
             model: model.into(),
             reason: e.to_string(),
         };
-        let record = burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
-            .map_err(mismatch)?;
+        let record = burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(
+            bytes.to_vec(),
+        ))
+        .map_err(mismatch)?;
         self.try_load_record(record).map_err(mismatch)
     }
 
@@ -241,6 +252,9 @@ impl Network for Sequential {
                 *slot = Some(t);
             }
         });
-        found.into_iter().map(|t| t.expect("every asked layer ran")).collect()
+        found
+            .into_iter()
+            .map(|t| t.expect("every asked layer ran"))
+            .collect()
     }
 }

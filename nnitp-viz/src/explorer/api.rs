@@ -2,14 +2,15 @@
 //! a-time rule.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
+use ndarray::Array4;
 use nnitp_core::{ExplainerConfig, LayerPredicate, SearchParams, Split};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::session::{ApiError, ApiResult, Session};
+use super::session::{image_png, ApiError, ApiResult, Session, View};
 use super::SharedCatalog;
 
 /// Messages kept for the page's messages pane.
@@ -34,6 +35,17 @@ pub(crate) struct State {
     messages: Mutex<Vec<String>>,
     busy: AtomicBool,
     task: Mutex<String>,
+    pictures: Mutex<Pictures>,
+}
+
+/// What the page draws from, kept apart from the session so that images and
+/// the grid are served even while a computation holds the session.
+#[derive(Default)]
+struct Pictures {
+    /// The images of the data set shown.
+    images: Option<Arc<Array4<f32>>>,
+    /// The current grid (PNG).
+    grid: Option<Vec<u8>>,
 }
 
 /// Clears the busy flag when a computation ends, however it ends.
@@ -89,6 +101,7 @@ impl State {
             messages: Mutex::new(Vec::new()),
             busy: AtomicBool::new(false),
             task: Mutex::new(String::new()),
+            pictures: Mutex::new(Pictures::default()),
         }
     }
 
@@ -146,23 +159,30 @@ impl State {
                 let (mut g, _busy) = self.claim("listing images")?;
                 let s = Self::loaded(&mut g)?;
                 let images = s.list(category)?;
-                Ok(Reply::Json(200, json!({ "category": category, "images": images })))
+                Ok(Reply::Json(
+                    200,
+                    json!({ "category": category, "images": images }),
+                ))
             }
             ("GET", "/api/grid.png") => {
-                let (mut g, _busy) = self.claim("drawing")?;
-                let s = Self::loaded(&mut g)?;
-                let v = s.views.last().ok_or_else(|| ApiError::not_found("no grid is shown"))?;
-                Ok(Reply::Bytes("image/png", v.png.clone()))
+                let png = lock(&self.pictures).grid.clone();
+                let png = png.ok_or_else(|| ApiError::not_found("no grid is shown"))?;
+                Ok(Reply::Bytes("image/png", png))
             }
             ("GET", p) if p.starts_with("/api/image/") => {
                 let index = p["/api/image/".len()..]
                     .strip_suffix(".png")
                     .and_then(|i| i.parse::<usize>().ok())
                     .ok_or_else(|| ApiError::not_found(format!("no such image: {p}")))?;
-                let scale = query_usize(query, "scale")?.unwrap_or(4) as u32;
-                let (mut g, _busy) = self.claim("drawing")?;
-                let s = Self::loaded(&mut g)?;
-                Ok(Reply::Bytes("image/png", s.image_png(index, scale)?))
+                let scale = query_usize(query, "scale")?.unwrap_or(4).min(16) as u32;
+                let images = lock(&self.pictures).images.clone();
+                let images = images.ok_or_else(|| {
+                    ApiError::bad("no model is loaded: choose one in the Model tab")
+                })?;
+                Ok(Reply::Bytes(
+                    "image/png",
+                    image_png(images.view(), index, scale)?,
+                ))
             }
             ("POST", "/api/explain") => {
                 let r: ExplainRequest = parse(body)?;
@@ -175,21 +195,30 @@ impl State {
                 self.say(format!("explaining {what} for image {}...", r.image));
                 let start = Instant::now();
                 let v = s.explain(r.image, r.predicate, r.restrict)?;
-                self.say(format!("{}\n({:.2} s)", v.text, start.elapsed().as_secs_f64()));
-                Ok(Reply::Json(200, json!(v)))
+                self.say(format!(
+                    "{}\n({:.2} s)",
+                    v.text,
+                    start.elapsed().as_secs_f64()
+                ));
+                Ok(self.show(v))
             }
             ("POST", "/api/examples") => {
                 let r: ExamplesRequest = parse(body)?;
                 let (mut g, _busy) = self.claim("finding examples")?;
                 let s = Self::loaded(&mut g)?;
                 let v = s.examples(r.cell, r.negate, r.percentile, r.restrict)?;
-                self.say(format!("{}: {} images", v.title, v.cells.iter().filter(|c| c.row == 0).count() - 1));
-                Ok(Reply::Json(200, json!(v)))
+                self.say(format!(
+                    "{}: {} images",
+                    v.title,
+                    v.cells.iter().filter(|c| c.row == 0).count() - 1
+                ));
+                Ok(self.show(v))
             }
             ("POST", "/api/back") => {
                 let (mut g, _busy) = self.claim("going back")?;
                 let s = Self::loaded(&mut g)?;
-                Ok(Reply::Json(200, json!(s.back()?)))
+                let v = s.back()?;
+                Ok(self.show(v))
             }
             (_, p) if p.starts_with("/api/") => Err(ApiError {
                 status: 404,
@@ -197,6 +226,12 @@ impl State {
             }),
             (_, p) => Err(ApiError::not_found(format!("not found: {p}"))),
         }
+    }
+
+    /// Makes `v` the grid served and answers with it.
+    fn show(&self, v: &View) -> Reply {
+        lock(&self.pictures).grid = Some(v.png.clone());
+        Reply::Json(200, json!(v))
     }
 
     fn status(&self) -> Value {
@@ -251,6 +286,7 @@ impl State {
         }
         let split = r.split.unwrap_or(Split::Train);
         let (mut g, _busy) = self.claim(&format!("loading {}", info.name))?;
+        lock(&self.pictures).grid = None;
         let reuse = matches!(&*g, Some(s) if s.info.name == info.name && s.size == size);
         if reuse {
             let s = g.as_mut().expect("checked");
@@ -261,11 +297,21 @@ impl State {
             self.say(format!("{}: parameters updated", info.name));
         } else {
             *g = None;
+            *lock(&self.pictures) = Pictures::default();
             self.say(format!("loading {}...", info.name));
             let start = Instant::now();
-            let config = ExplainerConfig::new(layers).with_params(params).with_size(size);
-            let opened = self.catalog.open(&info.name, config).map_err(ApiError::bad)?;
-            self.say(format!("loaded {} in {:.2} s", info.name, start.elapsed().as_secs_f64()));
+            let config = ExplainerConfig::new(layers)
+                .with_params(params)
+                .with_size(size);
+            let opened = self
+                .catalog
+                .open(&info.name, config)
+                .map_err(ApiError::bad)?;
+            self.say(format!(
+                "loaded {} in {:.2} s",
+                info.name,
+                start.elapsed().as_secs_f64()
+            ));
             *g = Some(Session {
                 info: info.clone(),
                 opened,
@@ -276,6 +322,10 @@ impl State {
             });
         }
         let s = g.as_ref().expect("loaded");
+        *lock(&self.pictures) = Pictures {
+            images: Some(Arc::new(s.opened.explainer.images(s.split).to_owned())),
+            grid: None,
+        };
         Ok(Reply::Json(
             200,
             json!({
@@ -297,10 +347,9 @@ fn query_usize(query: &str, key: &str) -> ApiResult<Option<usize>> {
     for pair in query.split('&') {
         if let Some((k, v)) = pair.split_once('=') {
             if k == key {
-                return v
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| ApiError::bad(format!("{key} must be a non-negative integer, got {v:?}")));
+                return v.parse().map(Some).map_err(|_| {
+                    ApiError::bad(format!("{key} must be a non-negative integer, got {v:?}"))
+                });
             }
         }
     }

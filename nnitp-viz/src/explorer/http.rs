@@ -101,21 +101,31 @@ fn serve(state: &State, mut request: Request) {
             .is_err()
         || body.len() > MAX_BODY;
     let reply = if too_big {
-        Reply::Json(413, serde_json::json!({ "error": "request body too large" }))
-    } else if let Some((ctype, bytes)) = (method == Method::Get).then(|| assets::file(&path)).flatten() {
+        Reply::Json(
+            413,
+            serde_json::json!({ "error": "request body too large" }),
+        )
+    } else if let Some((ctype, bytes)) = (method == Method::Get)
+        .then(|| assets::file(&path))
+        .flatten()
+    {
         Reply::Bytes(ctype, bytes.to_vec())
     } else {
         let m = method.as_str().to_string();
-        catch_unwind(AssertUnwindSafe(|| state.handle(&m, &path, &query, &body))).unwrap_or_else(|_| {
-            state.say("internal error: the request failed; the server goes on");
-            Reply::Json(500, serde_json::json!({ "error": "internal error" }))
-        })
+        catch_unwind(AssertUnwindSafe(|| state.handle(&m, &path, &query, &body))).unwrap_or_else(
+            |_| {
+                state.say("internal error: the request failed; the server goes on");
+                Reply::Json(500, serde_json::json!({ "error": "internal error" }))
+            },
+        )
     };
     let response = match reply {
         Reply::Json(status, v) => Response::from_data(v.to_string().into_bytes())
             .with_status_code(status)
             .with_header(header("Content-Type", "application/json")),
-        Reply::Bytes(ctype, bytes) => Response::from_data(bytes).with_header(header("Content-Type", ctype)),
+        Reply::Bytes(ctype, bytes) => {
+            Response::from_data(bytes).with_header(header("Content-Type", ctype))
+        }
     }
     .with_header(header("Cache-Control", "no-store"));
     let _ = request.respond(response);

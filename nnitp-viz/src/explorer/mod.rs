@@ -72,7 +72,11 @@ pub trait Catalog: Send + Sync {
     ///
     /// # Errors
     /// A message for the page when the model cannot be loaded.
-    fn open(&self, name: &str, config: nnitp_core::ExplainerConfig) -> std::result::Result<Opened, String>;
+    fn open(
+        &self,
+        name: &str,
+        config: nnitp_core::ExplainerConfig,
+    ) -> std::result::Result<Opened, String>;
 }
 
 /// Shared handle to a catalog.

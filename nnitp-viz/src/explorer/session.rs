@@ -107,6 +107,29 @@ impl From<crate::Error> for ApiError {
 
 pub(crate) type ApiResult<T> = std::result::Result<T, ApiError>;
 
+/// Image `image` of `images` as a PNG, `scale` pixels per image pixel.
+pub(crate) fn image_png(
+    images: ndarray::ArrayView4<'_, f32>,
+    image: usize,
+    scale: u32,
+) -> ApiResult<Vec<u8>> {
+    let n = images.shape()[0];
+    if image >= n {
+        return Err(ApiError::bad(format!(
+            "image {image} is out of range (0..{n})"
+        )));
+    }
+    let col = GridColumn {
+        image,
+        regions: vec![],
+    };
+    let options = GridOptions {
+        scale: Some(scale.clamp(1, 16)),
+        gap: 0,
+    };
+    Ok(render(images, &[col], &options)?.png()?)
+}
+
 /// An image of a category list.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Listed {
@@ -126,7 +149,9 @@ impl Session {
     fn check_image(&self, image: usize) -> ApiResult<()> {
         let n = self.opened.explainer.len(self.split);
         if image >= n {
-            return Err(ApiError::bad(format!("image {image} is out of range (0..{n})")));
+            return Err(ApiError::bad(format!(
+                "image {image} is out of range (0..{n})"
+            )));
         }
         Ok(())
     }
@@ -134,7 +159,9 @@ impl Session {
     fn check_class(&self, class: usize) -> ApiResult<()> {
         let n = self.info.classes.len();
         if class >= n {
-            return Err(ApiError::bad(format!("category {class} is out of range (0..{n})")));
+            return Err(ApiError::bad(format!(
+                "category {class} is out of range (0..{n})"
+            )));
         }
         Ok(())
     }
@@ -144,7 +171,12 @@ impl Session {
         self.check_class(category)?;
         let ex = &mut self.opened.explainer;
         let out = ex.output_layer();
-        let found = ex.satisfying(self.split, &LayerPredicate::new(out, Predicate::IsMax(category)), LISTED, None)?;
+        let found = ex.satisfying(
+            self.split,
+            &LayerPredicate::new(out, Predicate::IsMax(category)),
+            LISTED,
+            None,
+        )?;
         let labels = self.labels().to_vec();
         Ok(found
             .into_iter()
@@ -154,24 +186,6 @@ impl Session {
                 predicted: category,
             })
             .collect())
-    }
-
-    /// One image of the data set as a PNG, `scale` pixels per image pixel.
-    pub fn image_png(&self, image: usize, scale: u32) -> ApiResult<Vec<u8>> {
-        self.check_image(image)?;
-        let col = GridColumn {
-            image,
-            regions: vec![],
-        };
-        let grid = render(
-            self.opened.explainer.images(self.split),
-            &[col],
-            &GridOptions {
-                scale: Some(scale.clamp(1, 16)),
-                gap: 0,
-            },
-        )?;
-        Ok(grid.png()?)
     }
 
     /// Explains why `image` satisfies `predicate` (default: the model's
@@ -225,18 +239,28 @@ impl Session {
         if let Some(c) = restrict {
             self.check_class(c)?;
         }
-        let view = self.views.last().ok_or_else(|| ApiError::bad("no grid is shown: explain an image first"))?;
-        let info = view
-            .cells
-            .get(cell)
-            .ok_or_else(|| ApiError::bad(format!("cell {cell} is out of range (0..{})", view.cells.len())))?;
+        let view = self
+            .views
+            .last()
+            .ok_or_else(|| ApiError::bad("no grid is shown: explain an image first"))?;
+        let info = view.cells.get(cell).ok_or_else(|| {
+            ApiError::bad(format!(
+                "cell {cell} is out of range (0..{})",
+                view.cells.len()
+            ))
+        })?;
         let key = view.cells[0].image;
         let mut predicate = info.predicate.clone();
         if let Some(p) = percentile {
             let Predicate::Bound(b) = &predicate.predicate else {
-                return Err(ApiError::bad("a percentile applies to a single-unit predicate (a region cell)"));
+                return Err(ApiError::bad(
+                    "a percentile applies to a single-unit predicate (a region cell)",
+                ));
             };
-            let b: Bound = self.opened.explainer.percentile_bound(self.split, predicate.layer, b, p)?;
+            let b: Bound =
+                self.opened
+                    .explainer
+                    .percentile_bound(self.split, predicate.layer, b, p)?;
             predicate = LayerPredicate::new(predicate.layer, b);
         }
         let shown = if negate {
@@ -244,7 +268,11 @@ impl Session {
         } else {
             predicate.clone()
         };
-        let kind = if negate { "counterexamples" } else { "examples" };
+        let kind = if negate {
+            "counterexamples"
+        } else {
+            "examples"
+        };
         let title = format!("{kind} of layer {}: {}", shown.layer, shown.predicate);
         let text = shown.to_string();
         self.push_grid(kind, title, text, None, shown, key, restrict)

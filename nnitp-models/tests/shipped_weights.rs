@@ -1,0 +1,101 @@
+//! The shipped Fashion-MNIST weights: their accuracy on the embedded test
+//! images, and on the full 10000-image test set where Debian's
+//! `dataset-fashion-mnist` is installed (required when `NNITP_REQUIRE_FULL_DATA`
+//! is set, as CI does). Also: weights of another model are a typed error.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use nnitp_models::data::{self, DatasetKind, DEBIAN_FASHION_MNIST};
+use nnitp_models::train::accuracy;
+use nnitp_models::zoo::ModelKind;
+use nnitp_models::Error;
+
+#[test]
+fn accuracy_on_the_embedded_test_images() {
+    let model = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
+    let splits = data::embedded_fashion_mnist().unwrap();
+    let acc = accuracy(&model, &splits.test, 500).unwrap();
+    assert!(
+        acc >= 0.9,
+        "accuracy {acc} on the embedded 2000 test images"
+    );
+}
+
+#[test]
+fn accuracy_on_the_full_test_set() {
+    let dir = Path::new(DEBIAN_FASHION_MNIST);
+    if !dir.join("t10k-labels-idx1-ubyte.gz").is_file() {
+        assert!(
+            std::env::var_os("NNITP_REQUIRE_FULL_DATA").is_none(),
+            "NNITP_REQUIRE_FULL_DATA is set but {DEBIAN_FASHION_MNIST} is missing: apt-get install dataset-fashion-mnist"
+        );
+        eprintln!("skipped: {DEBIAN_FASHION_MNIST} is not installed");
+        return;
+    }
+    let model = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
+    let splits = data::load_idx_dir(DatasetKind::FashionMnist, dir).unwrap();
+    assert_eq!(splits.test.len(), 10_000);
+    let acc = accuracy(&model, &splits.test, 500).unwrap();
+    assert!(acc >= 0.91, "accuracy {acc} on the full test set");
+}
+
+#[test]
+fn weights_of_another_model_are_rejected() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fashion.bpk");
+    ModelKind::FashionMnist
+        .load(None, &device)
+        .unwrap()
+        .save(&path)
+        .unwrap();
+    let err = ModelKind::Cifar10.load(Some(&path), &device).unwrap_err();
+    assert!(matches!(err, Error::WeightsMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("cifar10"), "{err}");
+    // a file that is not weights at all
+    let junk = dir.path().join("junk.bpk");
+    std::fs::write(&junk, b"not a weights file").unwrap();
+    assert!(matches!(
+        ModelKind::FashionMnist.load(Some(&junk), &device),
+        Err(Error::WeightsMismatch { .. })
+    ));
+    // a missing file
+    assert!(matches!(
+        ModelKind::FashionMnist.load(Some(&dir.path().join("none.bpk")), &device),
+        Err(Error::Io { .. })
+    ));
+    // no weights are shipped for MNIST
+    assert!(matches!(
+        ModelKind::Mnist.load(None, &device),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn zoo_layers_are_numbered_as_in_nnitp() {
+    let names = ModelKind::Cifar10.architecture().names();
+    assert_eq!(names.len(), 26);
+    assert_eq!(names[0], "conv2d_1");
+    assert_eq!(names[6], "max_pooling2d_1");
+    assert_eq!(names[14], "max_pooling2d_2");
+    assert_eq!(names[22], "max_pooling2d_3");
+    assert_eq!(names[24], "flatten_1");
+    assert_eq!(names[25], "dense_1");
+    let names = ModelKind::FashionMnist.architecture().names();
+    assert_eq!(names.len(), 18);
+    assert_eq!(
+        (names[7].as_str(), names[16].as_str(), names[17].as_str()),
+        ("dropout_1", "flatten_1", "dense_1")
+    );
+    let g = ModelKind::Mnist.architecture().geometry().unwrap();
+    use nnitp_core::cone::Place;
+    assert_eq!(g.shape(Place::Layer(6)).unwrap(), &[14, 14, 32]);
+    assert_eq!(g.shape(Place::Layer(14)).unwrap(), &[7, 7, 64]);
+    assert!(matches!(
+        ModelKind::from_name("vgg"),
+        Err(Error::UnknownModel(_))
+    ));
+    assert_eq!(ModelKind::Cifar10.default_params().alpha, 0.95);
+    assert_eq!(ModelKind::Cifar10.default_size(), 20_000);
+}

@@ -1,0 +1,282 @@
+//! The explorer's JSON API over real HTTP, on the shipped Fashion-MNIST model:
+//! the workflow, bad requests (each a 4xx with a message, the server going on),
+//! and a request made while another computes.
+
+mod common;
+
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+use common::request;
+use nnitp::catalog::ZooCatalog;
+use nnitp::core::ExplainerConfig;
+use nnitp::viz::explorer::{Catalog, Explorer, ModelInfo, Opened};
+
+/// The zoo catalog, with an optional gate that holds `open` until released.
+struct Gated {
+    zoo: ZooCatalog,
+    gate: Mutex<Option<Receiver<()>>>,
+}
+
+impl Catalog for Gated {
+    fn models(&self) -> Vec<ModelInfo> {
+        self.zoo.models()
+    }
+
+    fn open(&self, name: &str, config: ExplainerConfig) -> Result<Opened, String> {
+        if let Some(rx) = self.gate.lock().unwrap().take() {
+            rx.recv().map_err(|e| e.to_string())?;
+        }
+        self.zoo.open(name, config)
+    }
+}
+
+fn start(gate: Option<Receiver<()>>) -> (Explorer, std::net::SocketAddr) {
+    let catalog = Gated {
+        zoo: ZooCatalog::new(Device::flex()),
+        gate: Mutex::new(gate),
+    };
+    let ex = Explorer::bind("127.0.0.1:0", Arc::new(catalog)).unwrap();
+    ex.spawn();
+    let addr = ex.local_addr();
+    (ex, addr)
+}
+
+const LOAD: &str = r#"{"model": "fashion-mnist", "size": 600}"#;
+
+fn error_of(a: &common::Answer) -> String {
+    a.json()["error"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn workflow_and_bad_requests() {
+    let (_ex, addr) = start(None);
+    let get = |p: &str| request(addr, "GET", p, None);
+    let post = |p: &str, b: &str| request(addr, "POST", p, Some(b));
+
+    // the page and its files; nothing else from the file system
+    let page = get("/");
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("nnitp explorer"));
+    assert_eq!(get("/app.js").status, 200);
+    for p in [
+        "/../../etc/passwd",
+        "/%2e%2e/Cargo.toml",
+        "/Cargo.toml",
+        "/api/../README.md",
+    ] {
+        assert_eq!(get(p).status, 404, "{p}");
+    }
+    assert_eq!(get("/api/nothing").status, 404);
+
+    let models = get("/api/models").json();
+    let fm = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "fashion-mnist")
+        .expect("fashion-mnist is offered");
+    assert_eq!(fm["default_layers"], serde_json::json!([6, 14]));
+    assert_eq!(fm["layers"][14]["name"], "max_pooling2d_2");
+
+    // before a model is loaded
+    let a = get("/api/images?category=0");
+    assert_eq!(a.status, 400);
+    assert!(error_of(&a).contains("no model is loaded"));
+
+    // bad loads
+    let a = post("/api/load", r#"{"model": "resnet"}"#);
+    assert_eq!(a.status, 404);
+    assert!(error_of(&a).contains("unknown model"));
+    let a = post("/api/load", "{\"model\": ");
+    assert_eq!(a.status, 400);
+    assert!(error_of(&a).contains("malformed"));
+    let a = post("/api/load", r#"{"model": "fashion-mnist", "alpha": 1.5}"#);
+    assert_eq!(a.status, 400);
+    assert!(error_of(&a).contains("alpha"), "{}", error_of(&a));
+    let a = post(
+        "/api/load",
+        r#"{"model": "fashion-mnist", "layers": [6, 40]}"#,
+    );
+    assert_eq!(a.status, 400);
+    let a = post("/api/load", r#"{"model": "fashion-mnist", "size": 0}"#);
+    assert_eq!(a.status, 400);
+    let a = post(
+        "/api/load",
+        r#"{"model": "fashion-mnist", "colour": "red"}"#,
+    );
+    assert_eq!(a.status, 400);
+
+    let a = post("/api/load", LOAD);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json()["images"], 600);
+
+    // images of a category
+    let a = get("/api/images?category=0");
+    assert_eq!(a.status, 200);
+    let images = a.json()["images"].as_array().unwrap().clone();
+    assert!(!images.is_empty() && images.len() <= 50);
+    assert!(images.iter().all(|i| i["predicted"] == 0));
+    assert_eq!(get("/api/images?category=10").status, 400);
+    assert_eq!(get("/api/images?category=x").status, 400);
+    let png = get(&format!("/api/image/{}.png?scale=3", images[0]["index"]));
+    assert_eq!(png.status, 200);
+    assert_eq!(&png.body[..4], b"\x89PNG");
+    assert_eq!(get("/api/image/600.png").status, 400);
+    assert_eq!(get("/api/image/abc.png").status, 404);
+
+    // nothing to show or go back to yet
+    assert_eq!(post("/api/examples", r#"{"cell": 0}"#).status, 400);
+    assert_eq!(post("/api/back", "").status, 400);
+    assert_eq!(post("/api/explain", r#"{"image": 600}"#).status, 400);
+    assert_eq!(post("/api/explain", r#"{"image": -1}"#).status, 400);
+
+    // explain the first image, drill into a region, examples, back
+    let image = images[0]["index"].as_u64().unwrap();
+    let a = post("/api/explain", &format!(r#"{{"image": {image}}}"#));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let v = a.json();
+    assert!(v["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Interpolant: layer 14: ("));
+    assert_eq!(v["cells"][0]["image"], image);
+    let grid = get("/api/grid.png");
+    assert_eq!(grid.status, 200);
+    assert_eq!(&grid.body[..4], b"\x89PNG");
+    let region = v["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["row"] == 1)
+        .expect("a region cell");
+    let conjunct = v["cells"][region]["predicate"].clone();
+    let a = post(
+        "/api/explain",
+        &serde_json::json!({ "image": image, "predicate": conjunct }).to_string(),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert!(a.json()["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Interpolant: layer 6: ("));
+    // layer 6 has no selected layer below it
+    let deep = a.json()["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["row"] == 1)
+        .map(|c| c["predicate"].clone())
+        .unwrap();
+    let a = post(
+        "/api/explain",
+        &serde_json::json!({ "image": image, "predicate": deep }).to_string(),
+    );
+    assert_eq!(a.status, 400);
+    assert!(error_of(&a).contains("no selected layer below layer 6"));
+    // a predicate that does not fit its layer
+    let a = post(
+        "/api/explain",
+        r#"{"image": 0, "predicate": {"layer": 14, "predicate": {"bound": {"unit": [9, 9, 9], "op": ">=", "value": 0.5}}}}"#,
+    );
+    assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
+
+    let back = post("/api/back", "");
+    assert_eq!(back.status, 200);
+    assert_eq!(back.json()["text"], v["text"]);
+    assert_eq!(post("/api/examples", r#"{"cell": 999}"#).status, 400);
+    assert_eq!(
+        post(
+            "/api/examples",
+            &format!(r#"{{"cell": {region}, "percentile": 150}}"#)
+        )
+        .status,
+        400
+    );
+    // a percentile needs a single-unit predicate (cell 0 holds the interpolant)
+    if v["explanation"]["interpolant"].as_array().unwrap().len() > 1 {
+        assert_eq!(
+            post("/api/examples", r#"{"cell": 0, "percentile": 10}"#).status,
+            400
+        );
+    }
+    let a = post(
+        "/api/examples",
+        &format!(r#"{{"cell": {region}, "percentile": 20, "restrict": 0}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let ex = a.json();
+    assert_eq!(ex["kind"], "examples");
+    assert!(ex["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["predicted"] == 0));
+    // counterexamples of the examples grid's region cell: its negation
+    let a = post(
+        "/api/examples",
+        &format!(r#"{{"cell": {region}, "negate": true}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json()["kind"], "counterexamples");
+    assert!(a.json()["predicate"]["predicate"]["not"].is_object());
+    // the server is still there, and says what happened
+    let status = get("/api/status").json();
+    assert_eq!(status["busy"], false);
+    assert_eq!(status["model"], "fashion-mnist");
+    assert!(status["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str().unwrap().starts_with("Interpolant")));
+}
+
+#[test]
+fn a_request_while_another_computes_is_told_busy() {
+    let (tx, rx): (Sender<()>, Receiver<()>) = channel();
+    let (_ex, addr) = start(Some(rx));
+    let loading = std::thread::spawn(move || request(addr, "POST", "/api/load", Some(LOAD)));
+    let start = Instant::now();
+    loop {
+        let s = request(addr, "GET", "/api/status", None).json();
+        if s["busy"] == true {
+            assert!(s["task"]
+                .as_str()
+                .unwrap()
+                .contains("loading fashion-mnist"));
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the load never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for (m, p, b) in [
+        ("GET", "/api/images?category=0", None),
+        ("POST", "/api/explain", Some(r#"{"image": 0}"#)),
+        ("POST", "/api/load", Some(LOAD)),
+    ] {
+        let a = request(addr, m, p, b);
+        assert_eq!(a.status, 409, "{m} {p}");
+        assert!(
+            error_of(&a).starts_with("busy: loading fashion-mnist"),
+            "{}",
+            error_of(&a)
+        );
+    }
+    // the page itself is still served
+    assert_eq!(request(addr, "GET", "/", None).status, 200);
+    tx.send(()).unwrap();
+    assert_eq!(loading.join().unwrap().status, 200);
+    assert_eq!(
+        request(addr, "GET", "/api/images?category=1", None).status,
+        200
+    );
+    assert_eq!(
+        request(addr, "GET", "/api/status", None).json()["busy"],
+        false
+    );
+}

@@ -1,0 +1,92 @@
+//! The explorer end to end in a real headless Chromium, driven by Playwright
+//! (`tests/browser/explorer.mjs`), against the `explorer` example serving the
+//! shipped Fashion-MNIST model. Needs Node.js, Debian's `chromium` and
+//! `npm ci --prefix tests/browser` (`.ci/run` installs all three). Screenshots of
+//! each step go to `target/browser-screenshots/`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn explorer_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser_dir = root.join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir(),
+        "Playwright is not installed: run `npm ci --prefix tests/browser` (and install Debian's chromium)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "no Chromium at {chromium}: `apt-get install chromium` or set CHROMIUM"
+    );
+
+    let mut child = Command::new(example("explorer"))
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the explorer example is built by `cargo test`");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("explorer: ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let out = Command::new("node")
+        .arg(browser_dir.join("explorer.mjs"))
+        .arg(&url)
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("Node.js runs the browser script");
+    drop(server);
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{log}\nscreenshots: {}",
+        shots.display()
+    );
+    assert!(log.contains("explorer browser test passed"), "{log}");
+    for step in [
+        "explanation",
+        "drill-down",
+        "back",
+        "examples",
+        "counterexamples",
+    ] {
+        let found = std::fs::read_dir(&shots).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(&format!("-{step}.png"))
+        });
+        assert!(found, "no screenshot of {step}");
+    }
+}
