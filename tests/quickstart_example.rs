@@ -1,0 +1,94 @@
+//! The `quickstart` example as a user runs it, on the shipped model and the
+//! embedded (or Debian's) Fashion-MNIST: the walk from a mistake to a
+//! drill-down, the report it writes, and one-line errors.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    dir.join(format!("quickstart{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[test]
+fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(example())
+        .args(["--json", "--size", "1000", "--out"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let (first, second) = (&lines[0], &lines[1]);
+    assert_eq!(first["layer"], 14);
+    assert_eq!(first["conclusion"]["layer"], 17);
+    assert_eq!(first["conclusion"]["predicate"]["is_max"], 0);
+    assert_eq!(second["layer"], 6);
+    assert_eq!(second["premise"], first["premise"]);
+    // the second explains one conjunct of the first
+    let conjuncts = first["interpolant"].as_array().unwrap();
+    let k = usize::from(conjuncts.len() > 1);
+    assert_eq!(second["conclusion"]["predicate"]["bound"], conjuncts[k]);
+    assert_eq!(second["extract_seconds"], 0.0);
+    // the premise is a mistake: listed as class 0, labelled otherwise
+    assert!(stderr.contains("classified 0 (T-shirt/top)"), "{stderr}");
+    assert!(!stderr.contains("labelled 0 "), "{stderr}");
+    for f in ["explanation-0.png", "explanation-1.png", "report.html"] {
+        assert!(out_dir.path().join(f).is_file(), "{f} missing");
+    }
+    let html = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(html.contains("Interpolant: layer 14: (") && html.contains("Interpolant: layer 6: ("));
+    assert_eq!(html.matches("data:image/png;base64,").count(), 2);
+}
+
+#[test]
+fn text_output_is_nnitps_lines() {
+    let out = Command::new(example())
+        .args(["--size", "1000", "--image", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with("Interpolant: layer 14: ("))
+        .expect(&stdout);
+    assert!(
+        lines[i + 1].starts_with("On training set: F = "),
+        "{stdout}"
+    );
+    assert!(lines[i + 2].starts_with("On test set: F = "), "{stdout}");
+    assert!(stdout.contains("explaining training image 3:"), "{stdout}");
+}
+
+#[test]
+fn bad_arguments_are_one_line_errors() {
+    for args in [
+        vec!["--category", "10"],
+        vec!["--image", "1000", "--size", "1000"],
+        vec!["--model", "resnet"],
+        vec!["--weights", "/nonexistent/weights.bpk"],
+        vec!["--device", "tpu"],
+        vec!["--alpha", "0"],
+        vec!["--layer", "20"],
+    ] {
+        let out = Command::new(example()).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
