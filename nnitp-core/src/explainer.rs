@@ -161,7 +161,7 @@ impl fmt::Display for Explanation {
 /// An explanation session over a network, a training sample and a test sample.
 ///
 /// ```no_run
-/// # fn demo(net: impl nnitp_core::Network, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
+/// # fn demo(net: impl nnitp_core::Network + Sync, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
 /// use nnitp_core::explainer::{Explainer, ExplainerConfig, Premise};
 /// use nnitp_core::{LayerPredicate, Predicate};
 ///
@@ -173,7 +173,7 @@ impl fmt::Display for Explanation {
 /// println!("{drill}");
 /// # Ok(()) }
 /// ```
-pub struct Explainer<N: Network> {
+pub struct Explainer<N: Network + Sync> {
     network: N,
     images: [Array4<f32>; 2],
     params: ValidSearchParams,
@@ -190,7 +190,7 @@ fn slot(split: Split) -> usize {
     }
 }
 
-impl<N: Network> Explainer<N> {
+impl<N: Network + Sync> Explainer<N> {
     /// A session on the first `config.size` images of `train` and of `test`
     /// (`[N, H, W, C]`, channels last, normalised as the network expects).
     ///

@@ -75,7 +75,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] and the grid's errors.
-pub fn write_chain<N: Network>(
+pub fn write_chain<N: Network + Sync>(
     ex: &mut Explainer<N>,
     chain: &[Explanation],
     dir: impl AsRef<Path>,

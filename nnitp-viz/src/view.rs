@@ -24,7 +24,10 @@ pub fn conjuncts(predicate: &LayerPredicate) -> Vec<LayerPredicate> {
 ///
 /// # Errors
 /// When the predicate does not fit its layer.
-pub fn regions<N: Network>(ex: &Explainer<N>, predicate: &LayerPredicate) -> Result<Vec<UnitBox>> {
+pub fn regions<N: Network + Sync>(
+    ex: &Explainer<N>,
+    predicate: &LayerPredicate,
+) -> Result<Vec<UnitBox>> {
     conjuncts(predicate)
         .iter()
         .map(|c| Ok(ex.predicate_input_box(c)?))
@@ -36,7 +39,7 @@ pub fn regions<N: Network>(ex: &Explainer<N>, predicate: &LayerPredicate) -> Res
 ///
 /// # Errors
 /// When the predicate does not fit its layer.
-pub fn columns<N: Network>(
+pub fn columns<N: Network + Sync>(
     ex: &Explainer<N>,
     predicate: &LayerPredicate,
     key: usize,
@@ -57,7 +60,7 @@ pub fn columns<N: Network>(
 ///
 /// # Errors
 /// As [`Explainer::satisfying`].
-pub fn comparisons<N: Network>(
+pub fn comparisons<N: Network + Sync>(
     ex: &mut Explainer<N>,
     split: Split,
     predicate: &LayerPredicate,
@@ -78,7 +81,7 @@ pub fn comparisons<N: Network>(
 ///
 /// # Errors
 /// As [`comparisons`] and [`render`].
-pub fn explanation_grid<N: Network>(
+pub fn explanation_grid<N: Network + Sync>(
     ex: &mut Explainer<N>,
     e: &Explanation,
     count: usize,

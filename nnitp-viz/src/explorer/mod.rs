@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use http::Explorer;
 
 /// A network the explorer can hold across threads.
-pub type DynNetwork = Box<dyn Network + Send>;
+pub type DynNetwork = Box<dyn Network + Send + Sync>;
 
 /// One layer of a model, as the page lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
