@@ -1,0 +1,137 @@
+//! Training with burn autodiff on a small learnable problem, and training's
+//! parameter errors.
+
+use burn::tensor::Device;
+use ndarray::Array4;
+use nnitp_core::cone::Padding;
+use nnitp_models::data::{Dataset, DatasetKind};
+use nnitp_models::train::{accuracy, train, TrainConfig};
+use nnitp_models::zoo::{Architecture, Sequential};
+use nnitp_models::Error;
+
+/// Images of 8x8x1 whose label says whether the left half is brighter.
+fn dataset(n: usize, seed: u64) -> Dataset {
+    let mut s = seed;
+    let mut rnd = || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((s >> 40) as f32) / (1u64 << 24) as f32
+    };
+    let mut images = Array4::<f32>::zeros((n, 8, 8, 1));
+    let mut labels = Vec::with_capacity(n);
+    for i in 0..n {
+        let left = i % 2 == 0;
+        for r in 0..8 {
+            for c in 0..8 {
+                let bright = (c < 4) == left;
+                images[[i, r, c, 0]] = if bright {
+                    0.5 + 0.5 * rnd()
+                } else {
+                    0.5 * rnd()
+                };
+            }
+        }
+        labels.push(u8::from(left));
+    }
+    Dataset {
+        kind: DatasetKind::Mnist,
+        images,
+        labels,
+    }
+}
+
+fn net(device: &Device) -> Sequential {
+    let arch = Architecture::new([8, 8, 1])
+        .conv2d(4, 3, Padding::Same)
+        .relu()
+        .max_pool(2)
+        .flatten()
+        .dense(2, true);
+    Sequential::new(&arch, device).unwrap()
+}
+
+#[test]
+fn training_learns_and_reports_each_epoch() {
+    let device = Device::flex();
+    let (tr, te) = (dataset(256, 1), dataset(64, 2));
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 32,
+        learning_rate: 0.01,
+        lr_decay: 0.9,
+        seed: 3,
+    };
+    let mut reports = Vec::new();
+    let model = train(net(&device), &tr, &te, &config, &device, |r, m| {
+        // the model handed over is the one after the epoch
+        assert!((accuracy(m, &te, 64).unwrap() - r.test_accuracy).abs() < 1e-12);
+        reports.push(r.clone());
+    })
+    .unwrap();
+    assert_eq!(
+        reports.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert!(reports
+        .iter()
+        .all(|r| r.loss.is_finite() && r.seconds > 0.0));
+    assert!(reports[2].loss < reports[0].loss, "{reports:?}");
+    assert!(reports[2].train_accuracy > 0.9, "{reports:?}");
+    assert!(accuracy(&model, &te, 16).unwrap() > 0.9);
+}
+
+#[test]
+fn bad_training_parameters_are_errors() {
+    let device = Device::flex();
+    let tr = dataset(8, 1);
+    for config in [
+        TrainConfig {
+            epochs: 0,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            batch_size: 0,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            learning_rate: f64::NAN,
+            ..TrainConfig::default()
+        },
+        TrainConfig {
+            lr_decay: 1.5,
+            ..TrainConfig::default()
+        },
+    ] {
+        let r = train(net(&device), &tr, &tr, &config, &device, |_, _| {});
+        assert!(matches!(r, Err(Error::InvalidTraining(_))), "{config:?}");
+    }
+    let empty = Dataset {
+        kind: DatasetKind::Mnist,
+        images: Array4::zeros((0, 8, 8, 1)),
+        labels: vec![],
+    };
+    let r = train(
+        net(&device),
+        &empty,
+        &tr,
+        &TrainConfig::default(),
+        &device,
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(Error::InvalidTraining(_))));
+    let wrong = Dataset {
+        kind: DatasetKind::Mnist,
+        images: Array4::zeros((4, 9, 8, 1)),
+        labels: vec![0; 4],
+    };
+    let r = train(
+        net(&device),
+        &wrong,
+        &tr,
+        &TrainConfig::default(),
+        &device,
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(Error::InputShape { .. })));
+}
