@@ -17,6 +17,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use nnitp::core::case::Case;
 
+mod common;
+use common::SearchArgs;
+
 /// Find a Bayesian interpolant for the activations in CASE_DIR.
 #[derive(Parser)]
 #[command(version, about)]
@@ -26,32 +29,14 @@ struct Args {
     /// Print nnitp's three text lines instead of JSON.
     #[arg(long)]
     text: bool,
-    /// Required precision (overrides case.json).
-    #[arg(long)]
-    alpha: Option<f64>,
-    /// Initial recall fraction (overrides case.json).
-    #[arg(long)]
-    gamma: Option<f64>,
-    /// Gamma decay per conjunct (overrides case.json).
-    #[arg(long)]
-    mu: Option<f64>,
-    /// Number of searches on disjoint random unit subsets, conjoined.
-    #[arg(long)]
-    ensemble_size: Option<usize>,
-    /// Seed of the ensemble's unit subsets.
-    #[arg(long)]
-    seed: Option<u64>,
+    /// Search parameters; each one given overrides case.json.
+    #[command(flatten)]
+    search: SearchArgs,
 }
 
 fn run(args: &Args) -> nnitp::core::Result<String> {
     let case = Case::load(&args.case_dir)?;
-    let mut params = case.params;
-    params.alpha = args.alpha.unwrap_or(params.alpha);
-    params.gamma = args.gamma.unwrap_or(params.gamma);
-    params.mu = args.mu.unwrap_or(params.mu);
-    params.ensemble_size = args.ensemble_size.unwrap_or(params.ensemble_size);
-    params.seed = args.seed.unwrap_or(params.seed);
-    let solution = case.solve_with(params)?;
+    let solution = case.solve_with(case.params.overridden(&args.search.overrides()))?;
     Ok(if args.text {
         solution.to_string()
     } else {

@@ -19,23 +19,18 @@ use std::time::Instant;
 
 use clap::Parser;
 use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
-use nnitp::models::setup::override_params;
-use nnitp::models::zoo::ModelKind;
-use nnitp::models::Setup;
+
+mod common;
+use common::{ModelArgs, SearchArgs};
 
 /// Explain why the network misclassified an image.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// Model: fashion-mnist, mnist or cifar10.
-    #[arg(long, default_value = "fashion-mnist")]
-    model: String,
-    /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Weights file (default: the shipped Fashion-MNIST weights).
-    #[arg(long)]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    search: SearchArgs,
     /// The category the network predicts for the images listed.
     #[arg(long, default_value_t = 0)]
     category: usize,
@@ -45,24 +40,9 @@ struct Args {
     /// Layer of the first explanation (default: the model's last explanation layer).
     #[arg(long)]
     layer: Option<usize>,
-    /// Required precision.
-    #[arg(long)]
-    alpha: Option<f64>,
-    /// Initial recall fraction.
-    #[arg(long)]
-    gamma: Option<f64>,
-    /// Gamma decay per conjunct.
-    #[arg(long)]
-    mu: Option<f64>,
     /// Images used from each data set.
     #[arg(long)]
     size: Option<usize>,
-    /// Searches on disjoint random unit subsets, conjoined.
-    #[arg(long)]
-    ensemble_size: Option<usize>,
-    /// Device: flex, ndarray or wgpu.
-    #[arg(long, default_value = "flex")]
-    device: String,
     /// Print one JSON object per explanation instead of text.
     #[arg(long)]
     json: bool,
@@ -73,12 +53,8 @@ struct Args {
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let kind = ModelKind::from_name(&args.model)?;
-    let device = nnitp::models::device::parse(&args.device)?;
-    let loaded = Setup::new(kind, device)
-        .with_data(args.data.as_ref())
-        .with_weights(args.weights.as_ref())
-        .load()?;
+    let loaded = args.model.load()?;
+    let kind = loaded.kind;
     let classes = kind.dataset().classes();
     if args.category >= classes.len() {
         return Err(format!(
@@ -91,13 +67,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let labels = loaded.splits.train.labels.clone();
     let source = loaded.splits.source.clone();
     let mut config = kind.explainer_config().with_progress(!args.json);
-    config.params = override_params(
-        config.params,
-        args.alpha,
-        args.gamma,
-        args.mu,
-        args.ensemble_size,
-    );
+    config.params = config.params.overridden(&args.search.overrides());
     if let Some(size) = args.size {
         config.size = size;
     }

@@ -48,5 +48,5 @@ pub use error::{Error, Result};
 pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
 pub use network::{extract, Network};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
-pub use search::{SearchInput, SearchParams, ValidSearchParams};
+pub use search::{ParamOverrides, SearchInput, SearchParams, ValidSearchParams};
 pub use unit::{Unit, UnitBox};

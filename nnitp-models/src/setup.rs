@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use nnitp_core::{Explainer, ExplainerConfig, SearchParams};
+use nnitp_core::{Explainer, ExplainerConfig};
 
 use crate::data::{self, Splits};
 use crate::error::Result;
@@ -96,28 +96,4 @@ impl Loaded {
             config,
         )?)
     }
-}
-
-/// Search parameters with the given overrides applied to `base`.
-pub fn override_params(
-    base: SearchParams,
-    alpha: Option<f64>,
-    gamma: Option<f64>,
-    mu: Option<f64>,
-    ensemble_size: Option<usize>,
-) -> SearchParams {
-    let mut p = base;
-    if let Some(a) = alpha {
-        p = p.with_alpha(a);
-    }
-    if let Some(g) = gamma {
-        p = p.with_gamma(g);
-    }
-    if let Some(m) = mu {
-        p = p.with_mu(m);
-    }
-    if let Some(n) = ensemble_size {
-        p = p.with_ensemble_size(n);
-    }
-    p
 }

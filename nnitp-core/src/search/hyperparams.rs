@@ -34,7 +34,35 @@ impl Default for SearchParams {
     }
 }
 
+/// Replacements for some search parameters, e.g. from a command line or a
+/// request; `None` keeps the value it is applied to
+/// ([`SearchParams::overridden`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParamOverrides {
+    /// Replaces `alpha`.
+    pub alpha: Option<f64>,
+    /// Replaces `gamma`.
+    pub gamma: Option<f64>,
+    /// Replaces `mu`.
+    pub mu: Option<f64>,
+    /// Replaces `ensemble_size`.
+    pub ensemble_size: Option<usize>,
+    /// Replaces `seed`.
+    pub seed: Option<u64>,
+}
+
 impl SearchParams {
+    /// These parameters with the values `overrides` gives replaced (unchecked).
+    pub fn overridden(self, overrides: &ParamOverrides) -> Self {
+        SearchParams {
+            alpha: overrides.alpha.unwrap_or(self.alpha),
+            gamma: overrides.gamma.unwrap_or(self.gamma),
+            mu: overrides.mu.unwrap_or(self.mu),
+            ensemble_size: overrides.ensemble_size.unwrap_or(self.ensemble_size),
+            seed: overrides.seed.unwrap_or(self.seed),
+        }
+    }
+
     /// Sets the required precision `alpha`.
     pub fn with_alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;

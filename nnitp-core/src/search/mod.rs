@@ -22,7 +22,7 @@ mod keys;
 mod rng;
 mod simd;
 
-pub use hyperparams::{SearchParams, ValidSearchParams};
+pub use hyperparams::{ParamOverrides, SearchParams, ValidSearchParams};
 pub use input::SearchInput;
 
 use crate::error::Result;

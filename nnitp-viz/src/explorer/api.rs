@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
 use ndarray::Array4;
-use nnitp_core::{ExplainerConfig, LayerPredicate, SearchParams, Split};
+use nnitp_core::{ExplainerConfig, LayerPredicate, ParamOverrides, Split};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -210,7 +210,7 @@ impl State {
                 self.say(format!(
                     "{}: {} images",
                     v.title,
-                    v.cells.iter().filter(|c| c.row == 0).count() - 1
+                    v.cells.iter().filter(|c| c.cell.row == 0).count() - 1
                 ));
                 Ok(self.show(v))
             }
@@ -258,19 +258,13 @@ impl State {
             .into_iter()
             .find(|m| m.name == r.model)
             .ok_or_else(|| ApiError::not_found(format!("unknown model {:?}", r.model)))?;
-        let mut params: SearchParams = info.params;
-        if let Some(a) = r.alpha {
-            params = params.with_alpha(a);
-        }
-        if let Some(g) = r.gamma {
-            params = params.with_gamma(g);
-        }
-        if let Some(m) = r.mu {
-            params = params.with_mu(m);
-        }
-        if let Some(n) = r.ensemble_size {
-            params = params.with_ensemble_size(n);
-        }
+        let params = info.params.overridden(&ParamOverrides {
+            alpha: r.alpha,
+            gamma: r.gamma,
+            mu: r.mu,
+            ensemble_size: r.ensemble_size,
+            seed: None,
+        });
         params.check()?;
         let size = r.size.unwrap_or(info.size);
         if size == 0 {

@@ -5,7 +5,7 @@ use nnitp_core::{Bound, Explanation, LayerPredicate, Predicate, Premise, Split};
 use serde::Serialize;
 
 use super::{ModelInfo, Opened};
-use crate::grid::{render, GridColumn, GridOptions};
+use crate::grid::{render, Cell, GridColumn, GridOptions};
 use crate::view::{columns, comparisons, conjuncts};
 
 /// Comparison images shown right of the key image.
@@ -16,13 +16,9 @@ pub(crate) const LISTED: usize = 50;
 /// A grid cell as the page sees it.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct CellInfo {
-    pub column: usize,
-    pub row: usize,
-    pub image: usize,
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
+    /// Where the cell is and which image it shows.
+    #[serde(flatten)]
+    pub cell: Cell,
     /// What clicking the cell explains.
     pub predicate: LayerPredicate,
     /// The predicate as nnitp prints it.
@@ -249,7 +245,7 @@ impl Session {
                 view.cells.len()
             ))
         })?;
-        let key = view.cells[0].image;
+        let key = view.cells[0].cell.image;
         let mut predicate = info.predicate.clone();
         if let Some(p) = percentile {
             let Predicate::Bound(b) = &predicate.predicate else {
@@ -321,13 +317,7 @@ impl Session {
                 }
             };
             cells.push(CellInfo {
-                column: c.column,
-                row: c.row,
-                image: c.image,
-                x: c.x,
-                y: c.y,
-                width: c.width,
-                height: c.height,
+                cell: *c,
                 text: p.to_string(),
                 predicate: p,
                 fraction,

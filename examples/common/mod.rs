@@ -1,0 +1,71 @@
+//! Command-line options the examples share. Each example uses part of this
+//! module.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use nnitp::core::ParamOverrides;
+use nnitp::models::zoo::ModelKind;
+use nnitp::models::{Loaded, Setup};
+
+/// Which zoo model, with which weights and data, on which device.
+#[derive(clap::Args)]
+pub struct ModelArgs {
+    /// Model: fashion-mnist, mnist or cifar10.
+    #[arg(long, default_value = "fashion-mnist")]
+    pub model: String,
+    /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Weights file (default: the shipped Fashion-MNIST weights).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Device: flex, ndarray or wgpu.
+    #[arg(long, default_value = "flex")]
+    pub device: String,
+}
+
+impl ModelArgs {
+    /// Loads the model and its data.
+    pub fn load(&self) -> nnitp::models::Result<Loaded> {
+        let kind = ModelKind::from_name(&self.model)?;
+        let device = nnitp::models::device::parse(&self.device)?;
+        Setup::new(kind, device)
+            .with_data(self.data.as_ref())
+            .with_weights(self.weights.as_ref())
+            .load()
+    }
+}
+
+/// Search parameters given on the command line.
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// Required precision.
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Initial recall fraction.
+    #[arg(long)]
+    pub gamma: Option<f64>,
+    /// Gamma decay per conjunct.
+    #[arg(long)]
+    pub mu: Option<f64>,
+    /// Number of searches on disjoint random unit subsets, conjoined.
+    #[arg(long)]
+    pub ensemble_size: Option<usize>,
+    /// Seed of the ensemble's unit subsets.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl SearchArgs {
+    /// The parameters given, as overrides.
+    pub fn overrides(&self) -> ParamOverrides {
+        ParamOverrides {
+            alpha: self.alpha,
+            gamma: self.gamma,
+            mu: self.mu,
+            ensemble_size: self.ensemble_size,
+            seed: self.seed,
+        }
+    }
+}
