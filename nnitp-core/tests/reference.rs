@@ -92,71 +92,92 @@ fn split(data: &Array2<f32>, mask: &[bool], want: bool) -> Array2<f32> {
     data.select(ndarray::Axis(0), &idx)
 }
 
+/// One random case: `n` samples over `shape`, checked against [`reference`]
+/// with the masked and the split inputs.
+fn check_random_case(
+    rng: &mut Lcg,
+    shape: [usize; 3],
+    n: usize,
+    cone: Option<UnitBox>,
+    case: usize,
+) {
+    let units: usize = shape.iter().product();
+    let integer = case % 3 == 0;
+    let frac = 0.1 + 0.4 * rng.unit();
+    let mask: Vec<bool> = (0..n).map(|_| rng.unit() < frac).collect();
+    if !mask.iter().any(|&m| m) {
+        return;
+    }
+    let informative = [(rng.next() as usize) % units, (rng.next() as usize) % units];
+    let data = Array2::from_shape_fn((n, units), |(i, u)| {
+        let base = if integer {
+            (rng.next() % 4) as f32
+        } else {
+            rng.normal()
+        };
+        base + if mask[i] && informative.contains(&u) {
+            1.0
+        } else {
+            0.0
+        }
+    });
+    let k = 1 + case % 3;
+    let premise_rows: Vec<usize> = (0..k).map(|j| (j * 37 + case) % n).collect();
+    let premise = data.select(ndarray::Axis(0), &premise_rows);
+    let alpha = [0.9, 0.95, 0.99][case % 3];
+    let (gamma, mu) = [(0.6, 0.9), (0.5, 0.8), (1.0, 0.95)][case % 3];
+    let candidates = match &cone {
+        Some(c) => c.flat_indices(&shape).unwrap(),
+        None => (0..units).collect(),
+    };
+    let expected = reference(
+        &premise,
+        &split(&data, &mask, false),
+        &split(&data, &mask, true),
+        &candidates,
+        (alpha, gamma, mu),
+    );
+    let params = SearchParams::default()
+        .with_alpha(alpha)
+        .with_gamma(gamma)
+        .with_mu(mu)
+        .check()
+        .unwrap();
+    let masked =
+        SearchInput::masked(premise.view(), data.view(), &mask, &shape).with_cone(cone.clone());
+    let got = params.search(&masked).unwrap();
+    let got: Vec<(usize, Op, f32)> = got
+        .bounds()
+        .iter()
+        .map(|b| (b.unit.flat(&shape).unwrap(), b.op, b.value))
+        .collect();
+    assert_eq!(got, expected, "case {case}");
+    let (pos, neg) = (split(&data, &mask, true), split(&data, &mask, false));
+    let by_split = params
+        .search(&SearchInput::split(premise.view(), pos.view(), neg.view(), &shape).with_cone(cone))
+        .unwrap();
+    assert_eq!(by_split.len(), got.len(), "case {case}: split input");
+}
+
 #[test]
 fn agrees_with_the_literal_algorithm_on_random_data() {
     let mut rng = Lcg(7);
-    let shape = [4, 3, 5];
-    let units: usize = shape.iter().product();
     for case in 0..60 {
         let n = 200 + (rng.next() % 400) as usize;
-        let integer = case % 3 == 0;
-        let frac = 0.1 + 0.4 * rng.unit();
-        let mask: Vec<bool> = (0..n).map(|_| rng.unit() < frac).collect();
-        if !mask.iter().any(|&m| m) {
-            continue;
-        }
-        let informative = [(rng.next() as usize) % units, (rng.next() as usize) % units];
-        let data = Array2::from_shape_fn((n, units), |(i, u)| {
-            let base = if integer {
-                (rng.next() % 4) as f32
-            } else {
-                rng.normal()
-            };
-            base + if mask[i] && informative.contains(&u) {
-                1.0
-            } else {
-                0.0
-            }
-        });
-        let k = 1 + case % 3;
-        let premise_rows: Vec<usize> = (0..k).map(|j| (j * 37 + case) % n).collect();
-        let premise = data.select(ndarray::Axis(0), &premise_rows);
         let cone = (case % 2 == 1).then(|| UnitBox::new([1..4, 0..2, 1..5]));
-        let alpha = [0.9, 0.95, 0.99][case % 3];
-        let (gamma, mu) = [(0.6, 0.9), (0.5, 0.8), (1.0, 0.95)][case % 3];
-        let candidates = match &cone {
-            Some(c) => c.flat_indices(&shape).unwrap(),
-            None => (0..units).collect(),
-        };
-        let expected = reference(
-            &premise,
-            &split(&data, &mask, false),
-            &split(&data, &mask, true),
-            &candidates,
-            (alpha, gamma, mu),
-        );
-        let params = SearchParams::default()
-            .with_alpha(alpha)
-            .with_gamma(gamma)
-            .with_mu(mu)
-            .check()
-            .unwrap();
-        let masked =
-            SearchInput::masked(premise.view(), data.view(), &mask, &shape).with_cone(cone.clone());
-        let got = params.search(&masked).unwrap();
-        let got: Vec<(usize, Op, f32)> = got
-            .bounds()
-            .iter()
-            .map(|b| (b.unit.flat(&shape).unwrap(), b.op, b.value))
-            .collect();
-        assert_eq!(got, expected, "case {case}");
-        let (pos, neg) = (split(&data, &mask, true), split(&data, &mask, false));
-        let by_split = params
-            .search(
-                &SearchInput::split(premise.view(), pos.view(), neg.view(), &shape).with_cone(cone),
-            )
-            .unwrap();
-        assert_eq!(by_split.len(), got.len(), "case {case}: split input");
+        check_random_case(&mut rng, [4, 3, 5], n, cone, case);
+    }
+}
+
+/// Layers wider than the units the search counts together (1024), whole and
+/// through a cone whose runs cross that boundary.
+#[test]
+fn agrees_with_the_literal_algorithm_on_a_wide_layer() {
+    let mut rng = Lcg(23);
+    for case in 0..4 {
+        let n = 300 + (rng.next() % 300) as usize;
+        let cone = (case % 2 == 1).then(|| UnitBox::new([0..6, 1..6, 0..40]));
+        check_random_case(&mut rng, [6, 6, 40], n, cone, case);
     }
 }
 

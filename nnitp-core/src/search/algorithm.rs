@@ -21,13 +21,23 @@ use super::hyperparams::ValidSearchParams;
 use super::input::{Samples, SearchInput};
 use super::keys::{key, unkey};
 use super::rng::SplitMix64;
-use super::simd::{count_keys, count_segment};
+use super::simd::{count_keys, count_segment, count_segment4};
 use crate::error::{Error, Result};
 use crate::predicate::{Bound, Conjunction, Op};
 use crate::unit::{Unit, UnitBox};
 
 /// Rows per task in the counting step.
 const ROW_CHUNK: usize = 256;
+/// Most units counted together: their thresholds and counters stay in L1 cache
+/// while a chunk of rows streams past.
+const UNIT_TILE: usize = 1024;
+
+thread_local! {
+    /// Per-thread scratch buffers of the threshold step.
+    static SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = const {
+        std::cell::RefCell::new((Vec::new(), Vec::new()))
+    };
+}
 
 /// Rows of one matrix (in place, row-major) selected by an index list.
 struct RowSet<'a> {
@@ -113,8 +123,9 @@ struct Member<'s, 'a> {
     onset: &'s RowSet<'a>,
     offset: &'s RowSet<'a>,
     units: &'s [usize],
-    /// `units` as runs of consecutive indices: (first unit, length, position in `units`).
-    runs: Vec<(usize, usize, usize)>,
+    /// `units` as runs of consecutive indices, (first unit, length, position in
+    /// `units`), grouped into tiles of at most [`UNIT_TILE`] units.
+    tiles: Vec<Vec<(usize, usize, usize)>>,
 }
 
 impl<'s, 'a> Member<'s, 'a> {
@@ -131,26 +142,29 @@ impl<'s, 'a> Member<'s, 'a> {
                 _ => runs.push((u, 1, i)),
             }
         }
+        let mut tiles: Vec<Vec<(usize, usize, usize)>> = Vec::new();
+        let mut filled = UNIT_TILE;
+        for (mut start, mut len, mut at) in runs {
+            while len > 0 {
+                if filled == UNIT_TILE {
+                    tiles.push(Vec::new());
+                    filled = 0;
+                }
+                let take = len.min(UNIT_TILE - filled);
+                tiles
+                    .last_mut()
+                    .expect("a tile was pushed")
+                    .push((start, take, at));
+                filled += take;
+                (start, len, at) = (start + take, len - take, at + take);
+            }
+        }
         Member {
             premise,
             onset,
             offset,
             units,
-            runs,
-        }
-    }
-
-    /// Copies the values of `block` (unit indices) in offset row `r` into `out`.
-    #[inline]
-    fn gather(&self, r: u32, block: &[usize], out: &mut [f32]) {
-        let (flat, w) = (self.offset.flat(), self.offset.width());
-        let row = &flat[r as usize * w..(r as usize + 1) * w];
-        if block[block.len() - 1] - block[0] + 1 == block.len() {
-            out.copy_from_slice(&row[block[0]..block[0] + block.len()]);
-        } else {
-            for (o, &u) in out.iter_mut().zip(block) {
-                *o = row[u];
-            }
+            tiles,
         }
     }
 
@@ -168,20 +182,16 @@ impl<'s, 'a> Member<'s, 'a> {
     }
 
     /// Thresholds and positive counts of every candidate unit.
-    fn thresholds(&self, cols: &Columns, a_rows: &[u32], gamma: f64) -> Vec<UnitRound> {
+    fn thresholds(&self, cols: &mut Columns, a_rows: &[u32], gamma: f64) -> Vec<UnitRound> {
         let m_off = position(gamma, cols.len());
         let m_a = position(gamma, a_rows.len());
-        (0..self.units.len())
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(buf, scratch), j| {
-                    let x = self.premise_stats(self.units[j], a_rows, m_a, buf);
-                    unit_round(cols.column(j), scratch, x, m_off)
-                },
-            )
-            .collect()
+        cols.map(|j, col| {
+            SCRATCH.with(|s| {
+                let (buf, tmp) = &mut *s.borrow_mut();
+                let x = self.premise_stats(self.units[j], a_rows, m_a, buf);
+                unit_round(col, tmp, x, m_off)
+            })
+        })
     }
 
     /// Negative counts `t` for both directions, one pass over the negative rows.
@@ -198,16 +208,32 @@ impl<'s, 'a> Member<'s, 'a> {
             .fold(
                 || (vec![0u32; nc], vec![0u32; nc], true),
                 |(mut cg, mut cl, mut finite), chunk| {
-                    for &r in chunk {
-                        let row = &flat[r as usize * w..(r as usize + 1) * w];
-                        for &(start, len, at) in &self.runs {
-                            finite &= count_segment(
-                                &row[start..start + len],
-                                &thr_ge[at..at + len],
-                                &thr_le[at..at + len],
-                                &mut cg[at..at + len],
-                                &mut cl[at..at + len],
-                            );
+                    let row = |r: u32| &flat[r as usize * w..(r as usize + 1) * w];
+                    let quads = chunk.chunks_exact(4);
+                    let rest = quads.remainder();
+                    for tile in &self.tiles {
+                        for quad in quads.clone() {
+                            let rows = [row(quad[0]), row(quad[1]), row(quad[2]), row(quad[3])];
+                            for &(start, len, at) in tile {
+                                finite &= count_segment4(
+                                    rows.map(|r| &r[start..start + len]),
+                                    &thr_ge[at..at + len],
+                                    &thr_le[at..at + len],
+                                    &mut cg[at..at + len],
+                                    &mut cl[at..at + len],
+                                );
+                            }
+                        }
+                        for &r in rest {
+                            for &(start, len, at) in tile {
+                                finite &= count_segment(
+                                    &row(r)[start..start + len],
+                                    &thr_ge[at..at + len],
+                                    &thr_le[at..at + len],
+                                    &mut cg[at..at + len],
+                                    &mut cl[at..at + len],
+                                );
+                            }
                         }
                     }
                     (cg, cl, finite)
@@ -243,8 +269,10 @@ impl<'s, 'a> Member<'s, 'a> {
             let cols = match &mut cols {
                 Some(c) => c,
                 None => {
-                    let built = Columns::build(off_rows.len(), self.units, |i, block, out| {
-                        self.gather(off_rows[i], block, out)
+                    let (flat, w) = (self.offset.flat(), self.offset.width());
+                    let built = Columns::build(off_rows.len(), self.units, |i| {
+                        let r = off_rows[i] as usize;
+                        &flat[r * w..(r + 1) * w]
                     });
                     match built {
                         Some(c) => cols.insert(c),

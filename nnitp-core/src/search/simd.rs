@@ -72,3 +72,48 @@ dispatch! {
         finite
     }
 }
+
+dispatch! {
+    /// [`count_segment`] over the same segment of four rows at once: thresholds
+    /// and counters are read and written once per four values.
+    fn count_segment4 / count_segment4_avx2 / count_segment4_portable (
+        segs: [&[f32]; 4],
+        thr_ge: &[f32],
+        thr_le: &[f32],
+        cg: &mut [u32],
+        cl: &mut [u32]
+    ) -> bool {
+        let n = segs[0].len();
+        let (a, b, c, d) = (&segs[0][..n], &segs[1][..n], &segs[2][..n], &segs[3][..n]);
+        let (tg, tl, cg, cl) = (&thr_ge[..n], &thr_le[..n], &mut cg[..n], &mut cl[..n]);
+        let mut finite = true;
+        for i in 0..n {
+            let (g, l) = (tg[i], tl[i]);
+            let (x0, x1, x2, x3) = (a[i], b[i], c[i], d[i]);
+            finite &= (x0.abs() < f32::INFINITY)
+                & (x1.abs() < f32::INFINITY)
+                & (x2.abs() < f32::INFINITY)
+                & (x3.abs() < f32::INFINITY);
+            cg[i] += u32::from(x0 >= g) + u32::from(x1 >= g) + u32::from(x2 >= g) + u32::from(x3 >= g);
+            cl[i] += u32::from(x0 <= l) + u32::from(x1 <= l) + u32::from(x2 <= l) + u32::from(x3 <= l);
+        }
+        finite
+    }
+}
+
+/// Asks the cache to fetch `data` ahead of its use (a hint; no effect elsewhere
+/// than on x86-64).
+#[inline]
+pub(super) fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in data.chunks((64 / std::mem::size_of::<T>().max(1)).max(1)) {
+        // SAFETY: prefetching is a hint that never faults; the address is in `data`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                line.as_ptr().cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
