@@ -4,12 +4,12 @@
 //! statistic of the positive ("offset") samples and two counts. The
 //! implementation never copies the sample matrix: rows are tracked as index
 //! lists and read in place.
-//! - Thresholds and the positive counts `f` come from blocks of units whose
-//!   positive values are gathered into a small scratch buffer (as order-preserving
-//!   integer keys) and selected with `select_nth_unstable`.
+//! - Thresholds and the positive counts `f` come from the positive values,
+//!   transposed once into one column of order-preserving integer keys per unit
+//!   ([`Columns`]), counted and selected ([`Selector`]) with vectorised passes.
 //! - The negative counts `t` come from one streaming pass over the negative rows,
-//!   comparing each row against the per-unit thresholds (vectorisable), with one
-//!   counter array per thread.
+//!   four rows at a time against the per-unit thresholds of an L1-sized tile of
+//!   units, with one counter array per thread.
 //!
 //! Both steps run in parallel with rayon.
 
@@ -21,6 +21,7 @@ use super::hyperparams::ValidSearchParams;
 use super::input::{Samples, SearchInput};
 use super::keys::{key, unkey};
 use super::rng::SplitMix64;
+use super::select::Selector;
 use super::simd::{count_keys, count_segment, count_segment4};
 use crate::error::{Error, Result};
 use crate::predicate::{Bound, Conjunction, Op};
@@ -34,9 +35,8 @@ const UNIT_TILE: usize = 1024;
 
 thread_local! {
     /// Per-thread scratch buffers of the threshold step.
-    static SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = const {
-        std::cell::RefCell::new((Vec::new(), Vec::new()))
-    };
+    static SCRATCH: std::cell::RefCell<(Vec<u32>, Selector)> =
+        std::cell::RefCell::new((Vec::new(), Selector::default()));
 }
 
 /// Rows of one matrix (in place, row-major) selected by an index list.
@@ -187,9 +187,9 @@ impl<'s, 'a> Member<'s, 'a> {
         let m_a = position(gamma, a_rows.len());
         cols.map(|j, col| {
             SCRATCH.with(|s| {
-                let (buf, tmp) = &mut *s.borrow_mut();
+                let (buf, select) = &mut *s.borrow_mut();
                 let x = self.premise_stats(self.units[j], a_rows, m_a, buf);
-                unit_round(col, tmp, x, m_off)
+                unit_round(col, select, x, m_off)
             })
         })
     }
@@ -338,28 +338,20 @@ impl<'s, 'a> Member<'s, 'a> {
 ///
 /// `thr_ge = min(x_ge, y_ge)` where `y_ge` is the `(m+1)`-th largest positive; it
 /// is `x_ge` exactly when at least `m+1` positives are `>= x_ge`, which one
-/// counting pass tells, so a selection (on a copy in `scratch`) runs only when
-/// needed; likewise for `<=`.
-fn unit_round(
-    col: &[u32],
-    scratch: &mut Vec<u32>,
-    (x_ge, x_le): (u32, u32),
-    m: usize,
-) -> UnitRound {
+/// counting pass tells, so a selection runs only when needed; likewise for `<=`.
+fn unit_round(col: &[u32], select: &mut Selector, (x_ge, x_le): (u32, u32), m: usize) -> UnitRound {
     let n = col.len();
     let (mut f_ge, mut f_le) = count_keys(col, x_ge, x_le);
     let (mut k_ge, mut k_le) = (x_ge, x_le);
     let need_ge = f_ge as usize <= m;
     let need_le = f_le as usize <= m;
+    if need_ge {
+        k_ge = select.kth(col, n - 1 - m);
+    }
+    if need_le {
+        k_le = select.kth(col, m);
+    }
     if need_ge || need_le {
-        scratch.clear();
-        scratch.extend_from_slice(col);
-        let (y_ge, y_le) = match (need_ge, need_le) {
-            (true, true) => order_stats(scratch, m),
-            (true, false) => (*scratch.select_nth_unstable(n - 1 - m).1, x_le),
-            _ => (x_ge, *scratch.select_nth_unstable(m).1),
-        };
-        (k_ge, k_le) = (y_ge, y_le);
         let (g, l) = count_keys(col, k_ge, k_le);
         if need_ge {
             f_ge = g;

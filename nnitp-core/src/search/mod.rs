@@ -20,6 +20,7 @@ mod hyperparams;
 mod input;
 mod keys;
 mod rng;
+mod select;
 mod simd;
 
 pub use hyperparams::{ParamOverrides, SearchParams, ValidSearchParams};

@@ -1,0 +1,222 @@
+//! The key of a given rank in a column: a quickselect whose partition passes
+//! are vectorised (AVX2, chosen at run time), with `select_nth_unstable` as the
+//! portable path and for the last few keys.
+//!
+//! Each pass reads the current candidates and writes the keys below the pivot
+//! to the front of a spare buffer and those above it to the back; keys equal to
+//! the pivot are only counted, so ties end the search at once.
+
+/// Candidates at or below which the scalar selection takes over.
+const SMALL: usize = 64;
+/// Partition passes before giving up on pivots and selecting directly.
+const MAX_PASSES: usize = 48;
+
+/// Reusable buffers for [`Selector::kth`].
+#[derive(Default)]
+pub(super) struct Selector {
+    x: Vec<u32>,
+    y: Vec<u32>,
+}
+
+impl Selector {
+    /// The key of ascending rank `k` (0-based) in `keys`; `k < keys.len()`.
+    pub(super) fn kth(&mut self, keys: &[u32], k: usize) -> u32 {
+        debug_assert!(k < keys.len());
+        #[cfg(target_arch = "x86_64")]
+        if keys.len() > SMALL && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.kth_avx2(keys, k) };
+        }
+        self.kth_scalar(keys, k)
+    }
+
+    fn kth_scalar(&mut self, keys: &[u32], k: usize) -> u32 {
+        self.x.clear();
+        self.x.extend_from_slice(keys);
+        *self.x.select_nth_unstable(k).1
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn kth_avx2(&mut self, keys: &[u32], mut k: usize) -> u32 {
+        let need = keys.len() + avx2::SLACK;
+        for buf in [&mut self.x, &mut self.y] {
+            if buf.len() < need {
+                buf.resize(need, 0);
+            }
+        }
+        // The candidates: `keys` at first, then a range of `x` or `y`.
+        let (mut start, mut len) = (0, keys.len());
+        let mut in_x: Option<bool> = None;
+        for _ in 0..MAX_PASSES {
+            let (src, dst): (&[u32], &mut [u32]) = match in_x {
+                None => (keys, &mut self.x),
+                Some(true) => (&self.x[start..start + len], &mut self.y),
+                Some(false) => (&self.y[start..start + len], &mut self.x),
+            };
+            if len <= SMALL {
+                let small = &mut dst[..len];
+                small.copy_from_slice(src);
+                return *small.select_nth_unstable(k).1;
+            }
+            let pivot = median3(src[len / 4], src[len / 2], src[3 * len / 4]);
+            let (below, above) = avx2::partition(src, pivot, dst);
+            let equal = len - below - above;
+            if k < below {
+                (start, len) = (0, below);
+            } else if k < below + equal {
+                return pivot;
+            } else {
+                k -= below + equal;
+                (start, len) = (len + avx2::SLACK - above, above);
+            }
+            in_x = Some(!in_x.unwrap_or(false));
+        }
+        let src = match in_x {
+            Some(true) => &self.x[start..start + len],
+            _ => &self.y[start..start + len],
+        };
+        let mut rest = src.to_vec();
+        *rest.select_nth_unstable(k).1
+    }
+}
+
+/// The median of three keys.
+#[inline]
+fn median3(a: u32, b: u32, c: u32) -> u32 {
+    a.max(b).min(a.min(b).max(c))
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    /// Extra room a partition needs in its output beyond the input's length.
+    pub(super) const SLACK: usize = 8;
+
+    /// Lane permutations that move the lanes set in a mask to the front
+    /// (`LEFT`) or to the back (`RIGHT`), in order.
+    static LEFT: [[u32; 8]; 256] = lanes(false);
+    static RIGHT: [[u32; 8]; 256] = lanes(true);
+
+    const fn lanes(right: bool) -> [[u32; 8]; 256] {
+        let mut table = [[0u32; 8]; 256];
+        let mut mask = 0;
+        while mask < 256 {
+            let count = (mask as u32).count_ones() as usize;
+            let mut at = if right { 8 - count } else { 0 };
+            let mut lane = 0;
+            while lane < 8 {
+                if (mask >> lane) & 1 == 1 {
+                    table[mask][at] = lane as u32;
+                    at += 1;
+                }
+                lane += 1;
+            }
+            mask += 1;
+        }
+        table
+    }
+
+    /// Writes the keys of `src` below `pivot` to the front of `dst` and those
+    /// above it to the back of `dst[..src.len() + SLACK]`; returns their counts.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn partition(src: &[u32], pivot: u32, dst: &mut [u32]) -> (usize, usize) {
+        let top = src.len() + SLACK;
+        assert!(dst.len() >= top, "partition output too short");
+        let (mut lo, mut hi) = (0usize, top);
+        let sign = _mm256_set1_epi32(i32::MIN);
+        let p = _mm256_xor_si256(_mm256_set1_epi32(pivot as i32), sign);
+        let blocks = src.chunks_exact(8);
+        let rest = blocks.remainder();
+        let out = dst.as_mut_ptr();
+        for block in blocks {
+            // SAFETY: `block` holds 8 keys.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
+            let x = _mm256_xor_si256(v, sign);
+            let lt = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p, x))) as usize;
+            let gt = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, p))) as usize;
+            // SAFETY: the tables' rows hold 8 lanes. Before this block at most
+            // `src.len() - 8` keys were written, so `lo + 8 <= top`, and
+            // `hi - lo >= 16`: the 8 lanes stored at `lo` and those stored at
+            // `hi - 8` stay inside `dst[..top]` and off each other's keys.
+            unsafe {
+                let l =
+                    _mm256_permutevar8x32_epi32(v, _mm256_loadu_si256(LEFT[lt].as_ptr().cast()));
+                let g =
+                    _mm256_permutevar8x32_epi32(v, _mm256_loadu_si256(RIGHT[gt].as_ptr().cast()));
+                _mm256_storeu_si256(out.add(lo).cast(), l);
+                lo += lt.count_ones() as usize;
+                _mm256_storeu_si256(out.add(hi - 8).cast(), g);
+                hi -= gt.count_ones() as usize;
+            }
+        }
+        for &key in rest {
+            if key < pivot {
+                dst[lo] = key;
+                lo += 1;
+            } else if key > pivot {
+                hi -= 1;
+                dst[hi] = key;
+            }
+        }
+        (lo, top - hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(keys: &[u32]) {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        let mut sel = Selector::default();
+        for k in 0..keys.len() {
+            assert_eq!(sel.kth(keys, k), sorted[k], "rank {k} of {}", keys.len());
+            assert_eq!(sel.kth_scalar(keys, k), sorted[k]);
+        }
+    }
+
+    #[test]
+    fn every_rank_of_random_keys() {
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for n in [1, 7, 8, 9, 63, 64, 65, 100, 257, 1000, 2001] {
+            let wide: Vec<u32> = (0..n).map(|_| next() as u32).collect();
+            check(&wide);
+            let ties: Vec<u32> = (0..n).map(|_| 0x7FFF_FFFE + (next() % 4) as u32).collect();
+            check(&ties);
+        }
+    }
+
+    #[test]
+    fn sorted_reversed_and_constant_keys() {
+        let up: Vec<u32> = (0..3000).collect();
+        check(&up);
+        let down: Vec<u32> = (0..3000).rev().map(|k| k * 3 + u32::MAX / 2).collect();
+        check(&down);
+        check(&[u32::MAX; 500]);
+        check(&[0; 500]);
+    }
+
+    #[test]
+    fn median_of_three() {
+        for (a, b, c) in [
+            (1, 2, 3),
+            (3, 2, 1),
+            (2, 3, 1),
+            (2, 1, 3),
+            (1, 3, 2),
+            (3, 1, 2),
+        ] {
+            assert_eq!(median3(a, b, c), 2);
+        }
+        assert_eq!(median3(5, 5, 1), 5);
+    }
+}
