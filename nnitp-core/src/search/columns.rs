@@ -1,9 +1,10 @@
 //! The positive samples' values, transposed once into one column of keys per
-//! candidate unit and compacted in place as conjuncts drop samples.
+//! candidate unit, and compacted into a second buffer as conjuncts drop
+//! samples.
 //!
 //! Rows are aligned across columns (entry `i` of every column is the same
-//! sample), so dropping samples is one sequential pass per column, and each
-//! round reads every column contiguously.
+//! sample), and the columns lie back to back, so each round streams through
+//! one contiguous block of memory.
 
 use std::sync::Mutex;
 
@@ -18,35 +19,55 @@ const TILE: usize = 16;
 /// Columns per task in [`Columns::map`].
 const GROUP: usize = 16;
 /// Keys of the next column fetched ahead in [`Columns::map`].
-const PREFETCH_KEYS: usize = 256;
+const PREFETCH_KEYS: usize = 4096;
 
-/// The buffer of the last columns built, kept for the next search: a large
+/// Buffers of the last search's columns, kept for the next search: a large
 /// fresh allocation costs page faults that take longer than the transposition.
-static SPARE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static SPARE: Mutex<Vec<Vec<u32>>> = Mutex::new(Vec::new());
 
-/// A buffer of `n` keys (content unspecified), reusing the spare one.
+/// A buffer of at least `n` keys (content unspecified), reusing a spare one.
 fn buffer(n: usize) -> Vec<u32> {
     let mut v = SPARE
         .lock()
-        .map(|mut s| std::mem::take(&mut *s))
+        .ok()
+        .and_then(|mut spare| {
+            let best = (0..spare.len()).max_by_key(|&i| spare[i].len())?;
+            Some(spare.swap_remove(best))
+        })
         .unwrap_or_default();
-    if v.len() >= n {
-        v.truncate(n);
-    } else {
+    if v.len() < n {
         v.resize(n, 0);
     }
     v
 }
 
+/// Hands a buffer back for later searches (the two largest are kept).
+fn give_back(v: Vec<u32>) {
+    if v.capacity() == 0 {
+        return;
+    }
+    if let Ok(mut spare) = SPARE.lock() {
+        spare.push(v);
+        spare.sort_by_key(|b| std::cmp::Reverse(b.capacity()));
+        spare.truncate(2);
+    }
+}
+
 /// Column-major keys of the positive samples, one column per candidate unit.
 ///
 /// Dropping samples is deferred: [`Columns::retain`] records which samples stay,
-/// and [`Columns::map`] compacts each column just before reading it, so every
-/// column is brought into cache once per round.
+/// and [`Columns::map`] copies the kept keys of each column into the other
+/// buffer just before reading them, so every column is read once per round.
 pub(super) struct Columns {
-    cap: usize,
+    /// Number of columns.
+    count: usize,
+    /// Distance between the starts of consecutive columns in `keys`.
+    stride: usize,
+    /// Keys per column.
     len: usize,
     keys: Vec<u32>,
+    /// The buffer the next compaction writes to.
+    spare: Vec<u32>,
     /// Indices (into the current columns) of the samples kept by a pending drop.
     pending: Option<Vec<u32>>,
 }
@@ -61,7 +82,7 @@ impl Columns {
         row: impl Fn(usize) -> &'r [f32] + Sync,
     ) -> Option<Self> {
         let mut keys = buffer(rows * units.len());
-        let finite = keys
+        let finite = keys[..rows * units.len()]
             .par_chunks_mut((rows * BLOCK).max(1))
             .zip(units.par_chunks(BLOCK))
             .map(|(out, block)| {
@@ -98,12 +119,15 @@ impl Columns {
                 finite
             })
             .reduce(|| true, |a, b| a && b);
-        finite.then_some(Columns {
-            cap: rows,
+        let columns = Columns {
+            count: units.len(),
+            stride: rows,
             len: rows,
             keys,
+            spare: Vec::new(),
             pending: None,
-        })
+        };
+        finite.then_some(columns)
     }
 
     /// Number of samples per column (after pending drops).
@@ -113,32 +137,47 @@ impl Columns {
 
     /// `f(j, column j)` for every column, in parallel, in column order.
     pub(super) fn map<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Vec<T> {
-        let pending = self.pending.take();
-        let (cap, old_len) = (self.cap.max(1), self.len);
-        let len = pending.as_ref().map_or(old_len, Vec::len);
-        self.len = len;
-        self.keys
-            .par_chunks_mut(cap * GROUP)
+        let (stride, old_len) = (self.stride.max(1), self.len);
+        let keys = &self.keys[..self.count * self.stride];
+        let Some(kept) = self.pending.take() else {
+            return keys
+                .par_chunks(stride)
+                .enumerate()
+                .with_min_len(GROUP)
+                .map(|(j, col)| f(j, &col[..old_len]))
+                .collect();
+        };
+        let len = kept.len().max(1);
+        let mut out = std::mem::take(&mut self.spare);
+        if out.len() < self.count * len {
+            give_back(out);
+            out = buffer(self.count * len);
+        }
+        let results = out[..self.count * len]
+            .par_chunks_mut(len * GROUP)
+            .zip(keys.par_chunks(stride * GROUP))
             .enumerate()
-            .flat_map_iter(|(g, group)| {
-                let count = group.len() / cap;
+            .flat_map_iter(|(g, (dst, src))| {
+                let count = dst.len() / len;
                 let mut results = Vec::with_capacity(count);
                 for c in 0..count {
                     if c + 1 < count {
-                        // Each column starts on a page of its own: fetch the next
-                        // one's first lines while this one is worked on.
-                        let next = &group[(c + 1) * cap..];
+                        let next = &src[(c + 1) * stride..];
                         prefetch(&next[..old_len.min(PREFETCH_KEYS)]);
                     }
-                    let col = &mut group[c * cap..(c + 1) * cap];
-                    if let Some(kept) = &pending {
-                        compact(col, kept);
+                    let from = &src[c * stride..c * stride + old_len];
+                    let col = &mut dst[c * len..c * len + kept.len()];
+                    for (d, &r) in col.iter_mut().zip(&kept) {
+                        *d = from[r as usize];
                     }
-                    results.push(f(g * GROUP + c, &col[..len]));
+                    results.push(f(g * GROUP + c, col));
                 }
                 results
             })
-            .collect()
+            .collect();
+        self.spare = std::mem::replace(&mut self.keys, out);
+        (self.stride, self.len) = (len, kept.len());
+        results
     }
 
     /// Keeps the samples `i` with `keep[i]` (indices into the current columns).
@@ -157,21 +196,10 @@ impl Columns {
     }
 }
 
-/// Moves `col[kept[w]]` to `col[w]`; `kept` is ascending, so `kept[w] >= w`.
-#[inline]
-fn compact(col: &mut [u32], kept: &[u32]) {
-    for (w, &r) in kept.iter().enumerate() {
-        col[w] = col[r as usize];
-    }
-}
-
 impl Drop for Columns {
     fn drop(&mut self) {
-        if let Ok(mut spare) = SPARE.lock() {
-            if self.keys.capacity() > spare.capacity() {
-                *spare = std::mem::take(&mut self.keys);
-            }
-        }
+        give_back(std::mem::take(&mut self.keys));
+        give_back(std::mem::take(&mut self.spare));
     }
 }
 

@@ -7,7 +7,9 @@
 //! the pivot are only counted, so ties end the search at once.
 
 /// Candidates at or below which the scalar selection takes over.
-const SMALL: usize = 64;
+const SMALL: usize = 16;
+/// Candidates from which the pivot is the median of three medians of three.
+const NINTHER: usize = 256;
 /// Partition passes before giving up on pivots and selecting directly.
 const MAX_PASSES: usize = 48;
 
@@ -23,8 +25,11 @@ impl Selector {
     pub(super) fn kth(&mut self, keys: &[u32], k: usize) -> u32 {
         debug_assert!(k < keys.len());
         #[cfg(target_arch = "x86_64")]
-        if keys.len() > SMALL && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if keys.len() > SMALL
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU supports AVX2 and POPCNT, checked just above.
             return unsafe { self.kth_avx2(keys, k) };
         }
         self.kth_scalar(keys, k)
@@ -37,7 +42,7 @@ impl Selector {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,popcnt")]
     fn kth_avx2(&mut self, keys: &[u32], mut k: usize) -> u32 {
         let need = keys.len() + avx2::SLACK;
         for buf in [&mut self.x, &mut self.y] {
@@ -59,7 +64,16 @@ impl Selector {
                 small.copy_from_slice(src);
                 return *small.select_nth_unstable(k).1;
             }
-            let pivot = median3(src[len / 4], src[len / 2], src[3 * len / 4]);
+            let pivot = if len >= NINTHER {
+                let at = |i: usize| src[i * len / 10];
+                median3(
+                    median3(at(1), at(2), at(3)),
+                    median3(at(4), at(5), at(6)),
+                    median3(at(7), at(8), at(9)),
+                )
+            } else {
+                median3(src[len / 4], src[len / 2], src[3 * len / 4])
+            };
             let (below, above) = avx2::partition(src, pivot, dst);
             let equal = len - below - above;
             if k < below {
@@ -120,7 +134,8 @@ mod avx2 {
 
     /// Writes the keys of `src` below `pivot` to the front of `dst` and those
     /// above it to the back of `dst[..src.len() + SLACK]`; returns their counts.
-    #[target_feature(enable = "avx2")]
+    /// `src` holds at least 8 keys.
+    #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn partition(src: &[u32], pivot: u32, dst: &mut [u32]) -> (usize, usize) {
         let top = src.len() + SLACK;
         assert!(dst.len() >= top, "partition output too short");
@@ -151,13 +166,27 @@ mod avx2 {
                 hi -= gt.count_ones() as usize;
             }
         }
-        for &key in rest {
-            if key < pivot {
-                dst[lo] = key;
-                lo += 1;
-            } else if key > pivot {
-                hi -= 1;
-                dst[hi] = key;
+        if !rest.is_empty() {
+            // The last 8 keys again, with the lanes already partitioned masked off.
+            let done = 8 - rest.len();
+            // SAFETY: `src.len() >= 8` (the caller's contract), so the last 8
+            // keys exist; the stores stay in bounds as argued above.
+            unsafe {
+                let v = _mm256_loadu_si256(src.as_ptr().add(src.len() - 8).cast());
+                let x = _mm256_xor_si256(v, sign);
+                let fresh = 0xFF & !((1usize << done) - 1);
+                let lt = fresh
+                    & _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p, x))) as usize;
+                let gt = fresh
+                    & _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, p))) as usize;
+                let l =
+                    _mm256_permutevar8x32_epi32(v, _mm256_loadu_si256(LEFT[lt].as_ptr().cast()));
+                let g =
+                    _mm256_permutevar8x32_epi32(v, _mm256_loadu_si256(RIGHT[gt].as_ptr().cast()));
+                _mm256_storeu_si256(out.add(lo).cast(), l);
+                lo += lt.count_ones() as usize;
+                _mm256_storeu_si256(out.add(hi - 8).cast(), g);
+                hi -= gt.count_ones() as usize;
             }
         }
         (lo, top - hi)
