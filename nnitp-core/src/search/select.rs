@@ -201,9 +201,9 @@ mod tests {
         let mut sorted = keys.to_vec();
         sorted.sort_unstable();
         let mut sel = Selector::default();
-        for k in 0..keys.len() {
-            assert_eq!(sel.kth(keys, k), sorted[k], "rank {k} of {}", keys.len());
-            assert_eq!(sel.kth_scalar(keys, k), sorted[k]);
+        for (k, &want) in sorted.iter().enumerate() {
+            assert_eq!(sel.kth(keys, k), want, "rank {k} of {}", keys.len());
+            assert_eq!(sel.kth_scalar(keys, k), want);
         }
     }
 
