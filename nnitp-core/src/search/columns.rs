@@ -10,6 +10,8 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+#[cfg(target_arch = "x86_64")]
+use super::lanes;
 use super::simd::{keys_of, prefetch};
 
 /// Units per transposition task.
@@ -56,19 +58,19 @@ fn give_back(v: Vec<u32>) {
 /// Column-major keys of the positive samples, one column per candidate unit.
 ///
 /// Dropping samples is deferred: [`Columns::retain`] records which samples stay,
-/// and [`Columns::map`] copies the kept keys of each column into the other
-/// buffer just before reading them, so every column is read once per round.
+/// and [`Columns::map`] picks the kept keys of each column as it reads them.
 pub(super) struct Columns {
     /// Number of columns.
     count: usize,
     /// Distance between the starts of consecutive columns in `keys`.
     stride: usize,
-    /// Keys per column.
+    /// Keys stored per column.
     len: usize,
     keys: Vec<u32>,
     /// The buffer the next compaction writes to.
     spare: Vec<u32>,
-    /// Indices (into the current columns) of the samples kept by a pending drop.
+    /// Indices (into the stored columns) of the samples still kept, when some
+    /// stored ones have been dropped.
     pending: Option<Vec<u32>>,
 }
 
@@ -130,24 +132,59 @@ impl Columns {
         finite.then_some(columns)
     }
 
-    /// Number of samples per column (after pending drops).
+    /// Number of samples kept per column.
     pub(super) fn len(&self) -> usize {
         self.pending.as_ref().map_or(self.len, Vec::len)
     }
 
     /// `f(j, column j)` for every column, in parallel, in column order.
+    ///
+    /// Samples dropped since the columns were last written are skipped: while
+    /// more than half of the stored ones remain, each column's kept keys are
+    /// gathered into a small buffer; below that, the columns are rewritten
+    /// densely into the spare buffer, so later rounds read less.
     pub(super) fn map<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Vec<T> {
-        let (stride, old_len) = (self.stride.max(1), self.len);
+        let (stride, stored) = (self.stride.max(1), self.len);
         let keys = &self.keys[..self.count * self.stride];
         let Some(kept) = self.pending.take() else {
             return keys
                 .par_chunks(stride)
                 .enumerate()
                 .with_min_len(GROUP)
-                .map(|(j, col)| f(j, &col[..old_len]))
+                .map(|(j, col)| f(j, &col[..stored]))
                 .collect();
         };
-        let len = kept.len().max(1);
+        let mut mask = vec![0u8; stored.div_ceil(8)];
+        for &r in &kept {
+            mask[r as usize / 8] |= 1 << (r % 8);
+        }
+        let kept = Kept { rows: kept, mask };
+        let prefetch_next = |src: &[u32], c: usize| {
+            if let Some(next) = src.get((c + 1) * stride..) {
+                prefetch(&next[..stored.min(PREFETCH_KEYS).min(next.len())]);
+            }
+        };
+        if 2 * kept.rows.len() > stored {
+            let results = keys
+                .par_chunks(stride * GROUP)
+                .enumerate()
+                .flat_map_iter(|(g, src)| {
+                    let count = src.len() / stride;
+                    let mut col = Vec::with_capacity(kept.rows.len());
+                    let mut results = Vec::with_capacity(count);
+                    for c in 0..count {
+                        prefetch_next(src, c);
+                        col.clear();
+                        kept.pick(&src[c * stride..c * stride + stored], &mut col);
+                        results.push(f(g * GROUP + c, &col));
+                    }
+                    results
+                })
+                .collect();
+            self.pending = Some(kept.rows);
+            return results;
+        }
+        let len = kept.rows.len().max(1);
         let mut out = std::mem::take(&mut self.spare);
         if out.len() < self.count * len {
             give_back(out);
@@ -159,31 +196,27 @@ impl Columns {
             .enumerate()
             .flat_map_iter(|(g, (dst, src))| {
                 let count = dst.len() / len;
+                let mut col = Vec::with_capacity(kept.rows.len());
                 let mut results = Vec::with_capacity(count);
                 for c in 0..count {
-                    if c + 1 < count {
-                        let next = &src[(c + 1) * stride..];
-                        prefetch(&next[..old_len.min(PREFETCH_KEYS)]);
-                    }
-                    let from = &src[c * stride..c * stride + old_len];
-                    let col = &mut dst[c * len..c * len + kept.len()];
-                    for (d, &r) in col.iter_mut().zip(&kept) {
-                        *d = from[r as usize];
-                    }
-                    results.push(f(g * GROUP + c, col));
+                    prefetch_next(src, c);
+                    col.clear();
+                    kept.pick(&src[c * stride..c * stride + stored], &mut col);
+                    dst[c * len..c * len + col.len()].copy_from_slice(&col);
+                    results.push(f(g * GROUP + c, &col));
                 }
                 results
             })
             .collect();
         self.spare = std::mem::replace(&mut self.keys, out);
-        (self.stride, self.len) = (len, kept.len());
+        (self.stride, self.len) = (len, kept.rows.len());
         results
     }
 
     /// Keeps the samples `i` with `keep[i]` (indices into the current columns).
     pub(super) fn retain(&mut self, keep: &[bool]) {
         let kept: Vec<u32> = match self.pending.take() {
-            // Compose with a drop not yet applied.
+            // Compose with the drops not yet written.
             Some(prev) => prev
                 .iter()
                 .zip(keep)
@@ -193,6 +226,26 @@ impl Columns {
             None => (0..self.len as u32).filter(|&i| keep[i as usize]).collect(),
         };
         self.pending = Some(kept);
+    }
+}
+
+/// The samples kept of the stored ones, as ascending indices and as a bit mask.
+struct Kept {
+    rows: Vec<u32>,
+    mask: Vec<u8>,
+}
+
+impl Kept {
+    /// Appends the kept keys of one stored column to `out`.
+    fn pick(&self, col: &[u32], out: &mut Vec<u32>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            // SAFETY: the CPU supports AVX2 and POPCNT, checked just above.
+            return unsafe { lanes::keep(col, &self.mask, out) };
+        }
+        out.extend(self.rows.iter().map(|&r| col[r as usize]));
     }
 }
 
@@ -253,5 +306,28 @@ mod tests {
             .map(|_, c| c.to_vec());
         assert_eq!(unkey(contiguous[0][5]), -5.0);
         assert!(Columns::build(1, &[0], |_| &[f32::INFINITY][..]).is_none());
+    }
+
+    #[test]
+    fn picks_kept_keys_while_most_stay_then_rewrites() {
+        let vals: Vec<[f32; 2]> = (0..101).map(|i| [i as f32, 1.0]).collect();
+        let mut c = Columns::build(101, &[0, 1], |i| vals[i].as_slice()).unwrap();
+        let first = |c: &mut Columns| -> Vec<f32> {
+            c.map(|_, col| col.to_vec())[0]
+                .iter()
+                .map(|&k| unkey(k))
+                .collect()
+        };
+        // 76 of 101 stay: read through the mask, nothing rewritten
+        c.retain(&(0..101).map(|i| i % 4 != 0).collect::<Vec<_>>());
+        let want: Vec<f32> = (0..101).filter(|i| i % 4 != 0).map(|i| i as f32).collect();
+        assert_eq!(first(&mut c), want);
+        assert_eq!(c.stride, 101);
+        // every other one of those: 38 of 101, rewritten densely
+        c.retain(&(0..76).map(|i| i % 2 == 0).collect::<Vec<_>>());
+        let want: Vec<f32> = want.iter().step_by(2).copied().collect();
+        assert_eq!(first(&mut c), want);
+        assert_eq!((c.stride, c.len()), (38, 38));
+        assert_eq!(first(&mut c), want);
     }
 }

@@ -19,6 +19,8 @@ mod columns;
 mod hyperparams;
 mod input;
 mod keys;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 mod rng;
 mod select;
 mod simd;
