@@ -182,7 +182,13 @@ impl<'s, 'a> Member<'s, 'a> {
     }
 
     /// Thresholds and positive counts of every candidate unit.
-    fn thresholds(&self, cols: &mut Columns, a_rows: &[u32], gamma: f64) -> Vec<UnitRound> {
+    /// `None` when a positive sample's value is not finite.
+    fn thresholds(
+        &self,
+        cols: &mut Columns<'_>,
+        a_rows: &[u32],
+        gamma: f64,
+    ) -> Option<Vec<UnitRound>> {
         let m_off = position(gamma, cols.len());
         let m_a = position(gamma, a_rows.len());
         cols.map(|j, col| {
@@ -266,24 +272,14 @@ impl<'s, 'a> Member<'s, 'a> {
         while on_rows.len() as f64 > epsilon * (on_rows.len() + off_rows.len()) as f64
             && gamma > 0.001
         {
-            let cols = match &mut cols {
-                Some(c) => c,
-                None => {
-                    let (flat, w) = (self.offset.flat(), self.offset.width());
-                    let built = Columns::build(off_rows.len(), self.units, |i| {
-                        let r = off_rows[i] as usize;
-                        &flat[r * w..(r + 1) * w]
-                    });
-                    match built {
-                        Some(c) => cols.insert(c),
-                        None => {
-                            self.offset.find_non_finite(self.units)?;
-                            unreachable!("a non-finite value was seen while gathering");
-                        }
-                    }
-                }
+            let cols = cols.get_or_insert_with(|| {
+                let (flat, w) = (self.offset.flat(), self.offset.width());
+                Columns::new(flat, w, self.units, off_rows.clone())
+            });
+            let Some(round) = self.thresholds(cols, &a_rows, gamma) else {
+                self.offset.find_non_finite(self.units)?;
+                unreachable!("a non-finite value was seen while transposing");
             };
-            let round = self.thresholds(cols, &a_rows, gamma);
             let thr_ge: Vec<f32> = round.iter().map(|r| r.thr_ge).collect();
             let thr_le: Vec<f32> = round.iter().map(|r| r.thr_le).collect();
             let (t_ge, t_le) = self.negative_counts(&on_rows, &thr_ge, &thr_le)?;

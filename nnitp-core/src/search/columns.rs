@@ -14,8 +14,10 @@ use rayon::prelude::*;
 use super::lanes;
 use super::simd::{keys_of, prefetch};
 
-/// Units per transposition task.
+/// Most units per transposition task.
 const BLOCK: usize = 256;
+/// Keys of one transposition task's columns: half a typical L2 cache.
+const BLOCK_KEYS: usize = 128 * 1024;
 /// Rows transposed at a time, so each column gets whole cache lines written.
 const TILE: usize = 16;
 /// Columns per task in [`Columns::map`].
@@ -57,96 +59,173 @@ fn give_back(v: Vec<u32>) {
 
 /// Column-major keys of the positive samples, one column per candidate unit.
 ///
-/// Dropping samples is deferred: [`Columns::retain`] records which samples stay,
-/// and [`Columns::map`] picks the kept keys of each column as it reads them.
-pub(super) struct Columns {
-    /// Number of columns.
-    count: usize,
+/// While more than half of the samples are kept, each round transposes them
+/// block by block into a cache-sized buffer and reads each column there:
+/// nothing is written to memory, since the round's conjunct will drop samples.
+/// The first round with at most half of them left also stores the columns,
+/// back to back. From then on dropping samples is deferred:
+/// [`Columns::retain`] records which stay, and [`Columns::map`] picks the kept
+/// keys of each column as it reads them.
+pub(super) struct Columns<'a> {
+    /// The sample matrix, row-major, `width` values per row.
+    flat: &'a [f32],
+    width: usize,
+    /// The candidate units (flat indices), one column each.
+    units: &'a [usize],
+    /// Matrix rows of the kept samples.
+    rows: Vec<u32>,
+    /// Number of samples at the start.
+    initial: usize,
+    /// The columns in memory, once stored.
+    stored: Option<Stored>,
+    /// The buffer the next compaction writes to.
+    spare: Vec<u32>,
+}
+
+/// Columns stored back to back.
+struct Stored {
     /// Distance between the starts of consecutive columns in `keys`.
     stride: usize,
     /// Keys stored per column.
     len: usize,
     keys: Vec<u32>,
-    /// The buffer the next compaction writes to.
-    spare: Vec<u32>,
     /// Indices (into the stored columns) of the samples still kept, when some
     /// stored ones have been dropped.
     pending: Option<Vec<u32>>,
 }
 
-impl Columns {
-    /// Transposes the samples `0..rows`; `row(i)` is sample `i`'s values over
-    /// all units, of which `units` are taken. Returns `None` when a value is not
-    /// finite.
-    pub(super) fn build<'r>(
-        rows: usize,
-        units: &[usize],
-        row: impl Fn(usize) -> &'r [f32] + Sync,
-    ) -> Option<Self> {
-        let mut keys = buffer(rows * units.len());
-        let finite = keys[..rows * units.len()]
-            .par_chunks_mut((rows * BLOCK).max(1))
-            .zip(units.par_chunks(BLOCK))
-            .map(|(out, block)| {
-                let b = block.len();
-                let span = block[0]..block[b - 1] + 1;
-                let contiguous = span.len() == b;
-                let mut vals = vec![0f32; b];
-                let mut tile = vec![0u32; TILE * b];
-                let mut finite = true;
-                for i0 in (0..rows).step_by(TILE) {
-                    let h = TILE.min(rows - i0);
-                    for i in i0 + TILE..(i0 + 2 * TILE).min(rows) {
-                        prefetch(&row(i)[span.clone()]);
-                    }
-                    for ii in 0..h {
-                        let values = row(i0 + ii);
-                        let dst = &mut tile[ii * b..(ii + 1) * b];
-                        finite &= if contiguous {
-                            keys_of(&values[span.clone()], dst)
-                        } else {
-                            for (v, &u) in vals.iter_mut().zip(block) {
-                                *v = values[u];
-                            }
-                            keys_of(&vals, dst)
-                        };
-                    }
-                    for j in 0..b {
-                        let dst = &mut out[j * rows + i0..j * rows + i0 + h];
-                        for (ii, d) in dst.iter_mut().enumerate() {
-                            *d = tile[ii * b + j];
-                        }
-                    }
-                }
-                finite
-            })
-            .reduce(|| true, |a, b| a && b);
-        let columns = Columns {
-            count: units.len(),
-            stride: rows,
-            len: rows,
-            keys,
+thread_local! {
+    /// Per-thread buffer of the columns of one block of units.
+    static BLOCK_BUF: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<'a> Columns<'a> {
+    /// Columns of `units` over the samples at `rows` of the row-major matrix
+    /// `flat` (`width` values per row). Nothing is read until [`Columns::map`].
+    pub(super) fn new(flat: &'a [f32], width: usize, units: &'a [usize], rows: Vec<u32>) -> Self {
+        Columns {
+            flat,
+            width,
+            units,
+            initial: rows.len(),
+            rows,
+            stored: None,
             spare: Vec::new(),
-            pending: None,
-        };
-        finite.then_some(columns)
+        }
     }
 
     /// Number of samples kept per column.
     pub(super) fn len(&self) -> usize {
-        self.pending.as_ref().map_or(self.len, Vec::len)
+        self.rows.len()
     }
 
-    /// `f(j, column j)` for every column, in parallel, in column order.
+    /// `f(j, column j)` for every column, in parallel, in column order; `None`
+    /// when a value is not finite.
+    pub(super) fn map<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Option<Vec<T>> {
+        if self.stored.is_none() {
+            let store = 2 * self.rows.len() <= self.initial;
+            return self.transpose(f, store);
+        }
+        Some(self.map_stored(f))
+    }
+
+    /// Keeps the samples `i` with `keep[i]` (indices into the kept samples).
+    pub(super) fn retain(&mut self, keep: &[bool]) {
+        let mut it = keep.iter();
+        self.rows.retain(|_| *it.next().unwrap_or(&false));
+        let Some(st) = &mut self.stored else {
+            return;
+        };
+        let kept: Vec<u32> = match st.pending.take() {
+            // Compose with the drops not yet written.
+            Some(prev) => prev
+                .iter()
+                .zip(keep)
+                .filter(|&(_, &k)| k)
+                .map(|(&i, _)| i)
+                .collect(),
+            None => (0..st.len as u32).filter(|&i| keep[i as usize]).collect(),
+        };
+        st.pending = Some(kept);
+    }
+
+    /// Transposes the kept samples block by block, into the stored columns
+    /// when `store`, else into a per-thread buffer, and reads each column there.
+    fn transpose<T: Send>(
+        &mut self,
+        f: impl Fn(usize, &[u32]) -> T + Sync,
+        store: bool,
+    ) -> Option<Vec<T>> {
+        let (n, count) = (self.rows.len(), self.units.len());
+        // Units per block: the block's columns fit in a core's L2 cache.
+        let block = (BLOCK_KEYS / n.max(1)).clamp(8, BLOCK);
+        let (flat, width, rows) = (self.flat, self.width, &self.rows);
+        let row = |i: usize| {
+            let r = rows[i] as usize;
+            &flat[r * width..(r + 1) * width]
+        };
+        let task = |b: usize, units: &[usize], dst: &mut [u32]| -> (bool, Vec<T>) {
+            let finite = transpose_block(n, units, &row, dst);
+            let results = (0..units.len())
+                .map(|c| f(b * block + c, &dst[c * n..(c + 1) * n]))
+                .collect();
+            (finite, results)
+        };
+        let done: Vec<(bool, Vec<T>)> = if store {
+            let mut out = buffer(count * n);
+            let done = out[..count * n]
+                .par_chunks_mut((n * block).max(1))
+                .zip(self.units.par_chunks(block))
+                .enumerate()
+                .map(|(b, (dst, units))| task(b, units, dst))
+                .collect();
+            self.stored = Some(Stored {
+                stride: n,
+                len: n,
+                keys: out,
+                pending: None,
+            });
+            done
+        } else {
+            self.units
+                .par_chunks(block)
+                .enumerate()
+                .map(|(b, units)| {
+                    BLOCK_BUF.with(|buf| {
+                        let mut buf = buf.borrow_mut();
+                        if buf.len() < units.len() * n {
+                            buf.resize(units.len() * n, 0);
+                        }
+                        task(b, units, &mut buf[..units.len() * n])
+                    })
+                })
+                .collect()
+        };
+        let mut results = Vec::with_capacity(count);
+        for (finite, part) in done {
+            if !finite {
+                return None;
+            }
+            results.extend(part);
+        }
+        Some(results)
+    }
+
+    /// [`Columns::map`] over the stored columns.
     ///
-    /// Samples dropped since the columns were last written are skipped: while
-    /// more than half of the stored ones remain, each column's kept keys are
+    /// Samples dropped since the columns were written are skipped: while more
+    /// than half of the stored ones remain, each column's kept keys are
     /// gathered into a small buffer; below that, the columns are rewritten
     /// densely into the spare buffer, so later rounds read less.
-    pub(super) fn map<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Vec<T> {
-        let (stride, stored) = (self.stride.max(1), self.len);
-        let keys = &self.keys[..self.count * self.stride];
-        let Some(kept) = self.pending.take() else {
+    fn map_stored<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Vec<T> {
+        let count = self.units.len();
+        let st = self
+            .stored
+            .as_mut()
+            .expect("map_stored is called on stored columns");
+        let (stride, stored) = (st.stride.max(1), st.len);
+        let keys = &st.keys[..count * st.stride];
+        let Some(kept) = st.pending.take() else {
             return keys
                 .par_chunks(stride)
                 .enumerate()
@@ -181,16 +260,16 @@ impl Columns {
                     results
                 })
                 .collect();
-            self.pending = Some(kept.rows);
+            st.pending = Some(kept.rows);
             return results;
         }
         let len = kept.rows.len().max(1);
         let mut out = std::mem::take(&mut self.spare);
-        if out.len() < self.count * len {
+        if out.len() < count * len {
             give_back(out);
-            out = buffer(self.count * len);
+            out = buffer(count * len);
         }
-        let results = out[..self.count * len]
+        let results = out[..count * len]
             .par_chunks_mut(len * GROUP)
             .zip(keys.par_chunks(stride * GROUP))
             .enumerate()
@@ -208,25 +287,51 @@ impl Columns {
                 results
             })
             .collect();
-        self.spare = std::mem::replace(&mut self.keys, out);
-        (self.stride, self.len) = (len, kept.rows.len());
+        self.spare = std::mem::replace(&mut st.keys, out);
+        (st.stride, st.len) = (len, kept.rows.len());
         results
     }
+}
 
-    /// Keeps the samples `i` with `keep[i]` (indices into the current columns).
-    pub(super) fn retain(&mut self, keep: &[bool]) {
-        let kept: Vec<u32> = match self.pending.take() {
-            // Compose with the drops not yet written.
-            Some(prev) => prev
-                .iter()
-                .zip(keep)
-                .filter(|&(_, &k)| k)
-                .map(|(&i, _)| i)
-                .collect(),
-            None => (0..self.len as u32).filter(|&i| keep[i as usize]).collect(),
-        };
-        self.pending = Some(kept);
+/// Writes the keys of `units` in samples `0..n` (`row(i)` is sample `i`'s
+/// values) to `dst`, column after column; returns whether all were finite.
+fn transpose_block<'r>(
+    n: usize,
+    units: &[usize],
+    row: &impl Fn(usize) -> &'r [f32],
+    dst: &mut [u32],
+) -> bool {
+    let b = units.len();
+    let span = units[0]..units[b - 1] + 1;
+    let contiguous = span.len() == b;
+    let mut vals = vec![0f32; b];
+    let mut tile = vec![0u32; TILE * b];
+    let mut finite = true;
+    for i0 in (0..n).step_by(TILE) {
+        let h = TILE.min(n - i0);
+        for i in i0 + TILE..(i0 + 2 * TILE).min(n) {
+            prefetch(&row(i)[span.clone()]);
+        }
+        for ii in 0..h {
+            let values = row(i0 + ii);
+            let out = &mut tile[ii * b..(ii + 1) * b];
+            finite &= if contiguous {
+                keys_of(&values[span.clone()], out)
+            } else {
+                for (v, &u) in vals.iter_mut().zip(units) {
+                    *v = values[u];
+                }
+                keys_of(&vals, out)
+            };
+        }
+        for j in 0..b {
+            let col = &mut dst[j * n + i0..j * n + i0 + h];
+            for (ii, d) in col.iter_mut().enumerate() {
+                *d = tile[ii * b + j];
+            }
+        }
     }
+    finite
 }
 
 /// The samples kept of the stored ones, as ascending indices and as a bit mask.
@@ -249,9 +354,11 @@ impl Kept {
     }
 }
 
-impl Drop for Columns {
+impl Drop for Columns<'_> {
     fn drop(&mut self) {
-        give_back(std::mem::take(&mut self.keys));
+        if let Some(st) = self.stored.take() {
+            give_back(st.keys);
+        }
         give_back(std::mem::take(&mut self.spare));
     }
 }
@@ -261,73 +368,73 @@ mod tests {
     use super::*;
     use crate::search::keys::unkey;
 
-    #[test]
-    fn build_and_retain() {
-        let vals: Vec<[f32; 3]> = (0..40)
-            .map(|i| [i as f32, -(i as f32), 0.5 * i as f32])
-            .collect();
-        let gather = |i: usize| vals[i].as_slice();
-        let mut c = Columns::build(40, &[0, 2], gather).unwrap();
-        let col = |c: &mut Columns, j| -> Vec<f32> {
-            c.map(|_, col| col.to_vec())
-                .swap_remove(j)
-                .iter()
-                .map(|&k| unkey(k))
-                .collect()
-        };
-        assert_eq!(
-            col(&mut c, 1),
-            (0..40).map(|i| 0.5 * i as f32).collect::<Vec<_>>()
-        );
-        let keep: Vec<bool> = (0..40).map(|i| i % 3 == 0).collect();
-        c.retain(&keep);
-        assert_eq!(c.len(), 14);
-        let again: Vec<bool> = (0..14).map(|i| i % 2 == 0).collect();
-        c.retain(&again);
-        assert_eq!(c.len(), 7);
-        assert_eq!(
-            col(&mut c, 1),
-            (0..40)
-                .filter(|i| i % 6 == 0)
-                .map(|i| 0.5 * i as f32)
-                .collect::<Vec<_>>()
-        );
-        let mut c = Columns::build(40, &[0, 2], gather).unwrap();
-        c.retain(&keep);
-        assert_eq!(
-            col(&mut c, 0),
-            (0..40)
-                .filter(|i| i % 3 == 0)
-                .map(|i| i as f32)
-                .collect::<Vec<_>>()
-        );
-        let contiguous = Columns::build(40, &[1, 2], gather)
-            .unwrap()
-            .map(|_, c| c.to_vec());
-        assert_eq!(unkey(contiguous[0][5]), -5.0);
-        assert!(Columns::build(1, &[0], |_| &[f32::INFINITY][..]).is_none());
+    /// Column `j` of every round's `map`, as values.
+    fn column(c: &mut Columns<'_>, j: usize) -> Vec<f32> {
+        let cols = c.map(|_, col| col.to_vec()).expect("finite values");
+        cols[j].iter().map(|&k| unkey(k)).collect()
     }
 
     #[test]
-    fn picks_kept_keys_while_most_stay_then_rewrites() {
-        let vals: Vec<[f32; 2]> = (0..101).map(|i| [i as f32, 1.0]).collect();
-        let mut c = Columns::build(101, &[0, 1], |i| vals[i].as_slice()).unwrap();
-        let first = |c: &mut Columns| -> Vec<f32> {
-            c.map(|_, col| col.to_vec())[0]
-                .iter()
-                .map(|&k| unkey(k))
-                .collect()
-        };
-        // 76 of 101 stay: read through the mask, nothing rewritten
+    fn rounds_transpose_store_and_compact() {
+        // 40 samples of 3 units: [i, -i, i / 2]
+        let flat: Vec<f32> = (0..40)
+            .flat_map(|i| [i as f32, -(i as f32), 0.5 * i as f32])
+            .collect();
+        let units = [0, 2];
+        let mut c = Columns::new(&flat, 3, &units, (0..40).collect());
+        let all: Vec<f32> = (0..40).map(|i| 0.5 * i as f32).collect();
+        assert_eq!(column(&mut c, 1), all);
+        assert!(c.stored.is_none(), "the first round stores nothing");
+        c.retain(&(0..40).map(|i| i % 3 == 0).collect::<Vec<_>>());
+        assert_eq!(c.len(), 14);
+        let thirds: Vec<f32> = (0..40).filter(|i| i % 3 == 0).map(|i| i as f32).collect();
+        assert_eq!(column(&mut c, 0), thirds);
+        assert_eq!(c.stored.as_ref().map(|s| s.stride), Some(14));
+        // two drops before the next read compose
+        c.retain(&(0..14).map(|i| i != 0).collect::<Vec<_>>());
+        c.retain(&(0..13).map(|i| i % 2 == 0).collect::<Vec<_>>());
+        let want: Vec<f32> = thirds[1..].iter().step_by(2).copied().collect();
+        assert_eq!(column(&mut c, 0), want);
+        assert_eq!(c.stored.as_ref().map(|s| (s.stride, s.len)), Some((7, 7)));
+        assert_eq!(column(&mut c, 0), want);
+    }
+
+    #[test]
+    fn picks_kept_keys_while_most_stay() {
+        let flat: Vec<f32> = (0..101).flat_map(|i| [i as f32, 1.0]).collect();
+        let units = [0, 1];
+        let mut c = Columns::new(&flat, 2, &units, (0..101).collect());
+        column(&mut c, 0);
+        // 76 of 101 stay: transposed again, not stored
         c.retain(&(0..101).map(|i| i % 4 != 0).collect::<Vec<_>>());
         let want: Vec<f32> = (0..101).filter(|i| i % 4 != 0).map(|i| i as f32).collect();
-        assert_eq!(first(&mut c), want);
-        assert_eq!(c.stride, 101);
-        // every other one of those: 38 of 101, rewritten densely
+        assert_eq!(column(&mut c, 0), want);
+        assert!(c.stored.is_none());
+        // 38 of 101: stored
         c.retain(&(0..76).map(|i| i % 2 == 0).collect::<Vec<_>>());
         let want: Vec<f32> = want.iter().step_by(2).copied().collect();
-        assert_eq!(first(&mut c), want);
-        assert_eq!((c.stride, c.len()), (38, 38));
-        assert_eq!(first(&mut c), want);
+        assert_eq!(column(&mut c, 0), want);
+        assert_eq!(c.stored.as_ref().map(|s| s.stride), Some(38));
+        // 29 of the 38 stored stay: read through the mask, nothing rewritten
+        c.retain(&(0..38).map(|i| i % 4 != 3).collect::<Vec<_>>());
+        let want: Vec<f32> = want
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 4 != 3)
+            .map(|(_, &v)| v)
+            .collect();
+        assert_eq!(column(&mut c, 0), want);
+        assert_eq!(c.stored.as_ref().map(|s| s.stride), Some(38));
+        assert_eq!(column(&mut c, 1), vec![1.0; 29]);
+    }
+
+    #[test]
+    fn non_finite_values_are_reported() {
+        let flat = [0.0, 1.0, f32::INFINITY, 2.0];
+        let units = [0, 1];
+        let mut c = Columns::new(&flat, 2, &units, vec![0, 1]);
+        assert!(c.map(|_, col| col.len()).is_none());
+        let mut c = Columns::new(&flat, 2, &units[1..], vec![0, 1]);
+        assert_eq!(c.map(|_, col| col.len()), Some(vec![2]));
     }
 }
