@@ -102,7 +102,7 @@ fn check_random_case(
     case: usize,
 ) {
     let units: usize = shape.iter().product();
-    let integer = case % 3 == 0;
+    let integer = case.is_multiple_of(3);
     let frac = 0.1 + 0.4 * rng.unit();
     let mask: Vec<bool> = (0..n).map(|_| rng.unit() < frac).collect();
     if !mask.iter().any(|&m| m) {

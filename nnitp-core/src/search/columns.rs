@@ -344,12 +344,18 @@ impl Kept {
     /// Appends the kept keys of one stored column to `out`.
     fn pick(&self, col: &[u32], out: &mut Vec<u32>) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("popcnt")
-        {
-            // SAFETY: the CPU supports AVX2 and POPCNT, checked just above.
-            return unsafe { lanes::keep(col, &self.mask, out) };
+        match lanes::Level::detect() {
+            // SAFETY: the CPU supports the features, as detected.
+            lanes::Level::Avx512 => return unsafe { lanes::wide::keep(col, &self.mask, out) },
+            // SAFETY: as above.
+            lanes::Level::Avx2 => return unsafe { lanes::keep(col, &self.mask, out) },
+            lanes::Level::None => {}
         }
+        self.pick_portable(col, out);
+    }
+
+    /// [`Kept::pick`] without vector kernels.
+    fn pick_portable(&self, col: &[u32], out: &mut Vec<u32>) {
         out.extend(self.rows.iter().map(|&r| col[r as usize]));
     }
 }
@@ -436,5 +442,43 @@ mod tests {
         assert!(c.map(|_, col| col.len()).is_none());
         let mut c = Columns::new(&flat, 2, &units[1..], vec![0, 1]);
         assert_eq!(c.map(|_, col| col.len()), Some(vec![2]));
+    }
+
+    #[test]
+    fn every_pick_path_agrees() {
+        for n in [1usize, 7, 8, 15, 16, 17, 31, 33, 100, 257] {
+            let col: Vec<u32> = (0..n as u32)
+                .map(|i| i.wrapping_mul(2_654_435_761))
+                .collect();
+            let rows: Vec<u32> = (0..n as u32).filter(|i| i % 3 != 1 && i % 7 != 2).collect();
+            let mut mask = vec![0u8; n.div_ceil(8)];
+            for &r in &rows {
+                mask[r as usize / 8] |= 1 << (r % 8);
+            }
+            let kept = Kept { rows, mask };
+            let want: Vec<u32> = kept.rows.iter().map(|&r| col[r as usize]).collect();
+            let mut got = Vec::new();
+            kept.pick_portable(&col, &mut got);
+            assert_eq!(got, want);
+            got.clear();
+            kept.pick(&col, &mut got);
+            assert_eq!(got, want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                let level = lanes::Level::detect();
+                if level >= lanes::Level::Avx2 {
+                    got.clear();
+                    // SAFETY: the CPU supports AVX2 and POPCNT.
+                    unsafe { lanes::keep(&col, &kept.mask, &mut got) };
+                    assert_eq!(got, want, "AVX2, {n} keys");
+                }
+                if level >= lanes::Level::Avx512 {
+                    got.clear();
+                    // SAFETY: the CPU supports AVX-512F and POPCNT.
+                    unsafe { lanes::wide::keep(&col, &kept.mask, &mut got) };
+                    assert_eq!(got, want, "AVX-512, {n} keys");
+                }
+            }
+        }
     }
 }

@@ -1,11 +1,41 @@
-//! AVX2 kernels that move chosen lanes of 8 keys together with one permute,
-//! through tables indexed by the lane mask: partitioning around a pivot (for
-//! the selection) and keeping the lanes of a bit mask (for compaction).
+//! Kernels that move chosen lanes of keys together: partitioning around a
+//! pivot (for the selection) and keeping the lanes of a bit mask (for
+//! compaction). The AVX2 ones handle 8 keys with one permute, through tables
+//! indexed by the lane mask; those in [`wide`] handle 16 with AVX-512's
+//! compress.
 
 use std::arch::x86_64::*;
 
-/// Extra room a partition needs in its output beyond the input's length.
-pub(super) const SLACK: usize = 8;
+/// The widest kernels this CPU runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Level {
+    /// Neither: use portable code.
+    None,
+    /// AVX2 and POPCNT.
+    Avx2,
+    /// AVX-512F and POPCNT.
+    Avx512,
+}
+
+impl Level {
+    /// Detects the level (cached by the standard library).
+    #[inline]
+    pub(super) fn detect() -> Level {
+        if !is_x86_feature_detected!("popcnt") {
+            Level::None
+        } else if is_x86_feature_detected!("avx512f") {
+            Level::Avx512
+        } else if is_x86_feature_detected!("avx2") {
+            Level::Avx2
+        } else {
+            Level::None
+        }
+    }
+}
+
+/// Extra room a partition needs in its output beyond the input's length, and
+/// a compaction beyond its output's.
+pub(super) const SLACK: usize = 16;
 
 /// Lane permutations that move the lanes set in a mask to the front
 /// (`LEFT`) or to the back (`RIGHT`), in order.
@@ -33,7 +63,7 @@ const fn lanes(right: bool) -> [[u32; 8]; 256] {
 
 /// Writes the keys of `src` below `pivot` to the front of `dst` and those
 /// above it to the back of `dst[..src.len() + SLACK]`; returns their counts.
-/// `src` holds at least 8 keys.
+/// `src` holds at least 8 keys. (Only 8 of the `SLACK` keys are needed.)
 #[target_feature(enable = "avx2,popcnt")]
 pub(super) fn partition(src: &[u32], pivot: u32, dst: &mut [u32]) -> (usize, usize) {
     let top = src.len() + SLACK;
@@ -119,4 +149,91 @@ pub(super) fn keep(src: &[u32], mask: &[u8], out: &mut Vec<u32>) {
     }
     // SAFETY: every key up to `at` was written above.
     unsafe { out.set_len(at) };
+}
+
+/// The AVX-512 kernels: 16 keys at a time.
+pub(super) mod wide {
+    use std::arch::x86_64::*;
+
+    use super::SLACK;
+
+    /// As [`super::partition`], 16 keys at a time; `src` holds at least 16 keys.
+    #[target_feature(enable = "avx512f,popcnt")]
+    pub(in crate::search) fn partition(src: &[u32], pivot: u32, dst: &mut [u32]) -> (usize, usize) {
+        let top = src.len() + SLACK;
+        assert!(dst.len() >= top, "partition output too short");
+        assert!(src.len() >= 16, "partition input too short");
+        let (mut lo, mut hi) = (0usize, top);
+        let p = _mm512_set1_epi32(pivot as i32);
+        let out = dst.as_mut_ptr();
+        let blocks = src.chunks_exact(16);
+        let rest = blocks.remainder().len();
+        let mut step = |v: __m512i, lanes: __mmask16| {
+            let lt = lanes & _mm512_cmplt_epu32_mask(v, p);
+            let gt = lanes & _mm512_cmpgt_epu32_mask(v, p);
+            let (nl, ng) = (lt.count_ones() as usize, gt.count_ones() as usize);
+            // SAFETY: before a step at most `src.len() - 16 + (16 - taken)`
+            // keys were written, where `taken` lanes are in `lanes`: so
+            // `lo + 16 <= top`, and `hi - lo >= SLACK + taken`: the 16 lanes
+            // stored at `lo` end at or before `hi - ng`, where the `ng` lanes
+            // stored below `hi` begin.
+            unsafe {
+                _mm512_storeu_si512(out.add(lo).cast(), _mm512_maskz_compress_epi32(lt, v));
+                let g = _mm512_maskz_compress_epi32(gt, v);
+                _mm512_mask_storeu_epi32(
+                    out.add(hi - ng).cast(),
+                    (1u32 << ng).wrapping_sub(1) as u16,
+                    g,
+                );
+            }
+            lo += nl;
+            hi -= ng;
+        };
+        for block in blocks {
+            // SAFETY: `block` holds 16 keys.
+            step(unsafe { _mm512_loadu_si512(block.as_ptr().cast()) }, 0xFFFF);
+        }
+        if rest > 0 {
+            // The last 16 keys again, with the lanes already partitioned masked off.
+            let fresh = (0xFFFFu32 << (16 - rest)) as u16;
+            // SAFETY: `src` holds at least 16 keys.
+            step(
+                unsafe { _mm512_loadu_si512(src.as_ptr().add(src.len() - 16).cast()) },
+                fresh,
+            );
+        }
+        (lo, top - hi)
+    }
+
+    /// As [`super::keep`], 16 keys at a time.
+    #[target_feature(enable = "avx512f,popcnt")]
+    pub(in crate::search) fn keep(src: &[u32], mask: &[u8], out: &mut Vec<u32>) {
+        assert!(mask.len() * 8 >= src.len(), "mask shorter than the keys");
+        let start = out.len();
+        out.reserve(src.len() + SLACK);
+        let base = out.as_mut_ptr();
+        let mut at = start;
+        let blocks = src.chunks_exact(16);
+        let rest = blocks.remainder();
+        for (block, bits) in blocks.zip(mask.chunks_exact(2)) {
+            let bits = u16::from_le_bytes([bits[0], bits[1]]);
+            // SAFETY: `block` holds 16 keys; `at + 16 <= start + src.len() + SLACK`,
+            // within the capacity reserved above.
+            unsafe {
+                let v = _mm512_loadu_si512(block.as_ptr().cast());
+                _mm512_storeu_si512(base.add(at).cast(), _mm512_maskz_compress_epi32(bits, v));
+            }
+            at += bits.count_ones() as usize;
+        }
+        let tail = src.len() - rest.len();
+        for (i, &key) in rest.iter().enumerate() {
+            if (mask[(tail + i) / 8] >> ((tail + i) % 8)) & 1 == 1 {
+                // SAFETY: within the capacity reserved above.
+                unsafe { base.add(at).write(key) };
+                at += 1;
+            }
+        }
+        // SAFETY: every key up to `at` was written above.
+        unsafe { out.set_len(at) };
+    }
 }

@@ -1,6 +1,6 @@
 //! The key of a given rank in a column: a quickselect whose partition passes
-//! are vectorised (AVX2, chosen at run time), with `select_nth_unstable` as the
-//! portable path and for the last few keys.
+//! are vectorised (AVX-512 or AVX2, chosen at run time), with
+//! `select_nth_unstable` as the portable path and for the last few keys.
 //!
 //! Each pass reads the current candidates and writes the keys below the pivot
 //! to the front of a spare buffer and those above it to the back; keys equal to
@@ -28,12 +28,14 @@ impl Selector {
     pub(super) fn kth(&mut self, keys: &[u32], k: usize) -> u32 {
         debug_assert!(k < keys.len());
         #[cfg(target_arch = "x86_64")]
-        if keys.len() > SMALL
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("popcnt")
-        {
-            // SAFETY: the CPU supports AVX2 and POPCNT, checked just above.
-            return unsafe { self.kth_avx2(keys, k) };
+        if keys.len() > SMALL {
+            match lanes::Level::detect() {
+                // SAFETY: the CPU supports the features, as detected.
+                lanes::Level::Avx512 => return unsafe { self.kth_avx512(keys, k) },
+                // SAFETY: as above.
+                lanes::Level::Avx2 => return unsafe { self.kth_avx2(keys, k) },
+                lanes::Level::None => {}
+            }
         }
         self.kth_scalar(keys, k)
     }
@@ -46,7 +48,29 @@ impl Selector {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,popcnt")]
-    fn kth_avx2(&mut self, keys: &[u32], mut k: usize) -> u32 {
+    fn kth_avx2(&mut self, keys: &[u32], k: usize) -> u32 {
+        self.kth_with(keys, k, |src, pivot, dst| lanes::partition(src, pivot, dst))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,popcnt")]
+    fn kth_avx512(&mut self, keys: &[u32], k: usize) -> u32 {
+        self.kth_with(keys, k, |src, pivot, dst| {
+            lanes::wide::partition(src, pivot, dst)
+        })
+    }
+
+    /// The quickselect, with `partition` writing the keys of its first
+    /// argument below the pivot to the front of the output and those above it
+    /// to the back of its first `len + SLACK` keys; `keys.len() > SMALL`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn kth_with(
+        &mut self,
+        keys: &[u32],
+        mut k: usize,
+        partition: impl Fn(&[u32], u32, &mut [u32]) -> (usize, usize),
+    ) -> u32 {
         let need = keys.len() + lanes::SLACK;
         for buf in [&mut self.x, &mut self.y] {
             if buf.len() < need {
@@ -77,7 +101,7 @@ impl Selector {
             } else {
                 median3(src[len / 4], src[len / 2], src[3 * len / 4])
             };
-            let (below, above) = lanes::partition(src, pivot, dst);
+            let (below, above) = partition(src, pivot, dst);
             let equal = len - below - above;
             if k < below {
                 (start, len) = (0, below);
@@ -108,6 +132,7 @@ fn median3(a: u32, b: u32, c: u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// Every rank of `keys` by every path this CPU can run.
     fn check(keys: &[u32]) {
         let mut sorted = keys.to_vec();
         sorted.sort_unstable();
@@ -115,6 +140,18 @@ mod tests {
         for (k, &want) in sorted.iter().enumerate() {
             assert_eq!(sel.kth(keys, k), want, "rank {k} of {}", keys.len());
             assert_eq!(sel.kth_scalar(keys, k), want);
+            #[cfg(target_arch = "x86_64")]
+            if keys.len() > SMALL {
+                let level = lanes::Level::detect();
+                if level >= lanes::Level::Avx2 {
+                    // SAFETY: the CPU supports AVX2 and POPCNT.
+                    assert_eq!(unsafe { sel.kth_avx2(keys, k) }, want);
+                }
+                if level >= lanes::Level::Avx512 {
+                    // SAFETY: the CPU supports AVX-512F and POPCNT.
+                    assert_eq!(unsafe { sel.kth_avx512(keys, k) }, want);
+                }
+            }
         }
     }
 
