@@ -324,14 +324,37 @@ fn transpose_block<'r>(
                 keys_of(&vals, out)
             };
         }
-        for j in 0..b {
-            let col = &mut dst[j * n + i0..j * n + i0 + h];
-            for (ii, d) in col.iter_mut().enumerate() {
-                *d = tile[ii * b + j];
-            }
-        }
+        scatter_tile(&tile[..h * b], b, &mut dst[i0..], n);
     }
     finite
+}
+
+/// Writes row `i` of `tile` (rows of `b` keys) to `dst[j * n + i]` for every
+/// column `j`: a tile of samples into the columns.
+fn scatter_tile(tile: &[u32], b: usize, dst: &mut [u32], n: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if lanes::Level::detect() >= lanes::Level::Avx2 {
+        // SAFETY: the CPU supports AVX2, as detected.
+        return unsafe { lanes::scatter_tile(tile, b, dst, n) };
+    }
+    scatter_tile_portable(tile, b, dst, n, 0, 0);
+}
+
+/// [`scatter_tile`] for rows from `row0` and columns from `col0` on.
+pub(super) fn scatter_tile_portable(
+    tile: &[u32],
+    b: usize,
+    dst: &mut [u32],
+    n: usize,
+    row0: usize,
+    col0: usize,
+) {
+    let h = tile.len() / b;
+    for j in col0..b {
+        for i in row0..h {
+            dst[j * n + i] = tile[i * b + j];
+        }
+    }
 }
 
 /// The samples kept of the stored ones, as ascending indices and as a bit mask.
@@ -442,6 +465,27 @@ mod tests {
         assert!(c.map(|_, col| col.len()).is_none());
         let mut c = Columns::new(&flat, 2, &units[1..], vec![0, 1]);
         assert_eq!(c.map(|_, col| col.len()), Some(vec![2]));
+    }
+
+    #[test]
+    fn every_scatter_path_agrees() {
+        for (h, b) in [(16, 256), (16, 13), (5, 20), (8, 8), (9, 7), (3, 3)] {
+            let tile: Vec<u32> = (0..(h * b) as u32).collect();
+            let n = h + 5;
+            let mut want = vec![0u32; b * n];
+            scatter_tile_portable(&tile, b, &mut want, n, 0, 0);
+            assert_eq!(want[(b - 1) * n + h - 1], tile[h * b - 1]);
+            let mut got = vec![0u32; b * n];
+            scatter_tile(&tile, b, &mut got, n);
+            assert_eq!(got, want, "{h}x{b}");
+            #[cfg(target_arch = "x86_64")]
+            if lanes::Level::detect() >= lanes::Level::Avx2 {
+                let mut got = vec![0u32; b * n];
+                // SAFETY: the CPU supports AVX2.
+                unsafe { lanes::scatter_tile(&tile, b, &mut got, n) };
+                assert_eq!(got, want, "AVX2, {h}x{b}");
+            }
+        }
     }
 
     #[test]

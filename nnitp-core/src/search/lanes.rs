@@ -151,6 +151,64 @@ pub(super) fn keep(src: &[u32], mask: &[u8], out: &mut Vec<u32>) {
     unsafe { out.set_len(at) };
 }
 
+/// As [`super::columns::scatter_tile_portable`] from the first row and
+/// column: 8x8 blocks transposed in registers, the rest one key at a time.
+#[target_feature(enable = "avx2")]
+pub(super) fn scatter_tile(tile: &[u32], b: usize, dst: &mut [u32], n: usize) {
+    let h = tile.len() / b;
+    assert!(
+        dst.len() >= (b.max(1) - 1) * n + h,
+        "scatter output too short"
+    );
+    let (rows8, cols8) = (h / 8 * 8, b / 8 * 8);
+    for i in (0..rows8).step_by(8) {
+        for j in (0..cols8).step_by(8) {
+            let src = &tile[i * b + j..];
+            // SAFETY: rows `i..i + 8` and columns `j..j + 8` are inside `tile`
+            // (`i + 8 <= h`, `j + 8 <= b`), and the 8 keys stored for column
+            // `j + m` at `(j + m) * n + i` end at or before `(j + m) * n + h`,
+            // inside `dst` (asserted above).
+            unsafe {
+                let r = |k: usize| _mm256_loadu_si256(src.as_ptr().add(k * b).cast());
+                let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
+                let (r4, r5, r6, r7) = (r(4), r(5), r(6), r(7));
+                let t0 = _mm256_unpacklo_epi32(r0, r1);
+                let t1 = _mm256_unpackhi_epi32(r0, r1);
+                let t2 = _mm256_unpacklo_epi32(r2, r3);
+                let t3 = _mm256_unpackhi_epi32(r2, r3);
+                let t4 = _mm256_unpacklo_epi32(r4, r5);
+                let t5 = _mm256_unpackhi_epi32(r4, r5);
+                let t6 = _mm256_unpacklo_epi32(r6, r7);
+                let t7 = _mm256_unpackhi_epi32(r6, r7);
+                let u0 = _mm256_unpacklo_epi64(t0, t2);
+                let u1 = _mm256_unpackhi_epi64(t0, t2);
+                let u2 = _mm256_unpacklo_epi64(t1, t3);
+                let u3 = _mm256_unpackhi_epi64(t1, t3);
+                let u4 = _mm256_unpacklo_epi64(t4, t6);
+                let u5 = _mm256_unpackhi_epi64(t4, t6);
+                let u6 = _mm256_unpacklo_epi64(t5, t7);
+                let u7 = _mm256_unpackhi_epi64(t5, t7);
+                let columns = [
+                    _mm256_permute2x128_si256::<0x20>(u0, u4),
+                    _mm256_permute2x128_si256::<0x20>(u1, u5),
+                    _mm256_permute2x128_si256::<0x20>(u2, u6),
+                    _mm256_permute2x128_si256::<0x20>(u3, u7),
+                    _mm256_permute2x128_si256::<0x31>(u0, u4),
+                    _mm256_permute2x128_si256::<0x31>(u1, u5),
+                    _mm256_permute2x128_si256::<0x31>(u2, u6),
+                    _mm256_permute2x128_si256::<0x31>(u3, u7),
+                ];
+                for (m, c) in columns.into_iter().enumerate() {
+                    _mm256_storeu_si256(dst.as_mut_ptr().add((j + m) * n + i).cast(), c);
+                }
+            }
+        }
+    }
+    // The columns past the last 8x8 block, then the rows past it.
+    super::columns::scatter_tile_portable(&tile[..rows8 * b], b, dst, n, 0, cols8);
+    super::columns::scatter_tile_portable(tile, b, dst, n, rows8, 0);
+}
+
 /// The AVX-512 kernels: 16 keys at a time.
 pub(super) mod wide {
     use std::arch::x86_64::*;
