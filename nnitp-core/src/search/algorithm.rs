@@ -304,8 +304,17 @@ impl<'s, 'a> Member<'s, 'a> {
                 let u = self.units[j];
                 let holds = |set: &RowSet<'_>, r: u32| op.holds(set.value(r, u), thr);
                 a_rows.retain(|&r| holds(self.premise, r));
-                on_rows.retain(|&r| holds(self.onset, r));
-                let keep: Vec<bool> = off_rows.iter().map(|&r| holds(self.offset, r)).collect();
+                // One scattered read per row: in parallel, as memory latency bounds it.
+                let flags = |set: &RowSet<'_>, rows: &[u32]| -> Vec<bool> {
+                    rows.par_iter()
+                        .with_min_len(1024)
+                        .map(|&r| holds(set, r))
+                        .collect()
+                };
+                let keep_on = flags(self.onset, &on_rows);
+                let mut it = keep_on.iter();
+                on_rows.retain(|_| *it.next().unwrap_or(&false));
+                let keep = flags(self.offset, &off_rows);
                 if keep.iter().any(|k| !k) {
                     cols.retain(&keep);
                     let mut it = keep.iter();
