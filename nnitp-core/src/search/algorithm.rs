@@ -4,9 +4,9 @@
 //! statistic of the positive ("offset") samples and two counts. The
 //! implementation never copies the sample matrix: rows are tracked as index
 //! lists and read in place.
-//! - Thresholds and the positive counts `f` come from the positive values,
-//!   transposed once into one column of order-preserving integer keys per unit
-//!   ([`Columns`]), counted and selected ([`Selector`]) with vectorised passes.
+//! - Thresholds and the positive counts `f` come from the positive values as
+//!   columns of order-preserving integer keys, one per unit ([`Columns`]),
+//!   counted and selected ([`Selector`]) with vectorised passes.
 //! - The negative counts `t` come from one streaming pass over the negative rows,
 //!   four rows at a time against the per-unit thresholds of an L1-sized tile of
 //!   units, with one counter array per thread.

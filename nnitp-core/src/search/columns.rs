@@ -1,9 +1,9 @@
-//! The positive samples' values, transposed once into one column of keys per
-//! candidate unit, and compacted into a second buffer as conjuncts drop
-//! samples.
+//! The positive samples' values as one column of keys per candidate unit:
+//! transposed from the rows in cache-sized blocks while most samples remain,
+//! then stored, and compacted into a second buffer as conjuncts drop samples.
 //!
 //! Rows are aligned across columns (entry `i` of every column is the same
-//! sample), and the columns lie back to back, so each round streams through
+//! sample), and stored columns lie back to back, so a round streams through
 //! one contiguous block of memory.
 
 use std::sync::Mutex;
