@@ -243,27 +243,33 @@ impl<'a> Columns<'a> {
                 prefetch(&next[..stored.min(PREFETCH_KEYS).min(next.len())]);
             }
         };
+        let len = kept.rows.len().max(1);
+        // One group of columns: each column's kept keys are picked into `col`,
+        // copied to `dst` when the columns are being rewritten, and read there.
+        let group = |g: usize, src: &[u32], mut dst: Option<&mut [u32]>| {
+            let count = src.len() / stride;
+            let mut col = Vec::with_capacity(kept.rows.len());
+            let mut results = Vec::with_capacity(count);
+            for c in 0..count {
+                prefetch_next(src, c);
+                col.clear();
+                kept.pick(&src[c * stride..c * stride + stored], &mut col);
+                if let Some(dst) = dst.as_deref_mut() {
+                    dst[c * len..c * len + col.len()].copy_from_slice(&col);
+                }
+                results.push(f(g * GROUP + c, &col));
+            }
+            results
+        };
         if 2 * kept.rows.len() > stored {
             let results = keys
                 .par_chunks(stride * GROUP)
                 .enumerate()
-                .flat_map_iter(|(g, src)| {
-                    let count = src.len() / stride;
-                    let mut col = Vec::with_capacity(kept.rows.len());
-                    let mut results = Vec::with_capacity(count);
-                    for c in 0..count {
-                        prefetch_next(src, c);
-                        col.clear();
-                        kept.pick(&src[c * stride..c * stride + stored], &mut col);
-                        results.push(f(g * GROUP + c, &col));
-                    }
-                    results
-                })
+                .flat_map_iter(|(g, src)| group(g, src, None))
                 .collect();
             st.pending = Some(kept.rows);
             return results;
         }
-        let len = kept.rows.len().max(1);
         let mut out = std::mem::take(&mut self.spare);
         if out.len() < count * len {
             give_back(out);
@@ -273,19 +279,7 @@ impl<'a> Columns<'a> {
             .par_chunks_mut(len * GROUP)
             .zip(keys.par_chunks(stride * GROUP))
             .enumerate()
-            .flat_map_iter(|(g, (dst, src))| {
-                let count = dst.len() / len;
-                let mut col = Vec::with_capacity(kept.rows.len());
-                let mut results = Vec::with_capacity(count);
-                for c in 0..count {
-                    prefetch_next(src, c);
-                    col.clear();
-                    kept.pick(&src[c * stride..c * stride + stored], &mut col);
-                    dst[c * len..c * len + col.len()].copy_from_slice(&col);
-                    results.push(f(g * GROUP + c, &col));
-                }
-                results
-            })
+            .flat_map_iter(|(g, (dst, src))| group(g, src, Some(dst)))
             .collect();
         self.spare = std::mem::replace(&mut st.keys, out);
         (st.stride, st.len) = (len, kept.rows.len());

@@ -139,16 +139,19 @@ pub(super) fn keep(src: &[u32], mask: &[u8], out: &mut Vec<u32>) {
         }
         at += bits.count_ones() as usize;
     }
-    let tail = src.len() - rest.len();
-    for (i, &key) in rest.iter().enumerate() {
-        if (mask[(tail + i) / 8] >> ((tail + i) % 8)) & 1 == 1 {
-            // SAFETY: within the capacity reserved above.
-            unsafe { base.add(at).write(key) };
-            at += 1;
-        }
-    }
     // SAFETY: every key up to `at` was written above.
     unsafe { out.set_len(at) };
+    keep_rest(src, mask, src.len() - rest.len(), out);
+}
+
+/// Appends the keys `src[i]`, `i >= from`, whose bit is set in `mask`: those
+/// past the last whole vector of a compaction.
+fn keep_rest(src: &[u32], mask: &[u8], from: usize, out: &mut Vec<u32>) {
+    for (i, &key) in src.iter().enumerate().skip(from) {
+        if (mask[i / 8] >> (i % 8)) & 1 == 1 {
+            out.push(key);
+        }
+    }
 }
 
 /// As [`super::columns::scatter_tile_portable`] from the first row and
@@ -283,15 +286,8 @@ pub(super) mod wide {
             }
             at += bits.count_ones() as usize;
         }
-        let tail = src.len() - rest.len();
-        for (i, &key) in rest.iter().enumerate() {
-            if (mask[(tail + i) / 8] >> ((tail + i) % 8)) & 1 == 1 {
-                // SAFETY: within the capacity reserved above.
-                unsafe { base.add(at).write(key) };
-                at += 1;
-            }
-        }
         // SAFETY: every key up to `at` was written above.
         unsafe { out.set_len(at) };
+        super::keep_rest(src, mask, src.len() - rest.len(), out);
     }
 }
