@@ -266,17 +266,15 @@ impl<'s, 'a> Member<'s, 'a> {
         let mut gamma = g0;
         let mut a_rows = self.premise.rows.clone();
         let mut on_rows = self.onset.rows.clone();
-        let mut off_rows = self.offset.rows.clone();
+        let (flat, w) = (self.offset.flat(), self.offset.width());
+        // The positive samples kept, with their values by unit.
+        let mut cols = Columns::new(flat, w, self.units, self.offset.rows.clone());
         let mut result = Vec::new();
-        let mut cols: Option<Columns> = None;
-        while on_rows.len() as f64 > epsilon * (on_rows.len() + off_rows.len()) as f64
-            && gamma > 0.001
+        let mut read = false;
+        while on_rows.len() as f64 > epsilon * (on_rows.len() + cols.len()) as f64 && gamma > 0.001
         {
-            let cols = cols.get_or_insert_with(|| {
-                let (flat, w) = (self.offset.flat(), self.offset.width());
-                Columns::new(flat, w, self.units, off_rows.clone())
-            });
-            let Some(round) = self.thresholds(cols, &a_rows, gamma) else {
+            read = true;
+            let Some(round) = self.thresholds(&mut cols, &a_rows, gamma) else {
                 self.offset.find_non_finite(self.units)?;
                 unreachable!("a non-finite value was seen while transposing");
             };
@@ -314,11 +312,9 @@ impl<'s, 'a> Member<'s, 'a> {
                 let keep_on = flags(self.onset, &on_rows);
                 let mut it = keep_on.iter();
                 on_rows.retain(|_| *it.next().unwrap_or(&false));
-                let keep = flags(self.offset, &off_rows);
+                let keep = flags(self.offset, cols.rows());
                 if keep.iter().any(|k| !k) {
                     cols.retain(&keep);
-                    let mut it = keep.iter();
-                    off_rows.retain(|_| *it.next().unwrap_or(&false));
                 }
                 result.push((u, op, thr));
                 gamma *= params.mu;
@@ -329,7 +325,7 @@ impl<'s, 'a> Member<'s, 'a> {
                 break;
             }
         }
-        if cols.is_none() {
+        if !read {
             // No round read the samples: check the candidate units now.
             self.onset.find_non_finite(self.units)?;
             self.offset.find_non_finite(self.units)?;

@@ -119,6 +119,11 @@ impl<'a> Columns<'a> {
         self.rows.len()
     }
 
+    /// Matrix rows of the kept samples.
+    pub(super) fn rows(&self) -> &[u32] {
+        &self.rows
+    }
+
     /// `f(j, column j)` for every column, in parallel, in column order; `None`
     /// when a value is not finite.
     pub(super) fn map<T: Send>(&mut self, f: impl Fn(usize, &[u32]) -> T + Sync) -> Option<Vec<T>> {
