@@ -45,15 +45,5 @@ fn run(args: &Args) -> nnitp::core::Result<String> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(out) => {
-            println!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish(run(&Args::parse()).map(|out| println!("{out}")))
 }

@@ -17,6 +17,8 @@ use nnitp::models::data;
 use nnitp::models::train::{train, TrainConfig};
 use nnitp::models::zoo::ModelKind;
 
+mod common;
+
 /// Train a zoo model.
 #[derive(Parser)]
 #[command(version, about)]
@@ -99,11 +101,5 @@ fn run(args: &Args) -> nnitp::models::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish(run(&Args::parse()))
 }

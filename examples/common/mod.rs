@@ -2,7 +2,9 @@
 //! module.
 #![allow(dead_code)]
 
+use std::fmt::Display;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use nnitp::core::ParamOverrides;
 use nnitp::models::zoo::ModelKind;
@@ -66,6 +68,17 @@ impl SearchArgs {
             mu: self.mu,
             ensemble_size: self.ensemble_size,
             seed: self.seed,
+        }
+    }
+}
+
+/// The exit code of an example's run; prints its error, if any, as `error: ...`.
+pub fn finish<E: Display>(result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }
