@@ -4,7 +4,8 @@
 
 use burn::tensor::Device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nnitp::core::extract;
+use nnitp::core::network::extract;
+use nnitp::core::progress::Observer;
 use nnitp::models::data;
 use nnitp::models::zoo::ModelKind;
 
@@ -24,7 +25,15 @@ fn extraction(c: &mut Criterion) {
             .load(None, &device)
             .expect("shipped weights");
         group.bench_function(name, |b| {
-            b.iter(|| extract(&model, images.view(), &[6, 14, 17], 250, None).expect("extraction"))
+            b.iter(|| extract(
+                    &model,
+                    images.view(),
+                    &[6, 14, 17],
+                    250,
+                    &Observer::none(),
+                    "bench",
+                )
+                .expect("extraction"))
         });
     }
     group.finish();

@@ -5,33 +5,16 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::{s, Array2};
+use nnitp::core::rng::SplitMix64;
 use nnitp::core::{SearchInput, SearchParams};
 
 const SAMPLES: usize = 20_000;
 const SHAPE: [usize; 3] = [8, 8, 64];
 
-/// SplitMix64 and Box-Muller: reproducible normal samples without extra crates.
-struct Normal(u64);
-
-impl Normal {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn sample(&mut self) -> f32 {
-        let (u, v) = (self.uniform().max(1e-300), self.uniform());
-        ((-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()) as f32
-    }
-}
-
 fn data() -> (Array2<f32>, Vec<bool>) {
     let units: usize = SHAPE.iter().product();
-    let mut rng = Normal(2026);
-    let mut x = Array2::from_shape_simple_fn((SAMPLES, units), || rng.sample());
+    let mut rng = SplitMix64::new(2026);
+    let mut x = Array2::from_shape_simple_fn((SAMPLES, units), || rng.normal());
     let mask: Vec<bool> = (0..SAMPLES).map(|_| rng.uniform() < 0.1).collect();
     for (i, &m) in mask.iter().enumerate() {
         if m {

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use nnitp::core::progress::Observer;
 use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
 
 mod common;
@@ -66,12 +67,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let labels = loaded.splits.train.labels.clone();
     let source = loaded.splits.source.clone();
-    let mut config = kind.explainer_config().with_progress(!args.json);
+    let mut config = kind.explainer_config();
     config.params = config.params.overridden(&args.search.overrides());
     if let Some(size) = args.size {
         config.size = size;
     }
-    let mut ex = loaded.explainer(config)?;
+    let ex = loaded.explainer(config)?.with_observer(if args.json {
+        Observer::none()
+    } else {
+        common::progress_bar()
+    });
     let layer = match args.layer {
         Some(l) => l,
         None => *ex
@@ -166,7 +171,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if let Some(dir) = &args.out {
-        let files = nnitp::viz::report::write_chain(&mut ex, &chain, dir, classes)?;
+        let files = nnitp::viz::report::write_chain(&ex, &chain, dir, classes)?;
         for f in files {
             say(args, format!("wrote {}", f.display()));
         }

@@ -86,7 +86,8 @@ fn run(args: &Args) -> nnitp::models::Result<()> {
         None => kind.init(&device)?,
     };
     let mut saved = Ok(());
-    train(model, &train_set, &splits.test, &config, &device, |r, m| {
+    let bar = common::progress_bar();
+    train(model, &train_set, &splits.test, &config, &device, &bar, |r, m| {
         println!(
             "epoch {}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4}, {:.0} s",
             r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds

@@ -8,7 +8,7 @@ use nnitp_core::cone::Place;
 use nnitp_core::ExplainerConfig;
 use nnitp_models::zoo::ModelKind;
 use nnitp_models::Setup;
-use nnitp_viz::explorer::{Catalog, DynNetwork, LayerInfo, ModelInfo, Opened};
+use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
 
 /// The zoo models, with where their data and weights are.
 ///
@@ -100,9 +100,14 @@ impl Catalog for ZooCatalog {
             .collect()
     }
 
-    fn open(&self, name: &str, config: ExplainerConfig) -> Result<Opened, String> {
-        let kind = ModelKind::from_name(name).map_err(|e| e.to_string())?;
-        let loaded = self.setup(kind).load().map_err(|e| e.to_string())?;
+    fn open(&self, name: &str, config: ExplainerConfig) -> nnitp_viz::Result<Opened> {
+        let kind =
+            ModelKind::from_name(name).map_err(|_| nnitp_viz::Error::UnknownModel(name.into()))?;
+        let load = |e: nnitp_models::Error| nnitp_viz::Error::Load {
+            model: name.into(),
+            source: Box::new(e),
+        };
+        let loaded = self.setup(kind).load().map_err(load)?;
         let size = config.size;
         let train_labels = loaded
             .splits
@@ -120,14 +125,7 @@ impl Catalog for ZooCatalog {
             .take(size)
             .copied()
             .collect();
-        let network: DynNetwork = Box::new(loaded.model);
-        let explainer = nnitp_core::Explainer::new(
-            network,
-            loaded.splits.train.images,
-            loaded.splits.test.images,
-            config,
-        )
-        .map_err(|e| e.to_string())?;
+        let explainer = loaded.explainer(config).map_err(load)?.boxed();
         Ok(Opened {
             explainer,
             train_labels,

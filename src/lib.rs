@@ -10,4 +10,8 @@ pub use nnitp_models as models;
 /// Image grids, HTML reports and the web explorer (the `nnitp-viz` crate).
 pub use nnitp_viz as viz;
 
+/// The `ndarray` and `burn` this crate was built with: use these instead of
+/// adding your own, so that versions always match.
+pub use nnitp_core::{burn, ndarray};
+
 pub mod catalog;

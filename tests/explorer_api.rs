@@ -25,9 +25,12 @@ impl Catalog for Gated {
         self.zoo.models()
     }
 
-    fn open(&self, name: &str, config: ExplainerConfig) -> Result<Opened, String> {
+    fn open(&self, name: &str, config: ExplainerConfig) -> nnitp::viz::Result<Opened> {
         if let Some(rx) = self.gate.lock().unwrap().take() {
-            rx.recv().map_err(|e| e.to_string())?;
+            rx.recv().map_err(|e| nnitp::viz::Error::Load {
+                model: name.into(),
+                source: Box::new(e),
+            })?;
         }
         self.zoo.open(name, config)
     }

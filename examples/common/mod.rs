@@ -3,9 +3,13 @@
 #![allow(dead_code)]
 
 use std::fmt::Display;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
 
+use nnitp::core::progress::{Observer, Progress};
 use nnitp::core::ParamOverrides;
 use nnitp::models::zoo::ModelKind;
 use nnitp::models::{Loaded, Setup};
@@ -81,4 +85,46 @@ pub fn finish<E: Display>(result: Result<(), E>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A progress bar on standard error for the library's progress reports, drawn
+/// at most ten times a second; reports nothing when stderr is not a terminal.
+pub fn progress_bar() -> Observer {
+    if !std::io::stderr().is_terminal() {
+        return Observer::none();
+    }
+    // (task, its start, the last draw)
+    let state: Mutex<Option<(String, Instant, Instant)>> = Mutex::new(None);
+    Observer::new(move |p: &Progress| {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let fresh = !matches!(&*state, Some((task, _, _)) if task == p.task);
+        if fresh {
+            *state = Some((p.task.to_string(), now, now));
+        }
+        let (_, start, last) = state.as_mut().expect("set above");
+        let finished = p.done >= p.total;
+        if !fresh && !finished && last.elapsed().as_millis() < 100 {
+            return;
+        }
+        *last = now;
+        let frac = p.done as f64 / p.total.max(1) as f64;
+        let filled = ((frac * 30.0) as usize).min(30);
+        let rate = p.done as f64 / start.elapsed().as_secs_f64().max(1e-9);
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "\r{} [{}{}] {}/{} ({:.0}/s) ",
+            p.task,
+            "#".repeat(filled),
+            " ".repeat(30 - filled),
+            p.done,
+            p.total,
+            rate
+        );
+        if finished {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
+    })
 }

@@ -99,10 +99,12 @@ pub enum Error {
         to: usize,
     },
     /// Layer geometry that cannot be applied to its input shape.
-    #[error("layer {layer}: {reason}")]
+    #[error("layer {layer} ({name}): {reason}")]
     BadGeometry {
         /// Layer index.
         layer: usize,
+        /// Layer name.
+        name: String,
         /// What is wrong.
         reason: String,
     },
@@ -131,6 +133,58 @@ pub enum Error {
         /// Conjuncts available.
         conjuncts: usize,
     },
+    /// A layer's output in a forward pass does not have the shape its
+    /// geometry declares (shapes per sample, burn's layout: `[C, H, W]` or
+    /// `[units]`).
+    #[error("layer {layer} ({name}) gives {found:?} per image, but its geometry declares {expected:?} (burn's layout: [C, H, W] for feature maps, [units] for flat layers){}", batch_note(batch))]
+    LayerOutputShape {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+        /// The declared shape per sample.
+        expected: Vec<usize>,
+        /// The shape the network gave per sample.
+        found: Vec<usize>,
+        /// (images in, rows out) when the batch size changed.
+        batch: Option<(usize, usize)>,
+    },
+    /// A forward pass did not hand over the output of a layer it was asked for.
+    #[error("layer {layer} ({name}) was asked for but forward_layers never tapped it")]
+    LayerNotTapped {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+    },
+    /// A forward pass handed over one layer's output twice.
+    #[error("layer {layer} ({name}) was tapped twice in one forward pass")]
+    LayerTappedTwice {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+    },
+    /// The activation source cannot give this layer.
+    #[error("no {split} activations of layer {layer} ({name}) were given")]
+    LayerNotAvailable {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+        /// The data set.
+        split: crate::accuracy::Split,
+    },
+    /// The premise does not satisfy the conclusion it should be explained by.
+    #[error("{split} image {index} does not satisfy {conclusion}: there is nothing to explain")]
+    PremiseViolatesConclusion {
+        /// The data set.
+        split: crate::accuracy::Split,
+        /// The image.
+        index: usize,
+        /// The conclusion, printed.
+        conclusion: String,
+    },
     /// The tensor backend failed.
     #[error("backend error: {0}")]
     Backend(String),
@@ -150,6 +204,13 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+fn batch_note(batch: &Option<(usize, usize)>) -> String {
+    match batch {
+        Some((inp, out)) => format!("; a batch of {inp} images gave {out} rows"),
+        None => String::new(),
+    }
 }
 
 impl Error {

@@ -11,9 +11,17 @@
 //! - [`cone`]: layer geometry and receptive fields (cones).
 //! - [`explainer`]: the [`Explainer`] session: explain a model's decisions on
 //!   its data, drill down, find examples and counterexamples.
-//! - [`network`]: the [`Network`] trait any burn model implements, and
-//!   activation extraction on any burn device.
+//! - [`source`]: where activations come from: [`ActivationSource`], and
+//!   [`Activations`] computed elsewhere (another framework, `.npy` files).
+//! - [`network`] (feature `burn`, on by default): the [`Network`] trait any burn
+//!   model implements, its self-check, and extraction on any burn device.
 //! - [`npy`] and [`case`]: the `.npy` folder format for bringing your own activations.
+//! - [`progress`]: progress callbacks; [`rng`]: the seeded generator.
+//!
+//! Without default features (`default-features = false`) the engine builds
+//! without burn: everything above but [`network`] and [`Explainer::new`].
+//! `ndarray` (and `burn`, with the feature) are re-exported, so a dependent
+//! crate uses the very versions this crate was built with.
 //!
 //! ```
 //! use ndarray::array;
@@ -36,17 +44,26 @@ pub mod cone;
 pub mod error;
 pub mod explainer;
 pub mod format;
+#[cfg(feature = "burn")]
 pub mod network;
 pub mod npy;
 pub mod predicate;
 pub mod progress;
+pub mod rng;
 pub mod search;
+pub mod source;
 pub mod unit;
+
+#[cfg(feature = "burn")]
+pub use burn;
+pub use ndarray;
 
 pub use accuracy::{Accuracy, Split};
 pub use error::{Error, Result};
 pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
-pub use network::{extract, Network};
+#[cfg(feature = "burn")]
+pub use network::{Network, NetworkSource, Taps};
+pub use source::{ActivationSource, Activations};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
 pub use search::{ParamOverrides, SearchInput, SearchParams, ValidSearchParams};
 pub use unit::{Unit, UnitBox};

@@ -160,6 +160,37 @@ impl Conjunction {
         self.0.is_empty()
     }
 
+    /// The same condition with the bounds on one unit and direction merged into
+    /// the tightest (the largest threshold of `>=` bounds, the smallest of
+    /// `<=`), in the order each unit and direction first appears. The search
+    /// returns the exact form, which may bound a unit twice (`v(u)>=a & ... &
+    /// v(u)>=b`); that form is what is printed by default.
+    ///
+    /// ```
+    /// use nnitp_core::{Bound, Conjunction, Op, Unit};
+    /// let b = |u: usize, op, v| Bound::new(Unit::new([u]), op, v);
+    /// let c = Conjunction::new(vec![b(3, Op::Ge, 1.0), b(5, Op::Le, 0.0), b(3, Op::Ge, 2.0), b(3, Op::Le, 4.0)]);
+    /// assert_eq!(c.simplified().to_string(), "(v(3)>=2.0 & v(5)<=0.0 & v(3)<=4.0)");
+    /// ```
+    pub fn simplified(&self) -> Conjunction {
+        let mut out: Vec<Bound> = Vec::with_capacity(self.0.len());
+        for b in &self.0 {
+            match out.iter_mut().find(|o| o.unit == b.unit && o.op == b.op) {
+                Some(o) => {
+                    let tighter = match b.op {
+                        Op::Ge => b.value > o.value,
+                        Op::Le => b.value < o.value,
+                    };
+                    if tighter {
+                        o.value = b.value;
+                    }
+                }
+                None => out.push(b.clone()),
+            }
+        }
+        Conjunction(out)
+    }
+
     /// The text with thresholds printed as `f64` (Python's `repr(float(x))`),
     /// e.g. `(v(17)>=1.3715713024139404 & v(3)>=1.510896921157837)`; this is the
     /// `text` field of the interpolant JSON format.

@@ -1,68 +1,60 @@
-//! A minimal progress bar on standard error, shown only on a terminal.
+//! Progress of long jobs (extraction, training), reported to a callback that
+//! the caller supplies: the library itself never draws anything.
 
-use std::io::{IsTerminal, Write};
-use std::time::Instant;
+use std::fmt;
+use std::sync::Arc;
 
-/// Progress of a long job (extraction, training); silent unless stderr is a terminal.
-pub struct Progress {
-    label: String,
-    total: usize,
-    done: usize,
-    start: Instant,
-    shown: bool,
-    last: Instant,
+/// How far a long job has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress<'a> {
+    /// What is being done, e.g. `extracting training activations`.
+    pub task: &'a str,
+    /// Steps (images) done so far.
+    pub done: usize,
+    /// Steps in all.
+    pub total: usize,
 }
 
-impl Progress {
-    /// Starts a bar of `total` steps named `label`.
-    pub fn new(label: &str, total: usize) -> Self {
-        let now = Instant::now();
-        Progress {
-            label: label.to_string(),
-            total,
-            done: 0,
-            start: now,
-            shown: std::io::stderr().is_terminal(),
-            last: now,
+/// A progress callback, or none. Cheap to clone; called from worker threads.
+///
+/// ```
+/// use nnitp_core::progress::{Observer, Progress};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let seen = Arc::new(AtomicUsize::new(0));
+/// let s = seen.clone();
+/// let observer = Observer::new(move |p: &Progress| s.store(p.done, Ordering::Relaxed));
+/// observer.report(&Progress { task: "demo", done: 3, total: 10 });
+/// assert_eq!(seen.load(Ordering::Relaxed), 3);
+/// ```
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<dyn Fn(&Progress<'_>) + Send + Sync>>);
+
+impl Observer {
+    /// Calls `f` with every progress report.
+    pub fn new(f: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+        Observer(Some(Arc::new(f)))
+    }
+
+    /// Reports nothing.
+    pub fn none() -> Self {
+        Observer(None)
+    }
+
+    /// Passes `progress` to the callback, if any.
+    pub fn report(&self, progress: &Progress<'_>) {
+        if let Some(f) = &self.0 {
+            f(progress);
         }
     }
+}
 
-    /// Adds `n` steps and redraws at most ten times a second.
-    pub fn advance(&mut self, n: usize) {
-        self.done += n;
-        if self.shown && (self.last.elapsed().as_millis() >= 100 || self.done >= self.total) {
-            self.last = Instant::now();
-            self.draw();
-        }
-    }
-
-    fn draw(&self) {
-        let frac = if self.total == 0 {
-            1.0
-        } else {
-            self.done as f64 / self.total as f64
-        };
-        let filled = (frac * 30.0) as usize;
-        let rate = self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        let mut err = std::io::stderr();
-        let _ = write!(
-            err,
-            "\r{} [{}{}] {}/{} ({:.0}/s) ",
-            self.label,
-            "#".repeat(filled),
-            " ".repeat(30 - filled.min(30)),
-            self.done,
-            self.total,
-            rate
-        );
-        let _ = err.flush();
-    }
-
-    /// Ends the bar with a newline (if it was shown).
-    pub fn finish(self) {
-        if self.shown {
-            self.draw();
-            let _ = writeln!(std::io::stderr());
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(_) => f.write_str("Observer(callback)"),
+            None => f.write_str("Observer(none)"),
         }
     }
 }

@@ -24,6 +24,12 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// No weights are shipped for this model; they must be trained and given.
+    #[error("no weights are shipped for {model}: train them (example `train`) and pass --weights FILE")]
+    NoShippedWeights {
+        /// The model's name.
+        model: String,
+    },
     /// An IDX file whose magic number is not the one expected.
     #[error("{}: bad IDX magic number {found:#010x} (expected {expected:#010x})", path.display())]
     BadMagic {

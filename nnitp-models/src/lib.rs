@@ -14,4 +14,4 @@ pub mod train;
 pub mod zoo;
 
 pub use error::{Error, Result};
-pub use setup::{Loaded, Setup};
+pub use setup::{Loaded, Setup, ZooExplainer};

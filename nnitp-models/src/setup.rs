@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use nnitp_core::{Explainer, ExplainerConfig};
+use nnitp_core::{Explainer, ExplainerConfig, NetworkSource};
 
 use crate::data::{self, Splits};
 use crate::error::Result;
 use crate::zoo::{ModelKind, Sequential};
+
+/// An explanation session over a zoo model and its data.
+pub type ZooExplainer = Explainer<NetworkSource<Sequential>>;
 
 /// Where a zoo model's weights and data come from, and how to run it.
 #[derive(Clone, Debug)]
@@ -17,6 +20,9 @@ pub struct Setup {
     pub kind: ModelKind,
     /// Dataset folder (`None`: `$NNITP_DATA`, Debian's folder, the embedded sample).
     pub data: Option<PathBuf>,
+    /// Use the embedded Fashion-MNIST sample, whatever else is installed
+    /// (overrides `data`).
+    pub embedded: bool,
     /// Weights file (`None`: the shipped weights, Fashion-MNIST only).
     pub weights: Option<PathBuf>,
     /// The burn device the model runs on.
@@ -39,6 +45,7 @@ impl Setup {
         Setup {
             kind,
             data: None,
+            embedded: false,
             weights: None,
             device,
         }
@@ -47,6 +54,13 @@ impl Setup {
     /// Reads the data from `dir`.
     pub fn with_data(mut self, dir: Option<impl AsRef<Path>>) -> Self {
         self.data = dir.map(|d| d.as_ref().to_path_buf());
+        self
+    }
+
+    /// Uses the embedded Fashion-MNIST sample (2000 training and 2000 test
+    /// images, shipped in the crate) whatever is installed on the machine.
+    pub fn with_embedded_data(mut self) -> Self {
+        self.embedded = true;
         self
     }
 
@@ -62,7 +76,11 @@ impl Setup {
     /// The dataset readers' errors, [`crate::Error::WeightsMismatch`], [`crate::Error::Io`].
     pub fn load(&self) -> Result<Loaded> {
         let model = self.kind.load(self.weights.as_deref(), &self.device)?;
-        let splits = data::load(self.kind.dataset(), self.data.as_deref())?;
+        let splits = if self.embedded {
+            data::embedded_fashion_mnist()?
+        } else {
+            data::load(self.kind.dataset(), self.data.as_deref())?
+        };
         Ok(Loaded {
             kind: self.kind,
             model,
@@ -87,7 +105,7 @@ impl Loaded {
     ///
     /// # Errors
     /// The [`Explainer::new`] errors.
-    pub fn explainer(self, config: ExplainerConfig) -> Result<Explainer<Sequential>> {
+    pub fn explainer(self, config: ExplainerConfig) -> Result<ZooExplainer> {
         let Splits { train, test, .. } = self.splits;
         Ok(Explainer::new(
             self.model,

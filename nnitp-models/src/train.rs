@@ -7,8 +7,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Axis;
 use nnitp_core::predicate::argmax;
-use nnitp_core::progress::Progress;
-use nnitp_core::Network;
+use nnitp_core::progress::{Observer, Progress};
+use nnitp_core::rng::SplitMix64;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -62,29 +62,14 @@ fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
     for &i in idx {
         values.extend(data.images.index_axis(Axis(0), i).iter().copied());
     }
-    Tensor::from_data(TensorData::new(values, [idx.len(), h, w, c]), device)
-}
-
-/// A small seeded shuffle (SplitMix64 + Fisher-Yates).
-fn shuffle(xs: &mut [usize], seed: u64) {
-    let mut s = seed;
-    let mut next = || {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..xs.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        xs.swap(i, j);
-    }
+    Tensor::from_data(TensorData::new(values, [idx.len(), h, w, c]), device).permute([0, 3, 1, 2])
 }
 
 /// Trains `model` (on any device; it is moved to `device` with autodiff) on
 /// `train`, reporting each epoch with its accuracy on `test` and the model as it
 /// is after the epoch (e.g. to keep the best one), and returns the trained model
-/// on `device` (without autodiff).
+/// on `device` (without autodiff). Progress through each epoch (images done)
+/// goes to `observer`.
 ///
 /// # Errors
 /// [`Error::InvalidTraining`] for zero epochs or batch size, or an empty set;
@@ -95,6 +80,7 @@ pub fn train(
     test: &Dataset,
     config: &TrainConfig,
     device: &Device,
+    observer: &Observer,
     mut report: impl FnMut(&EpochReport, &Sequential),
 ) -> Result<Sequential> {
     if config.epochs == 0
@@ -119,8 +105,8 @@ pub fn train(
     for epoch in 1..=config.epochs {
         let start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..train.len()).collect();
-        shuffle(&mut order, config.seed.wrapping_add(epoch as u64));
-        let mut progress = Progress::new(&format!("epoch {epoch}"), train.len());
+        SplitMix64::new(config.seed.wrapping_add(epoch as u64)).shuffle(&mut order);
+        let task = format!("epoch {epoch}");
         let (mut loss_sum, mut correct, mut steps) = (0.0, 0usize, 0usize);
         for idx in order.chunks(config.batch_size) {
             let x = batch_tensor(train, idx, &ad);
@@ -134,9 +120,12 @@ pub fn train(
             steps += 1;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(learning_rate, model, grads);
-            progress.advance(idx.len());
+            observer.report(&Progress {
+                task: &task,
+                done: (steps - 1) * config.batch_size + idx.len(),
+                total: train.len(),
+            });
         }
-        progress.finish();
         let eval = model.valid();
         let test_accuracy = accuracy(&eval, test, 500)?;
         report(
@@ -170,7 +159,14 @@ fn check_input(model: &Sequential, data: &Dataset) -> Result<()> {
 pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<Vec<usize>> {
     check_input(model, data)?;
     let last = model.architecture().layers.len() - 1;
-    let out = nnitp_core::extract(model, data.view(), &[last], batch_size.max(1), None)?;
+    let out = nnitp_core::network::extract(
+        model,
+        data.view(),
+        &[last],
+        batch_size.max(1),
+        &Observer::none(),
+        "predicting",
+    )?;
     Ok(out[0].rows().into_iter().map(argmax).collect())
 }
 
@@ -186,9 +182,4 @@ pub fn accuracy(model: &Sequential, data: &Dataset, batch_size: usize) -> Result
         .filter(|(p, l)| **p == usize::from(**l))
         .count();
     Ok(right as f64 / data.len().max(1) as f64)
-}
-
-#[allow(dead_code)]
-fn _assert_network(m: &Sequential) -> &dyn Network {
-    m
 }

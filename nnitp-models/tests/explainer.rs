@@ -5,12 +5,24 @@
 use burn::tensor::Device;
 use ndarray::Array4;
 use nnitp_core::cone::{Padding, Place};
+use ndarray::Array2;
+use nnitp_core::progress::Observer;
 use nnitp_core::{
-    extract, Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise,
+    Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise,
     SearchParams, Split, Unit,
 };
 use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
-use nnitp_models::Setup;
+use nnitp_models::{Setup, ZooExplainer};
+
+/// Extraction without progress reports.
+fn extract(
+    net: &Sequential,
+    x: ndarray::ArrayView4<'_, f32>,
+    layers: &[usize],
+    batch: usize,
+) -> nnitp_core::Result<Vec<Array2<f32>>> {
+    nnitp_core::network::extract(net, x, layers, batch, &Observer::none(), "test")
+}
 
 fn small_net(device: &Device) -> Sequential {
     let arch = Architecture::new([8, 8, 2])
@@ -40,8 +52,8 @@ fn extraction_is_channels_last_and_independent_of_batch_size() {
     let device = Device::flex();
     let net = small_net(&device);
     let x = images(7, 8, 8, 2, 1);
-    let a = extract(&net, x.view(), &[0, 2, 6], 3, None).unwrap();
-    let b = extract(&net, x.view(), &[6, 0, 2], 7, None).unwrap();
+    let a = extract(&net, x.view(), &[0, 2, 6], 3).unwrap();
+    let b = extract(&net, x.view(), &[6, 0, 2], 7).unwrap();
     assert_eq!(a[0].shape(), &[7, 8 * 8 * 4]);
     assert_eq!(a[1].shape(), &[7, 4 * 4 * 4]);
     assert_eq!(a[2].shape(), &[7, 3]);
@@ -65,7 +77,7 @@ fn units_are_channels_last() {
         .dense(2, false);
     let net = Sequential::new(&arch, &Device::flex()).unwrap();
     let x = images(3, 4, 6, 3, 7);
-    let acts = extract(&net, x.view(), &[0], 2, None).unwrap().remove(0);
+    let acts = extract(&net, x.view(), &[0], 2).unwrap().remove(0);
     let shape = net.geometry().shape(Place::Layer(0)).unwrap().to_vec();
     assert_eq!(shape, [2, 3, 3]);
     for n in 0..3 {
@@ -93,21 +105,21 @@ fn extraction_errors() {
     let net = small_net(&device);
     let x = images(2, 8, 8, 2, 1);
     assert!(matches!(
-        extract(&net, x.view(), &[0], 0, None),
+        extract(&net, x.view(), &[0], 0),
         Err(CoreError::InvalidBatchSize)
     ));
     assert!(matches!(
-        extract(&net, x.view(), &[7], 2, None),
+        extract(&net, x.view(), &[7], 2),
         Err(CoreError::LayerOutOfRange { layer: 7, .. })
     ));
     let wrong = images(2, 8, 7, 2, 1);
     assert!(matches!(
-        extract(&net, wrong.view(), &[0], 2, None),
+        extract(&net, wrong.view(), &[0], 2),
         Err(CoreError::ShapeMismatch { .. })
     ));
 }
 
-fn small_explainer() -> nnitp_core::Explainer<Sequential> {
+fn small_explainer() -> ZooExplainer {
     let device = Device::flex();
     let config = ExplainerConfig::new(vec![0, 2, 4])
         .with_params(SearchParams::default().with_alpha(0.9))
@@ -124,7 +136,7 @@ fn small_explainer() -> nnitp_core::Explainer<Sequential> {
 
 #[test]
 fn explanations_hold_for_the_premise_and_drill_down() {
-    let mut ex = small_explainer();
+    let ex = small_explainer();
     assert_eq!(ex.len(Split::Train), 150);
     assert_eq!(ex.len(Split::Test), 80);
     assert_eq!(ex.previous_layer(6), Some(4));
@@ -290,13 +302,27 @@ fn explainer_errors() {
         ex.set_params(SearchParams::default().with_alpha(1.5)),
         Err(CoreError::InvalidAlpha(_))
     ));
-    let e = ex.explain(Premise::train(1), &conclusion, 4);
-    if let Ok(e) = e {
-        assert!(matches!(
-            e.conjunct(99),
-            Err(CoreError::ConjunctOutOfRange { index: 99, .. })
-        ));
-    }
+    // image 1 explained by its own class; any other class is an error
+    let class = ex.predictions(Split::Train).unwrap()[1];
+    let own = LayerPredicate::new(out, Predicate::IsMax(class));
+    let e = ex.explain(Premise::train(1), &own, 4).unwrap();
+    assert!(matches!(
+        e.conjunct(99),
+        Err(CoreError::ConjunctOutOfRange { index: 99, .. })
+    ));
+    let other = LayerPredicate::new(out, Predicate::IsMax((class + 1) % 3));
+    let err = ex.explain(Premise::train(1), &other, 4).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CoreError::PremiseViolatesConclusion {
+                split: Split::Train,
+                index: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let device = Device::flex();
     assert!(matches!(
         nnitp_core::Explainer::new(
@@ -321,11 +347,12 @@ fn explainer_errors() {
 #[test]
 fn shipped_model_walks_the_quick_start_on_embedded_data() {
     let loaded = Setup::new(ModelKind::FashionMnist, Device::flex())
+        .with_embedded_data()
         .load()
         .unwrap();
     let labels = loaded.splits.train.labels.clone();
     let config = ModelKind::FashionMnist.explainer_config().with_size(2000);
-    let mut ex = loaded.explainer(config).unwrap();
+    let ex = loaded.explainer(config).unwrap();
     let preds = ex.predictions(Split::Train).unwrap();
     let right = preds
         .iter()

@@ -1,6 +1,7 @@
 //! Training with burn autodiff on a small learnable problem, and training's
 //! parameter errors.
 
+use nnitp_core::progress::{Observer, Progress};
 use burn::tensor::Device;
 use ndarray::Array4;
 use nnitp_core::cone::Padding;
@@ -63,7 +64,14 @@ fn training_learns_and_reports_each_epoch() {
         seed: 3,
     };
     let mut reports = Vec::new();
-    let model = train(net(&device), &tr, &te, &config, &device, |r, m| {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let observer = Observer::new(move |p: &Progress| {
+        sink.lock()
+            .unwrap()
+            .push((p.task.to_string(), p.done, p.total))
+    });
+    let model = train(net(&device), &tr, &te, &config, &device, &observer, |r, m| {
         // the model handed over is the one after the epoch
         assert!((accuracy(m, &te, 64).unwrap() - r.test_accuracy).abs() < 1e-12);
         reports.push(r.clone());
@@ -73,6 +81,11 @@ fn training_learns_and_reports_each_epoch() {
         reports.iter().map(|r| r.epoch).collect::<Vec<_>>(),
         [1, 2, 3]
     );
+    // progress: 8 batches of 32 per epoch, each reported, ending at the whole set
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3 * 8);
+    assert_eq!(seen[7], ("epoch 1".to_string(), 256, 256));
+    assert_eq!(seen[8], ("epoch 2".to_string(), 32, 256));
     assert!(reports
         .iter()
         .all(|r| r.loss.is_finite() && r.seconds > 0.0));
@@ -103,7 +116,7 @@ fn bad_training_parameters_are_errors() {
             ..TrainConfig::default()
         },
     ] {
-        let r = train(net(&device), &tr, &tr, &config, &device, |_, _| {});
+        let r = train(net(&device), &tr, &tr, &config, &device, &Observer::none(), |_, _| {});
         assert!(matches!(r, Err(Error::InvalidTraining(_))), "{config:?}");
     }
     let empty = Dataset {
@@ -117,6 +130,7 @@ fn bad_training_parameters_are_errors() {
         &tr,
         &TrainConfig::default(),
         &device,
+        &Observer::none(),
         |_, _| {},
     );
     assert!(matches!(r, Err(Error::InvalidTraining(_))));
@@ -131,6 +145,7 @@ fn bad_training_parameters_are_errors() {
         &tr,
         &TrainConfig::default(),
         &device,
+        &Observer::none(),
         |_, _| {},
     );
     assert!(matches!(r, Err(Error::InputShape { .. })));

@@ -23,6 +23,21 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The explanation's data set has no images to draw (activations given
+    /// without them).
+    #[error("the {0} has no images to draw")]
+    NoImages(nnitp_core::Split),
+    /// A catalog does not offer this model.
+    #[error("unknown model {0:?}")]
+    UnknownModel(String),
+    /// A catalog could not load a model.
+    #[error("cannot load {model}: {source}")]
+    Load {
+        /// The model's name.
+        model: String,
+        /// Why.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// An error of the core engine.
     #[error(transparent)]
     Core(#[from] nnitp_core::Error),

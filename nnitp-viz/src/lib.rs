@@ -6,7 +6,7 @@
 //! explanation chain ([`report`]) and, with the `server` feature, the interactive
 //! web explorer ([`explorer`]).
 
-pub mod base64;
+mod base64;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod explorer;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nnitp_core::{Explainer, Explanation, Network};
+use nnitp_core::{ActivationSource, Explainer, Explanation};
 
 use crate::base64;
 use crate::error::{Error, Result};
@@ -75,8 +75,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] and the grid's errors.
-pub fn write_chain<N: Network + Sync>(
-    ex: &mut Explainer<N>,
+pub fn write_chain<S: ActivationSource>(
+    ex: &Explainer<S>,
     chain: &[Explanation],
     dir: impl AsRef<Path>,
     classes: &[&str],

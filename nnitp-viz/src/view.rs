@@ -1,9 +1,9 @@
 //! From explanations to grid columns: which images a grid shows and the input
 //! region of each conjunct, computed with an [`Explainer`].
 
-use nnitp_core::{Explainer, Explanation, LayerPredicate, Network, Predicate, Split, UnitBox};
+use nnitp_core::{ActivationSource, Explainer, Explanation, LayerPredicate, Predicate, Split, UnitBox};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::grid::{render, Grid, GridColumn, GridOptions};
 
 /// The conjuncts of `predicate`, each as a predicate at the same layer: the
@@ -24,8 +24,8 @@ pub fn conjuncts(predicate: &LayerPredicate) -> Vec<LayerPredicate> {
 ///
 /// # Errors
 /// When the predicate does not fit its layer.
-pub fn regions<N: Network + Sync>(
-    ex: &Explainer<N>,
+pub fn regions<S: ActivationSource>(
+    ex: &Explainer<S>,
     predicate: &LayerPredicate,
 ) -> Result<Vec<UnitBox>> {
     conjuncts(predicate)
@@ -39,8 +39,8 @@ pub fn regions<N: Network + Sync>(
 ///
 /// # Errors
 /// When the predicate does not fit its layer.
-pub fn columns<N: Network + Sync>(
-    ex: &Explainer<N>,
+pub fn columns<S: ActivationSource>(
+    ex: &Explainer<S>,
     predicate: &LayerPredicate,
     key: usize,
     others: &[usize],
@@ -60,8 +60,8 @@ pub fn columns<N: Network + Sync>(
 ///
 /// # Errors
 /// As [`Explainer::satisfying`].
-pub fn comparisons<N: Network + Sync>(
-    ex: &mut Explainer<N>,
+pub fn comparisons<S: ActivationSource>(
+    ex: &Explainer<S>,
     split: Split,
     predicate: &LayerPredicate,
     key: usize,
@@ -81,8 +81,8 @@ pub fn comparisons<N: Network + Sync>(
 ///
 /// # Errors
 /// As [`comparisons`] and [`render`].
-pub fn explanation_grid<N: Network + Sync>(
-    ex: &mut Explainer<N>,
+pub fn explanation_grid<S: ActivationSource>(
+    ex: &Explainer<S>,
     e: &Explanation,
     count: usize,
     options: &GridOptions,
@@ -91,6 +91,7 @@ pub fn explanation_grid<N: Network + Sync>(
     let split = e.premise.split;
     let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
     let cols = columns(ex, &predicate, e.premise.index, &others)?;
-    let grid = render(ex.images(split), &cols, options)?;
+    let images = ex.images(split).ok_or(Error::NoImages(split))?;
+    let grid = render(images, &cols, options)?;
     Ok((grid, cols))
 }

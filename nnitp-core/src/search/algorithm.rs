@@ -16,11 +16,12 @@
 use ndarray::{ArrayView2, CowArray, Ix2};
 use rayon::prelude::*;
 
+use super::buffers::SearchBuffers;
 use super::columns::Columns;
 use super::hyperparams::ValidSearchParams;
 use super::input::{Samples, SearchInput};
 use super::keys::{key, unkey};
-use super::rng::SplitMix64;
+use crate::rng::SplitMix64;
 use super::select::Selector;
 use super::simd::{count_keys, count_segment, count_segment4};
 use crate::error::{Error, Result};
@@ -260,7 +261,11 @@ impl<'s, 'a> Member<'s, 'a> {
     }
 
     /// Runs the search loop; returns (flat unit, op, threshold) in order.
-    fn run(&self, params: &ValidSearchParams) -> Result<Vec<(usize, Op, f32)>> {
+    fn run(
+        &self,
+        params: &ValidSearchParams,
+        pool: &mut SearchBuffers,
+    ) -> Result<Vec<(usize, Op, f32)>> {
         let epsilon = 1.0 - params.alpha;
         let g0 = params.gamma;
         let mut gamma = g0;
@@ -268,7 +273,7 @@ impl<'s, 'a> Member<'s, 'a> {
         let mut on_rows = self.onset.rows.clone();
         let (flat, w) = (self.offset.flat(), self.offset.width());
         // The positive samples kept, with their values by unit.
-        let mut cols = Columns::new(flat, w, self.units, self.offset.rows.clone());
+        let mut cols = Columns::new(flat, w, self.units, self.offset.rows.clone(), pool);
         let mut result = Vec::new();
         let mut read = false;
         while on_rows.len() as f64 > epsilon * (on_rows.len() + cols.len()) as f64 && gamma > 0.001
@@ -370,7 +375,11 @@ fn unit_round(col: &[u32], select: &mut Selector, (x_ge, x_le): (u32, u32), m: u
 }
 
 /// Validates the input and runs the search (an ensemble when asked).
-pub(crate) fn search(params: &ValidSearchParams, input: &SearchInput<'_>) -> Result<Conjunction> {
+pub(crate) fn search(
+    params: &ValidSearchParams,
+    input: &SearchInput<'_>,
+    pool: &mut SearchBuffers,
+) -> Result<Conjunction> {
     let shape = &input.unit_shape;
     let units: usize = shape.iter().product();
     let width = |what: &str, m: &ArrayView2<'_, f32>| -> Result<()> {
@@ -425,7 +434,7 @@ pub(crate) fn search(params: &ValidSearchParams, input: &SearchInput<'_>) -> Res
     let members = member_units(candidates, params)?;
     let mut bounds = Vec::new();
     for units in &members {
-        let found = Member::new(&premise, &onset, &offset, units).run(params)?;
+        let found = Member::new(&premise, &onset, &offset, units).run(params, pool)?;
         for (u, op, thr) in found {
             bounds.push(Bound::new(Unit::from_flat(u, shape)?, op, thr));
         }

@@ -6,12 +6,12 @@
 //! sample), and stored columns lie back to back, so a round streams through
 //! one contiguous block of memory.
 
-use std::sync::Mutex;
-
 use rayon::prelude::*;
 
 #[cfg(target_arch = "x86_64")]
 use super::lanes;
+use super::buffers::SearchBuffers;
+use super::scatter::scatter_tile_portable;
 use super::simd::{keys_of, prefetch};
 
 /// Most units per transposition task.
@@ -24,38 +24,6 @@ const TILE: usize = 16;
 const GROUP: usize = 16;
 /// Keys of the next column fetched ahead in [`Columns::map`].
 const PREFETCH_KEYS: usize = 4096;
-
-/// Buffers of the last search's columns, kept for the next search: a large
-/// fresh allocation costs page faults that take longer than the transposition.
-static SPARE: Mutex<Vec<Vec<u32>>> = Mutex::new(Vec::new());
-
-/// A buffer of at least `n` keys (content unspecified), reusing a spare one.
-fn buffer(n: usize) -> Vec<u32> {
-    let mut v = SPARE
-        .lock()
-        .ok()
-        .and_then(|mut spare| {
-            let best = (0..spare.len()).max_by_key(|&i| spare[i].len())?;
-            Some(spare.swap_remove(best))
-        })
-        .unwrap_or_default();
-    if v.len() < n {
-        v.resize(n, 0);
-    }
-    v
-}
-
-/// Hands a buffer back for later searches (the two largest are kept).
-fn give_back(v: Vec<u32>) {
-    if v.capacity() == 0 {
-        return;
-    }
-    if let Ok(mut spare) = SPARE.lock() {
-        spare.push(v);
-        spare.sort_by_key(|b| std::cmp::Reverse(b.capacity()));
-        spare.truncate(2);
-    }
-}
 
 /// Column-major keys of the positive samples, one column per candidate unit.
 ///
@@ -80,6 +48,8 @@ pub(super) struct Columns<'a> {
     stored: Option<Stored>,
     /// The buffer the next compaction writes to.
     spare: Vec<u32>,
+    /// Where buffers come from and go back to.
+    pool: &'a mut SearchBuffers,
 }
 
 /// Columns stored back to back.
@@ -102,7 +72,13 @@ thread_local! {
 impl<'a> Columns<'a> {
     /// Columns of `units` over the samples at `rows` of the row-major matrix
     /// `flat` (`width` values per row). Nothing is read until [`Columns::map`].
-    pub(super) fn new(flat: &'a [f32], width: usize, units: &'a [usize], rows: Vec<u32>) -> Self {
+    pub(super) fn new(
+        flat: &'a [f32],
+        width: usize,
+        units: &'a [usize],
+        rows: Vec<u32>,
+        pool: &'a mut SearchBuffers,
+    ) -> Self {
         Columns {
             flat,
             width,
@@ -111,6 +87,7 @@ impl<'a> Columns<'a> {
             rows,
             stored: None,
             spare: Vec::new(),
+            pool,
         }
     }
 
@@ -177,7 +154,7 @@ impl<'a> Columns<'a> {
             (finite, results)
         };
         let done: Vec<(bool, Vec<T>)> = if store {
-            let mut out = buffer(count * n);
+            let mut out = self.pool.take(count * n);
             let done = out[..count * n]
                 .par_chunks_mut((n * block).max(1))
                 .zip(self.units.par_chunks(block))
@@ -277,8 +254,8 @@ impl<'a> Columns<'a> {
         }
         let mut out = std::mem::take(&mut self.spare);
         if out.len() < count * len {
-            give_back(out);
-            out = buffer(count * len);
+            self.pool.give(out);
+            out = self.pool.take(count * len);
         }
         let results = out[..count * len]
             .par_chunks_mut(len * GROUP)
@@ -339,23 +316,6 @@ fn scatter_tile(tile: &[u32], b: usize, dst: &mut [u32], n: usize) {
     scatter_tile_portable(tile, b, dst, n, 0, 0);
 }
 
-/// [`scatter_tile`] for rows from `row0` and columns from `col0` on.
-pub(super) fn scatter_tile_portable(
-    tile: &[u32],
-    b: usize,
-    dst: &mut [u32],
-    n: usize,
-    row0: usize,
-    col0: usize,
-) {
-    let h = tile.len() / b;
-    for j in col0..b {
-        for i in row0..h {
-            dst[j * n + i] = tile[i * b + j];
-        }
-    }
-}
-
 /// The samples kept of the stored ones, as ascending indices and as a bit mask.
 struct Kept {
     rows: Vec<u32>,
@@ -385,9 +345,9 @@ impl Kept {
 impl Drop for Columns<'_> {
     fn drop(&mut self) {
         if let Some(st) = self.stored.take() {
-            give_back(st.keys);
+            self.pool.give(st.keys);
         }
-        give_back(std::mem::take(&mut self.spare));
+        self.pool.give(std::mem::take(&mut self.spare));
     }
 }
 
@@ -404,12 +364,13 @@ mod tests {
 
     #[test]
     fn rounds_transpose_store_and_compact() {
+        let mut pool = SearchBuffers::new();
         // 40 samples of 3 units: [i, -i, i / 2]
         let flat: Vec<f32> = (0..40)
             .flat_map(|i| [i as f32, -(i as f32), 0.5 * i as f32])
             .collect();
         let units = [0, 2];
-        let mut c = Columns::new(&flat, 3, &units, (0..40).collect());
+        let mut c = Columns::new(&flat, 3, &units, (0..40).collect(), &mut pool);
         let all: Vec<f32> = (0..40).map(|i| 0.5 * i as f32).collect();
         assert_eq!(column(&mut c, 1), all);
         assert!(c.stored.is_none(), "the first round stores nothing");
@@ -429,9 +390,10 @@ mod tests {
 
     #[test]
     fn picks_kept_keys_while_most_stay() {
+        let mut pool = SearchBuffers::new();
         let flat: Vec<f32> = (0..101).flat_map(|i| [i as f32, 1.0]).collect();
         let units = [0, 1];
-        let mut c = Columns::new(&flat, 2, &units, (0..101).collect());
+        let mut c = Columns::new(&flat, 2, &units, (0..101).collect(), &mut pool);
         column(&mut c, 0);
         // 76 of 101 stay: transposed again, not stored
         c.retain(&(0..101).map(|i| i % 4 != 0).collect::<Vec<_>>());
@@ -458,11 +420,13 @@ mod tests {
 
     #[test]
     fn non_finite_values_are_reported() {
+        let mut pool = SearchBuffers::new();
         let flat = [0.0, 1.0, f32::INFINITY, 2.0];
         let units = [0, 1];
-        let mut c = Columns::new(&flat, 2, &units, vec![0, 1]);
+        let mut c = Columns::new(&flat, 2, &units, vec![0, 1], &mut pool);
         assert!(c.map(|_, col| col.len()).is_none());
-        let mut c = Columns::new(&flat, 2, &units[1..], vec![0, 1]);
+        drop(c);
+        let mut c = Columns::new(&flat, 2, &units[1..], vec![0, 1], &mut pool);
         assert_eq!(c.map(|_, col| col.len()), Some(vec![2]));
     }
 

@@ -154,7 +154,7 @@ fn keep_rest(src: &[u32], mask: &[u8], from: usize, out: &mut Vec<u32>) {
     }
 }
 
-/// As [`super::columns::scatter_tile_portable`] from the first row and
+/// As [`super::scatter::scatter_tile_portable`] from the first row and
 /// column: 8x8 blocks transposed in registers, the rest one key at a time.
 #[target_feature(enable = "avx2")]
 pub(super) fn scatter_tile(tile: &[u32], b: usize, dst: &mut [u32], n: usize) {
@@ -208,8 +208,8 @@ pub(super) fn scatter_tile(tile: &[u32], b: usize, dst: &mut [u32], n: usize) {
         }
     }
     // The columns past the last 8x8 block, then the rows past it.
-    super::columns::scatter_tile_portable(&tile[..rows8 * b], b, dst, n, 0, cols8);
-    super::columns::scatter_tile_portable(tile, b, dst, n, rows8, 0);
+    super::scatter::scatter_tile_portable(&tile[..rows8 * b], b, dst, n, 0, cols8);
+    super::scatter::scatter_tile_portable(tile, b, dst, n, rows8, 0);
 }
 
 /// The AVX-512 kernels: 16 keys at a time.

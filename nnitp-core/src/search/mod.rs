@@ -15,16 +15,18 @@
 //! ```
 
 mod algorithm;
+mod buffers;
 mod columns;
 mod hyperparams;
 mod input;
 mod keys;
 #[cfg(target_arch = "x86_64")]
 mod lanes;
-mod rng;
+mod scatter;
 mod select;
 mod simd;
 
+pub use buffers::SearchBuffers;
 pub use hyperparams::{ParamOverrides, SearchParams, ValidSearchParams};
 pub use input::SearchInput;
 
@@ -49,6 +51,19 @@ impl ValidSearchParams {
     /// [`Error::ConeOutsideShape`](crate::Error::ConeOutsideShape),
     /// [`Error::EnsembleTooLarge`](crate::Error::EnsembleTooLarge).
     pub fn search(&self, input: &SearchInput<'_>) -> Result<Interpolant> {
-        algorithm::search(self, input)
+        algorithm::search(self, input, &mut SearchBuffers::new())
+    }
+
+    /// [`ValidSearchParams::search`] reusing the large buffers of earlier
+    /// searches given the same `buffers` (faster for repeated searches).
+    ///
+    /// # Errors
+    /// As [`ValidSearchParams::search`].
+    pub fn search_with(
+        &self,
+        input: &SearchInput<'_>,
+        buffers: &mut SearchBuffers,
+    ) -> Result<Interpolant> {
+        algorithm::search(self, input, buffers)
     }
 }

@@ -1,7 +1,7 @@
 //! A sequential CNN described as a list of layers, Keras style, with the names
 //! and numbering nnitp uses (`conv2d_1`, `activation_1`, ...).
 
-use nnitp_core::cone::{Geometry, LayerKind, Padding};
+use nnitp_core::cone::{Geometry, Padding};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -47,31 +47,6 @@ pub enum LayerSpec {
 }
 
 impl LayerSpec {
-    /// The geometry kind of this layer.
-    pub fn kind(&self) -> LayerKind {
-        match *self {
-            LayerSpec::Conv2d {
-                filters,
-                kernel,
-                padding,
-            } => LayerKind::Conv2d {
-                filters,
-                kernel: [kernel, kernel],
-                stride: [1, 1],
-                padding,
-            },
-            LayerSpec::Elu | LayerSpec::Relu => LayerKind::Activation,
-            LayerSpec::BatchNorm => LayerKind::BatchNorm,
-            LayerSpec::MaxPool2d { window } => LayerKind::MaxPool2d {
-                window: [window, window],
-                stride: [window, window],
-            },
-            LayerSpec::Dropout { .. } => LayerKind::Dropout,
-            LayerSpec::Flatten => LayerKind::Flatten,
-            LayerSpec::Dense { units, .. } => LayerKind::Dense { units },
-        }
-    }
-
     fn keras_name(&self) -> &'static str {
         match self {
             LayerSpec::Conv2d { .. } => "conv2d",
@@ -178,14 +153,12 @@ impl Architecture {
             .collect()
     }
 
-    /// The geometry (shapes and cones) of the network.
+    /// The geometry (shapes and cones) of the network, declared from the same
+    /// burn configs [`super::Sequential::new`] initialises.
     ///
     /// # Errors
-    /// When a layer cannot take its input shape.
+    /// When a layer cannot take its input shape (the layer is named).
     pub fn geometry(&self) -> Result<Geometry> {
-        Ok(Geometry::new(
-            &self.input_shape,
-            self.layers.iter().map(LayerSpec::kind).collect(),
-        )?)
+        Ok(super::sequential::declare(self)?.0)
     }
 }

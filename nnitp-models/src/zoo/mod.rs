@@ -132,18 +132,15 @@ impl ModelKind {
     ///
     /// # Errors
     /// [`Error::WeightsMismatch`] for weights of another model; [`Error::Io`];
-    /// [`Error::DatasetNotFound`]-style [`Error::Io`] when no weights are shipped.
+    /// [`Error::NoShippedWeights`] when `weights` is `None` for a model without
+    /// shipped weights.
     pub fn load(self, weights: Option<&Path>, device: &Device) -> Result<Sequential> {
         let model = self.init(device)?;
         match (weights, self) {
             (Some(p), _) => model.load(p, self.name()),
             (None, ModelKind::FashionMnist) => model.load_bytes(FASHION_MNIST_WEIGHTS, self.name()),
-            (None, _) => Err(Error::Io {
-                path: format!("<{} weights>", self.name()).into(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no weights are shipped for this model: train them (example `train`) and pass --weights FILE",
-                ),
+            (None, _) => Err(Error::NoShippedWeights {
+                model: self.name().into(),
             }),
         }
     }

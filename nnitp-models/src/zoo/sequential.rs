@@ -10,8 +10,8 @@ use burn::nn::{
 };
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
-use nnitp_core::cone::{Geometry, Padding};
-use nnitp_core::Network;
+use nnitp_core::cone::{Geometry, LayerKind, Padding};
+use nnitp_core::network::{Network, Taps};
 
 use super::architecture::{Architecture, LayerSpec};
 use crate::error::{Error, Result};
@@ -70,61 +70,93 @@ pub struct Sequential {
     geometry: Geometry,
 }
 
+/// One layer's burn config, declared to the geometry before it is initialised.
+pub(super) enum Config {
+    Conv2d(Conv2dConfig),
+    Elu(EluConfig),
+    Relu,
+    BatchNorm(BatchNormConfig),
+    MaxPool2d(MaxPool2dConfig),
+    Dropout(DropoutConfig),
+    Flatten,
+    Dense(LinearConfig),
+}
+
+/// Declares every layer of `arch` from its burn config: the geometry the
+/// configs give, and the configs to initialise.
+pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
+    let mut g = Geometry::builder(&arch.input_shape);
+    let mut configs = Vec::with_capacity(arch.layers.len());
+    for (spec, name) in arch.layers.iter().zip(arch.names()) {
+        let input = g.current_shape().to_vec();
+        let channels = *input.last().unwrap_or(&0);
+        let config = match *spec {
+            LayerSpec::Conv2d {
+                filters,
+                kernel,
+                padding,
+            } => {
+                let pad = match padding {
+                    Padding::Same => PaddingConfig2d::Same,
+                    Padding::Valid => PaddingConfig2d::Valid,
+                    Padding::Explicit {
+                        top,
+                        left,
+                        bottom,
+                        right,
+                    } => PaddingConfig2d::Explicit(top, left, bottom, right),
+                };
+                Config::Conv2d(g.push(
+                    name,
+                    Conv2dConfig::new([channels, filters], [kernel, kernel]).with_padding(pad),
+                )?)
+            }
+            LayerSpec::Elu => Config::Elu(g.push(name, EluConfig::new())?),
+            LayerSpec::Relu => {
+                g.push(name, Relu::new())?;
+                Config::Relu
+            }
+            LayerSpec::BatchNorm => Config::BatchNorm(g.push(name, BatchNormConfig::new(channels))?),
+            LayerSpec::MaxPool2d { window } => Config::MaxPool2d(g.push(
+                name,
+                MaxPool2dConfig::new([window, window]).with_strides([window, window]),
+            )?),
+            LayerSpec::Dropout { prob } => Config::Dropout(g.push(name, DropoutConfig::new(prob))?),
+            LayerSpec::Flatten => {
+                g.push(name, LayerKind::Flatten)?;
+                Config::Flatten
+            }
+            LayerSpec::Dense { units, .. } => Config::Dense(g.push(
+                name,
+                LinearConfig::new(input.iter().product(), units),
+            )?),
+        };
+        configs.push(config);
+    }
+    Ok((g.build(), configs))
+}
+
 impl Sequential {
-    /// A freshly initialised model of `arch` on `device`.
+    /// A freshly initialised model of `arch` on `device`; its geometry comes
+    /// from the same burn configs its layers are initialised from.
     ///
     /// # Errors
-    /// When the architecture's shapes do not work out.
+    /// When the architecture's shapes do not work out (the layer is named).
     pub fn new(arch: &Architecture, device: &Device) -> Result<Self> {
-        let geometry = arch.geometry()?;
-        let mut layers = Vec::with_capacity(arch.layers.len());
-        let mut channels = arch.input_shape[2];
-        for (i, spec) in arch.layers.iter().enumerate() {
-            let layer = match *spec {
-                LayerSpec::Conv2d {
-                    filters,
-                    kernel,
-                    padding,
-                } => {
-                    let pad = match padding {
-                        Padding::Same => PaddingConfig2d::Same,
-                        Padding::Valid => PaddingConfig2d::Valid,
-                    };
-                    Layer::Conv2d(
-                        Conv2dConfig::new([channels, filters], [kernel, kernel])
-                            .with_padding(pad)
-                            .init(device),
-                    )
-                }
-                LayerSpec::Elu => Layer::Elu(EluConfig::new().init()),
-                LayerSpec::Relu => Layer::Relu(Relu::new()),
-                LayerSpec::BatchNorm => {
-                    Layer::BatchNorm(BatchNormConfig::new(channels).init(device))
-                }
-                LayerSpec::MaxPool2d { window } => Layer::MaxPool2d(
-                    MaxPool2dConfig::new([window, window])
-                        .with_strides([window, window])
-                        .init(),
-                ),
-                LayerSpec::Dropout { prob } => Layer::Dropout(DropoutConfig::new(prob).init()),
-                LayerSpec::Flatten => Layer::Flatten(Flatten {}),
-                LayerSpec::Dense { units, .. } => {
-                    let inputs: usize = match i {
-                        0 => arch.input_shape.iter().product(),
-                        _ => geometry
-                            .shape(nnitp_core::cone::Place::Layer(i - 1))?
-                            .iter()
-                            .product(),
-                    };
-                    Layer::Dense(LinearConfig::new(inputs, units).init(device))
-                }
-            };
-            channels = *geometry
-                .shape(nnitp_core::cone::Place::Layer(i))?
-                .last()
-                .expect("shapes are non-empty");
-            layers.push(layer);
-        }
+        let (geometry, configs) = declare(arch)?;
+        let layers = configs
+            .into_iter()
+            .map(|c| match c {
+                Config::Conv2d(c) => Layer::Conv2d(c.init(device)),
+                Config::Elu(c) => Layer::Elu(c.init()),
+                Config::Relu => Layer::Relu(Relu::new()),
+                Config::BatchNorm(c) => Layer::BatchNorm(c.init(device)),
+                Config::MaxPool2d(c) => Layer::MaxPool2d(c.init()),
+                Config::Dropout(c) => Layer::Dropout(c.init()),
+                Config::Flatten => Layer::Flatten(Flatten {}),
+                Config::Dense(c) => Layer::Dense(c.init(device)),
+            })
+            .collect();
         Ok(Sequential {
             layers,
             arch: arch.clone(),
@@ -167,11 +199,10 @@ impl Sequential {
     /// The logits of the last layer (before its softmax), for training.
     ///
     /// # Shapes
-    /// - `images`: `[N, H, W, C]`
+    /// - `images`: `[N, C, H, W]`
     /// - output: `[N, classes]`
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = images.permute([0, 3, 1, 2]);
-        self.run(x, self.layers.len() - 1, |_, _| {})
+        self.run(images, self.layers.len() - 1, |_, _| {})
             .channels_last()
     }
 
@@ -229,32 +260,31 @@ impl Network for Sequential {
         &self.geometry
     }
 
-    fn layer_names(&self) -> Vec<String> {
-        self.arch.names()
-    }
-
     fn device(&self) -> Device {
         self.devices().into_iter().next().unwrap_or_default()
     }
 
-    fn forward_layers(&self, images: Tensor<4>, layers: &[usize]) -> Vec<Tensor<2>> {
-        let Some(&last) = layers.iter().max() else {
-            return Vec::new();
+    fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp_core::Result<()> {
+        let Some(last) = (0..self.layers.len()).rev().find(|&i| taps.wants(i)) else {
+            return Ok(());
         };
-        let x = images.permute([0, 3, 1, 2]);
-        let mut found: Vec<Option<Tensor<2>>> = vec![None; layers.len()];
-        self.run(x, last, |i, act| {
-            for (slot, _) in found.iter_mut().zip(layers).filter(|(_, &l)| l == i) {
-                let mut t = act.channels_last();
-                if let LayerSpec::Dense { softmax: true, .. } = self.arch.layers[i] {
-                    t = softmax(t, 1);
+        self.run(images, last, |i, act| {
+            if !taps.wants(i) {
+                return;
+            }
+            match act {
+                Act::Map(t) => {
+                    taps.tap(i, t.clone());
                 }
-                *slot = Some(t);
+                Act::Flat(t) => {
+                    let t = match self.arch.layers[i] {
+                        LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
+                        _ => t.clone(),
+                    };
+                    taps.tap(i, t);
+                }
             }
         });
-        found
-            .into_iter()
-            .map(|t| t.expect("every asked layer ran"))
-            .collect()
+        Ok(())
     }
 }

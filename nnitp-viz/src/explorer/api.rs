@@ -300,7 +300,7 @@ impl State {
             let opened = self
                 .catalog
                 .open(&info.name, config)
-                .map_err(ApiError::bad)?;
+                .map_err(|e| ApiError::bad(e.to_string()))?;
             self.say(format!(
                 "loaded {} in {:.2} s",
                 info.name,
@@ -317,7 +317,11 @@ impl State {
         }
         let s = g.as_ref().expect("loaded");
         *lock(&self.pictures) = Pictures {
-            images: Some(Arc::new(s.opened.explainer.images(s.split).to_owned())),
+            images: s
+                .opened
+                .explainer
+                .images(s.split)
+                .map(|i| Arc::new(i.to_owned())),
             grid: None,
         };
         Ok(Reply::Json(

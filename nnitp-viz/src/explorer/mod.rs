@@ -17,13 +17,14 @@ mod session;
 
 use std::sync::Arc;
 
-use nnitp_core::{Explainer, Network, SearchParams};
+use nnitp_core::{ActivationSource, Explainer, SearchParams};
 use serde::{Deserialize, Serialize};
 
 pub use http::Explorer;
 
-/// A network the explorer can hold across threads.
-pub type DynNetwork = Box<dyn Network + Send + Sync>;
+/// An activation source the explorer can hold across threads: a network with
+/// its data (`NetworkSource`), or activations computed elsewhere.
+pub type DynSource = Box<dyn ActivationSource>;
 
 /// One layer of a model, as the page lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,7 +57,7 @@ pub struct ModelInfo {
 /// A model opened by a [`Catalog`]: an explanation session over its data.
 pub struct Opened {
     /// The session (its configuration comes from the load request).
-    pub explainer: Explainer<DynNetwork>,
+    pub explainer: Explainer<DynSource>,
     /// True labels of the training images of the session, if known.
     pub train_labels: Vec<u8>,
     /// True labels of the test images of the session, if known.
@@ -71,12 +72,9 @@ pub trait Catalog: Send + Sync {
     /// Loads model `name` with `config` (size, layers, parameters).
     ///
     /// # Errors
-    /// A message for the page when the model cannot be loaded.
-    fn open(
-        &self,
-        name: &str,
-        config: nnitp_core::ExplainerConfig,
-    ) -> std::result::Result<Opened, String>;
+    /// [`crate::Error::UnknownModel`], [`crate::Error::Load`] when the model
+    /// cannot be loaded, and the explainer's errors.
+    fn open(&self, name: &str, config: nnitp_core::ExplainerConfig) -> crate::Result<Opened>;
 }
 
 /// Shared handle to a catalog.

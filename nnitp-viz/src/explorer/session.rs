@@ -165,7 +165,7 @@ impl Session {
     /// The first images the model classifies as `category`.
     pub fn list(&mut self, category: usize) -> ApiResult<Vec<Listed>> {
         self.check_class(category)?;
-        let ex = &mut self.opened.explainer;
+        let ex = &self.opened.explainer;
         let out = ex.output_layer();
         let found = ex.satisfying(
             self.split,
@@ -196,7 +196,7 @@ impl Session {
         if let Some(c) = restrict {
             self.check_class(c)?;
         }
-        let ex = &mut self.opened.explainer;
+        let ex = &self.opened.explainer;
         let predicate = match predicate {
             Some(p) => p,
             None => {
@@ -289,7 +289,7 @@ impl Session {
     ) -> ApiResult<&View> {
         let split = self.split;
         let labels = self.labels().to_vec();
-        let ex = &mut self.opened.explainer;
+        let ex = &self.opened.explainer;
         let others = comparisons(ex, split, &predicate, key, COMPARISONS, restrict)?;
         // regions come from the predicate's conjuncts (a negation: its operand's)
         let marked = match &predicate.predicate {
@@ -297,7 +297,8 @@ impl Session {
             _ => predicate.clone(),
         };
         let cols = columns(ex, &marked, key, &others)?;
-        let grid = render(ex.images(split), &cols, &GridOptions::default())?;
+        let images = ex.images(split).ok_or(crate::Error::NoImages(split))?;
+        let grid = render(images, &cols, &GridOptions::default())?;
         let parts = conjuncts(&marked);
         let predictions = ex.predictions(split)?;
         let mut cells = Vec::with_capacity(grid.cells.len());

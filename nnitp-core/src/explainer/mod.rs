@@ -1,258 +1,264 @@
-//! The [`Explainer`] session: a model, a training sample and a test sample, and
-//! explanations of the model's decisions on them (with drill-down), as nnitp's
-//! workflow does.
+//! The [`Explainer`] session: a network's activations on a training and a test
+//! sample, and explanations of the network's decisions on them (with
+//! drill-down), as nnitp's workflow does.
 //!
-//! Activations are extracted lazily, one pass per data set for all the layers a
-//! request needs, and kept: the first explanation pays for the extraction, the
-//! ones after it only for the search.
+//! Activations come from an [`ActivationSource`]: a burn network (with the
+//! `burn` feature; extracted lazily, one pass per data set for all the layers a
+//! request needs, and kept) or matrices computed elsewhere
+//! ([`Explainer::from_activations`]). Queries take `&self`, so results can be
+//! held while asking more.
 
-use std::collections::HashMap;
-use std::fmt;
+mod cache;
+mod config;
+mod explanation;
+
+pub use config::ExplainerConfig;
+pub use explanation::{Explanation, Premise};
+
+use std::sync::Mutex;
 use std::time::Instant;
 
-use ndarray::{s, Array2, Array4, ArrayView2, ArrayView4, Axis};
-use serde::{Deserialize, Serialize};
+use ndarray::{s, Array2, ArrayView2, ArrayView4, Axis};
 
 use crate::accuracy::{Accuracy, Split};
-use crate::cone::Place;
+use crate::cone::{Geometry, Place};
 use crate::error::{Error, Result};
-use crate::network::{extract, Network};
-use crate::predicate::{argmax, Bound, Interpolant, LayerPredicate, Op, Predicate};
-use crate::search::{SearchInput, SearchParams, ValidSearchParams};
+use crate::predicate::{argmax, Bound, LayerPredicate, Op, Predicate};
+use crate::progress::Observer;
+use crate::search::{SearchBuffers, SearchInput, SearchParams, ValidSearchParams};
+use crate::source::{Activations, ActivationSource, Precomputed};
 use crate::unit::{Unit, UnitBox};
+use cache::LayerCache;
 
-/// Settings of an [`Explainer`]: search parameters, sample size, explanation
-/// layers, extraction batch size. Build with `new` and the `with_*` methods.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ExplainerConfig {
-    /// The search parameters.
-    pub params: SearchParams,
-    /// How many images of each data set (the first ones) the session uses.
-    pub size: usize,
-    /// The layers explanations may use (nnitp's selected layers).
-    pub layers: Vec<usize>,
-    /// Images per forward pass during extraction.
-    pub batch_size: usize,
-    /// Show a progress bar on a terminal while extracting.
-    pub progress: bool,
-}
-
-impl ExplainerConfig {
-    /// Defaults (nnitp's search parameters, size 10000, batch 250, no progress
-    /// bar) with the explanation `layers`.
-    pub fn new(layers: Vec<usize>) -> Self {
-        ExplainerConfig {
-            params: SearchParams::default(),
-            size: 10_000,
-            layers,
-            batch_size: 250,
-            progress: false,
-        }
-    }
-
-    /// Sets the search parameters.
-    pub fn with_params(mut self, params: SearchParams) -> Self {
-        self.params = params;
-        self
-    }
-
-    /// Sets the number of images used from each data set.
-    pub fn with_size(mut self, size: usize) -> Self {
-        self.size = size;
-        self
-    }
-
-    /// Sets the extraction batch size.
-    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Shows (or hides) progress bars on a terminal.
-    pub fn with_progress(mut self, progress: bool) -> Self {
-        self.progress = progress;
-        self
-    }
-}
-
-/// The input an explanation is about: image `index` of a data set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Premise {
-    /// The data set.
-    pub split: Split,
-    /// The image's index in the session's sample of that data set.
-    pub index: usize,
-}
-
-impl Premise {
-    /// Image `index` of the training sample.
-    pub fn train(index: usize) -> Self {
-        Premise {
-            split: Split::Train,
-            index,
-        }
-    }
-
-    /// Image `index` of the test sample.
-    pub fn test(index: usize) -> Self {
-        Premise {
-            split: Split::Test,
-            index,
-        }
-    }
-}
-
-/// An explanation: why the premise satisfies the conclusion, as an interpolant
-/// at `layer`, with its accuracy on the training and test samples.
-///
-/// `Display` prints nnitp's three lines.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Explanation {
-    /// The input explained.
-    pub premise: Premise,
-    /// What is explained (e.g. `layer 17: is_max(0)`).
-    pub conclusion: LayerPredicate,
-    /// The layer of the interpolant.
-    pub layer: usize,
-    /// The interpolant.
-    pub interpolant: Interpolant,
-    /// Precision and recall on the training sample.
-    pub train: Accuracy,
-    /// Precision and recall on the test sample.
-    pub test: Accuracy,
-    /// Seconds spent extracting activations for this explanation (0 when cached).
-    pub extract_seconds: f64,
-    /// Seconds spent in the search.
-    pub search_seconds: f64,
-}
-
-impl Explanation {
-    /// The interpolant as a predicate bound to its layer.
-    pub fn predicate(&self) -> LayerPredicate {
-        LayerPredicate::new(self.layer, self.interpolant.clone())
-    }
-
-    /// Conjunct `i` of the interpolant as a predicate at its layer: the
-    /// conclusion of a drill-down.
-    ///
-    /// # Errors
-    /// [`Error::ConjunctOutOfRange`].
-    pub fn conjunct(&self, i: usize) -> Result<LayerPredicate> {
-        let b = self
-            .interpolant
-            .bounds()
-            .get(i)
-            .ok_or(Error::ConjunctOutOfRange {
-                index: i,
-                conjuncts: self.interpolant.len(),
-            })?;
-        Ok(LayerPredicate::new(self.layer, b.clone()))
-    }
-}
-
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Interpolant: {}", self.predicate())?;
-        writeln!(f, "{}", self.train)?;
-        write!(f, "{}", self.test)
-    }
-}
-
-/// An explanation session over a network, a training sample and a test sample.
+/// An explanation session over an activation source (a network and its
+/// training and test samples, or activations computed elsewhere).
 ///
 /// ```no_run
-/// # fn demo(net: impl nnitp_core::Network + Sync, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
+/// # fn demo(net: impl nnitp_core::Network + Send + Sync, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
 /// use nnitp_core::explainer::{Explainer, ExplainerConfig, Premise};
-/// use nnitp_core::{LayerPredicate, Predicate};
+/// use nnitp_core::{LayerPredicate, Predicate, Split};
 ///
-/// let mut ex = Explainer::new(net, train, test, ExplainerConfig::new(vec![6, 14]))?;
-/// let output = ex.output_layer();
-/// let e = ex.explain(Premise::train(3), &LayerPredicate::new(output, Predicate::IsMax(0)), 14)?;
+/// let ex = Explainer::new(net, train, test, ExplainerConfig::new(vec![6, 14]))?;
+/// let class = ex.predictions(Split::Train)?[3];
+/// let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class));
+/// let e = ex.explain(Premise::train(3), &conclusion, 14)?;
 /// println!("{e}");
 /// let drill = ex.explain(Premise::train(3), &e.conjunct(0)?, 6)?;
 /// println!("{drill}");
 /// # Ok(()) }
 /// ```
-pub struct Explainer<N: Network + Sync> {
-    network: N,
-    images: [Array4<f32>; 2],
+pub struct Explainer<S: ActivationSource> {
+    source: S,
     params: ValidSearchParams,
     layers: Vec<usize>,
-    batch_size: usize,
-    progress: bool,
-    cache: HashMap<(Split, usize), Array2<f32>>,
+    cache: LayerCache,
+    observer: Observer,
+    buffers: Mutex<SearchBuffers>,
 }
 
-fn slot(split: Split) -> usize {
-    match split {
-        Split::Train => 0,
-        Split::Test => 1,
+impl<S: ActivationSource> std::fmt::Debug for Explainer<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Explainer")
+            .field("layers", &self.layers)
+            .field("params", self.params.params())
+            .field("train", &self.len(Split::Train))
+            .field("test", &self.len(Split::Test))
+            .finish_non_exhaustive()
     }
 }
 
-impl<N: Network + Sync> Explainer<N> {
+/// Checks `config` and `layers` against `geometry`.
+fn checked(config: &ExplainerConfig, geometry: &Geometry) -> Result<(ValidSearchParams, Vec<usize>)> {
+    let params = config.params.check()?;
+    if config.size == 0 {
+        return Err(Error::InvalidSize);
+    }
+    if config.batch_size == 0 {
+        return Err(Error::InvalidBatchSize);
+    }
+    Ok((params, sorted_layers(config.layers.clone(), geometry)?))
+}
+
+fn sorted_layers(mut layers: Vec<usize>, geometry: &Geometry) -> Result<Vec<usize>> {
+    let count = geometry.len();
+    if let Some(&l) = layers.iter().find(|&&l| l >= count) {
+        return Err(Error::LayerOutOfRange {
+            layer: l,
+            layers: count,
+        });
+    }
+    layers.sort_unstable();
+    layers.dedup();
+    Ok(layers)
+}
+
+#[cfg(feature = "burn")]
+impl<N: crate::network::Network + Send + Sync> Explainer<crate::network::NetworkSource<N>> {
     /// A session on the first `config.size` images of `train` and of `test`
     /// (`[N, H, W, C]`, channels last, normalised as the network expects).
+    /// The network is checked first: one image runs through every layer and
+    /// each output must have the shape its geometry declares.
     ///
     /// # Errors
     /// The search parameters' errors, [`Error::InvalidSize`] for size 0,
     /// [`Error::InvalidBatchSize`], [`Error::ShapeMismatch`] for images that do
     /// not fit the network's input, [`Error::LayerOutOfRange`] for a selected
-    /// layer the network does not have.
+    /// layer the network does not have, and the network check's errors
+    /// ([`Error::LayerOutputShape`] naming the layer).
     pub fn new(
         network: N,
-        train: Array4<f32>,
-        test: Array4<f32>,
+        train: ndarray::Array4<f32>,
+        test: ndarray::Array4<f32>,
         config: ExplainerConfig,
     ) -> Result<Self> {
-        let params = config.params.check()?;
-        if config.size == 0 {
-            return Err(Error::InvalidSize);
-        }
-        if config.batch_size == 0 {
-            return Err(Error::InvalidBatchSize);
-        }
-        let input = network.geometry().shape(Place::Input)?.to_vec();
-        for (what, images) in [("training images", &train), ("test images", &test)] {
-            if images.shape()[1..] != *input {
-                let mut want = vec![images.shape()[0]];
-                want.extend_from_slice(&input);
-                return Err(Error::shape(what, &want, images.shape()));
-            }
-        }
-        let head = |a: Array4<f32>| {
+        checked(&config, network.geometry())?;
+        let head = |a: ndarray::Array4<f32>| {
             if a.shape()[0] > config.size {
                 a.slice(s![..config.size, .., .., ..]).to_owned()
             } else {
                 a
             }
         };
-        let mut ex = Explainer {
-            network,
-            images: [head(train), head(test)],
-            params,
-            layers: Vec::new(),
-            batch_size: config.batch_size,
-            progress: config.progress,
-            cache: HashMap::new(),
-        };
-        ex.set_layers(config.layers)?;
-        Ok(ex)
+        let source = crate::network::NetworkSource::new(network, head(train), head(test))?
+            .with_batch_size(config.batch_size)?;
+        Self::with_source(source, config)
     }
 
     /// The network.
     pub fn network(&self) -> &N {
-        &self.network
+        self.source.network()
     }
 
-    /// The images of a data set's sample.
-    pub fn images(&self, split: Split) -> ArrayView4<'_, f32> {
-        self.images[slot(split)].view()
+    /// Ends the session and gives the network back.
+    pub fn into_network(self) -> N {
+        self.source.into_parts().0
+    }
+}
+
+impl Explainer<Precomputed> {
+    /// A session on activations computed elsewhere: the first `config.size`
+    /// samples of each data set. Both data sets need the output layer (for
+    /// predictions) and every selected layer.
+    ///
+    /// # Errors
+    /// The configuration's errors as [`Explainer::new`];
+    /// [`Error::LayerNotAvailable`] for the output layer or a selected layer
+    /// missing from a data set.
+    pub fn from_activations(activations: Activations, config: ExplainerConfig) -> Result<Self> {
+        let (_, layers) = checked(&config, activations.geometry())?;
+        let output = activations.geometry().len().saturating_sub(1);
+        for split in [Split::Train, Split::Test] {
+            let have = activations.layers(split);
+            if let Some(&l) = std::iter::once(&output)
+                .chain(&layers)
+                .find(|l| !have.contains(l))
+            {
+                return Err(Error::LayerNotAvailable {
+                    layer: l,
+                    name: activations.geometry().name(l),
+                    split,
+                });
+            }
+        }
+        let (geometry, sets, images) = activations.into_parts();
+        let size = config.size;
+        let head = |a: Array2<f32>| {
+            if a.nrows() > size {
+                a.slice(s![..size, ..]).to_owned()
+            } else {
+                a
+            }
+        };
+        let images = images.map(|i| {
+            i.map(|a| {
+                if a.shape()[0] > size {
+                    a.slice(s![..size, .., .., ..]).to_owned()
+                } else {
+                    a
+                }
+            })
+        });
+        let lens = [0, 1].map(|s| sets[s].values().next().map_or(0, |a| a.nrows().min(size)));
+        let mut cache = LayerCache::new(geometry.len());
+        for (split, set) in [Split::Train, Split::Test].into_iter().zip(sets) {
+            for (l, a) in set {
+                cache.insert(split, l, head(a));
+            }
+        }
+        let mut ex = Self::with_source(Precomputed::new(geometry, lens, images), config)?;
+        ex.cache = cache;
+        Ok(ex)
+    }
+}
+
+impl<S: ActivationSource> Explainer<S> {
+    /// A session on every sample `source` has (`config.size` is not applied:
+    /// the source decides its samples).
+    ///
+    /// # Errors
+    /// The configuration's errors as [`Explainer::new`].
+    pub fn with_source(source: S, config: ExplainerConfig) -> Result<Self> {
+        let (params, layers) = checked(&config, source.geometry())?;
+        Ok(Explainer {
+            cache: LayerCache::new(source.geometry().len()),
+            source,
+            params,
+            layers,
+            observer: Observer::none(),
+            buffers: Mutex::new(SearchBuffers::new()),
+        })
     }
 
-    /// The number of images in a data set's sample.
+    /// The same session over a boxed source, so that sessions over sources of
+    /// different types can be held alike.
+    pub fn boxed(self) -> Explainer<Box<dyn ActivationSource>>
+    where
+        S: 'static,
+    {
+        Explainer {
+            source: Box::new(self.source),
+            params: self.params,
+            layers: self.layers,
+            cache: self.cache,
+            observer: self.observer,
+            buffers: self.buffers,
+        }
+    }
+
+    /// Reports extraction progress to `observer` (nothing is reported by default).
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// Replaces the progress observer.
+    pub fn set_observer(&mut self, observer: Observer) {
+        self.observer = observer;
+    }
+
+    /// The activation source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Ends the session and gives the source back.
+    pub fn into_source(self) -> S {
+        self.source
+    }
+
+    /// The network's geometry.
+    pub fn geometry(&self) -> &Geometry {
+        self.source.geometry()
+    }
+
+    /// The input images of a data set's sample, when the source has them.
+    pub fn images(&self, split: Split) -> Option<ArrayView4<'_, f32>> {
+        self.source.images(split)
+    }
+
+    /// The number of samples of a data set.
     pub fn len(&self, split: Split) -> usize {
-        self.images[slot(split)].shape()[0]
+        self.source.len(split)
     }
 
     /// The search parameters in use.
@@ -278,23 +284,14 @@ impl<N: Network + Sync> Explainer<N> {
     ///
     /// # Errors
     /// [`Error::LayerOutOfRange`]; the old layers stay in use then.
-    pub fn set_layers(&mut self, mut layers: Vec<usize>) -> Result<()> {
-        let count = self.network.geometry().len();
-        if let Some(&l) = layers.iter().find(|&&l| l >= count) {
-            return Err(Error::LayerOutOfRange {
-                layer: l,
-                layers: count,
-            });
-        }
-        layers.sort_unstable();
-        layers.dedup();
-        self.layers = layers;
+    pub fn set_layers(&mut self, layers: Vec<usize>) -> Result<()> {
+        self.layers = sorted_layers(layers, self.geometry())?;
         Ok(())
     }
 
     /// The last layer (the network's output).
     pub fn output_layer(&self) -> usize {
-        self.network.geometry().len().saturating_sub(1)
+        self.geometry().len().saturating_sub(1)
     }
 
     /// The nearest selected layer below `layer` (where nnitp explains a
@@ -308,64 +305,50 @@ impl<N: Network + Sync> Explainer<N> {
     /// # Errors
     /// [`Error::LayerOutOfRange`].
     pub fn unit_shape(&self, layer: usize) -> Result<&[usize]> {
-        self.network.geometry().shape(Place::Layer(layer))
+        self.geometry().shape(Place::Layer(layer))
     }
 
     /// Extracts (once) the activations of `layers` on a data set; returns the
     /// seconds spent (0 when all were cached).
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`] and extraction errors.
-    pub fn prepare(&mut self, split: Split, layers: &[usize]) -> Result<f64> {
-        let mut missing: Vec<usize> = Vec::new();
+    /// [`Error::LayerOutOfRange`] and the source's errors.
+    pub fn prepare(&self, split: Split, layers: &[usize]) -> Result<f64> {
         for &l in layers {
             self.unit_shape(l)?;
-            if !self.cache.contains_key(&(split, l)) && !missing.contains(&l) {
-                missing.push(l);
-            }
-        }
-        if missing.is_empty() {
-            return Ok(0.0);
         }
         let start = Instant::now();
-        let label = match split {
-            Split::Train => "extracting training activations",
-            Split::Test => "extracting test activations",
-        };
-        let label = self.progress.then_some(label);
-        let acts = extract(
-            &self.network,
-            self.images[slot(split)].view(),
-            &missing,
-            self.batch_size,
-            label,
-        )?;
-        for (l, a) in missing.into_iter().zip(acts) {
-            self.cache.insert((split, l), a);
-        }
-        Ok(start.elapsed().as_secs_f64())
+        let extracted = self
+            .cache
+            .fill(&self.source, split, layers, &self.observer)?;
+        Ok(if extracted {
+            start.elapsed().as_secs_f64()
+        } else {
+            0.0
+        })
     }
 
     /// The activations of `layer` on a data set, `[N, units]` channels last.
     ///
     /// # Errors
     /// As [`Explainer::prepare`].
-    pub fn activations(&mut self, split: Split, layer: usize) -> Result<ArrayView2<'_, f32>> {
+    pub fn activations(&self, split: Split, layer: usize) -> Result<ArrayView2<'_, f32>> {
         self.prepare(split, &[layer])?;
-        Ok(self.cache[&(split, layer)].view())
+        Ok(self.cached(split, layer))
     }
 
     fn cached(&self, split: Split, layer: usize) -> ArrayView2<'_, f32> {
-        self.cache[&(split, layer)].view()
+        self.cache
+            .get(split, layer)
+            .expect("prepared before it is read")
     }
 
-    /// The network's predicted class for every image of a data set's sample.
+    /// The network's predicted class for every sample of a data set.
     ///
     /// # Errors
     /// As [`Explainer::prepare`].
-    pub fn predictions(&mut self, split: Split) -> Result<Vec<usize>> {
-        let out = self.output_layer();
-        let acts = self.activations(split, out)?;
+    pub fn predictions(&self, split: Split) -> Result<Vec<usize>> {
+        let acts = self.activations(split, self.output_layer())?;
         Ok(acts.rows().into_iter().map(argmax).collect())
     }
 
@@ -380,17 +363,14 @@ impl<N: Network + Sync> Explainer<N> {
         Ok(())
     }
 
-    /// Where `predicate` holds on every image of a data set's sample.
+    /// Where `predicate` holds on every sample of a data set.
     ///
     /// # Errors
     /// As [`Explainer::prepare`] and [`Predicate::eval_batch`].
-    pub fn mask(&mut self, split: Split, predicate: &LayerPredicate) -> Result<Vec<bool>> {
-        self.prepare(split, &[predicate.layer])?;
-        let shape = self.unit_shape(predicate.layer)?.to_vec();
-        let m = predicate
-            .predicate
-            .eval_batch(self.cached(split, predicate.layer), &shape)?;
-        Ok(m.to_vec())
+    pub fn mask(&self, split: Split, predicate: &LayerPredicate) -> Result<Vec<bool>> {
+        let acts = self.activations(split, predicate.layer)?;
+        let shape = self.unit_shape(predicate.layer)?;
+        Ok(predicate.predicate.eval_batch(acts, shape)?.to_vec())
     }
 
     /// Explains why `premise` satisfies `conclusion` with an interpolant at
@@ -399,45 +379,60 @@ impl<N: Network + Sync> Explainer<N> {
     /// # Errors
     /// [`Error::ImageOutOfRange`], [`Error::LayerOutOfRange`],
     /// [`Error::LayerNotBelow`] when `layer` is not below the conclusion's
-    /// layer, and the search's errors (e.g. [`Error::NoPositiveSamples`]).
+    /// layer, [`Error::PremiseViolatesConclusion`] when the premise does not
+    /// satisfy the conclusion, and the search's errors.
     pub fn explain(
-        &mut self,
+        &self,
         premise: Premise,
         conclusion: &LayerPredicate,
         layer: usize,
     ) -> Result<Explanation> {
         self.check_premise(premise)?;
-        let geometry = self.network.geometry();
-        let conc_shape = geometry.shape(Place::Layer(conclusion.layer))?.to_vec();
-        let shape = geometry.shape(Place::Layer(layer))?.to_vec();
+        let geometry = self.geometry();
+        let conc_shape = geometry.shape(Place::Layer(conclusion.layer))?;
+        let shape = geometry.shape(Place::Layer(layer))?;
         if layer >= conclusion.layer {
             return Err(Error::LayerNotBelow {
                 from: layer,
                 to: conclusion.layer,
             });
         }
-        let target = predicate_box(&conclusion.predicate, &conc_shape)?;
+        let target = predicate_box(&conclusion.predicate, conc_shape)?;
         let cone = geometry.cone(Place::Layer(layer), conclusion.layer, &target)?;
         let both = [layer, conclusion.layer];
         let mut extract_seconds = self.prepare(Split::Train, &both)?;
         extract_seconds += self.prepare(Split::Test, &both)?;
         let train_mask = self.mask(Split::Train, conclusion)?;
         let test_mask = self.mask(Split::Test, conclusion)?;
+        let holds = match premise.split {
+            Split::Train => train_mask[premise.index],
+            Split::Test => test_mask[premise.index],
+        };
+        if !holds {
+            return Err(Error::PremiseViolatesConclusion {
+                split: premise.split,
+                index: premise.index,
+                conclusion: conclusion.to_string(),
+            });
+        }
         let start = Instant::now();
         let train = self.cached(Split::Train, layer);
         let acts = self.cached(premise.split, layer);
         let premise_row = acts.slice(s![premise.index..premise.index + 1, ..]);
         let input =
-            SearchInput::masked(premise_row, train, &train_mask, &shape).with_cone(Some(cone));
-        let interpolant = self.params.search(&input)?;
+            SearchInput::masked(premise_row, train, &train_mask, shape).with_cone(Some(cone));
+        let interpolant = {
+            let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+            self.params.search_with(&input, &mut buffers)?
+        };
         let search_seconds = start.elapsed().as_secs_f64();
         let pred = Predicate::from(interpolant.clone());
-        let train_acc = Accuracy::measure(Split::Train, &pred, train, &shape, &train_mask)?;
+        let train_acc = Accuracy::measure(Split::Train, &pred, train, shape, &train_mask)?;
         let test_acc = Accuracy::measure(
             Split::Test,
             &pred,
             self.cached(Split::Test, layer),
-            &shape,
+            shape,
             &test_mask,
         )?;
         Ok(Explanation {
@@ -452,13 +447,13 @@ impl<N: Network + Sync> Explainer<N> {
         })
     }
 
-    /// The first `limit` images of a data set satisfying `predicate`, only those
-    /// the network classifies as `class` when given (nnitp's `restrict`).
+    /// The first `limit` samples of a data set satisfying `predicate`, only
+    /// those the network classifies as `class` when given (nnitp's `restrict`).
     ///
     /// # Errors
     /// As [`Explainer::mask`]; [`Error::ClassOutOfRange`].
     pub fn satisfying(
-        &mut self,
+        &self,
         split: Split,
         predicate: &LayerPredicate,
         limit: usize,
@@ -494,7 +489,7 @@ impl<N: Network + Sync> Explainer<N> {
     /// # Errors
     /// As [`Explainer::satisfying`].
     pub fn violating(
-        &mut self,
+        &self,
         split: Split,
         predicate: &LayerPredicate,
         limit: usize,
@@ -508,20 +503,20 @@ impl<N: Network + Sync> Explainer<N> {
     ///
     /// # Errors
     /// As [`Explainer::mask`].
-    pub fn fraction(&mut self, split: Split, predicate: &LayerPredicate) -> Result<f64> {
+    pub fn fraction(&self, split: Split, predicate: &LayerPredicate) -> Result<f64> {
         let mask = self.mask(split, predicate)?;
         Ok(mask.iter().filter(|&&m| m).count() as f64 / mask.len().max(1) as f64)
     }
 
     /// nnitp's percentile box: `bound` with its threshold moved so that the
-    /// images in the upper `percentile` percent of the unit's values (for `>=`;
-    /// the lower `percentile` percent for `<=`) satisfy it. Percentiles are
-    /// numpy's (linear interpolation between order statistics).
+    /// samples in the upper `percentile` percent of the unit's values (for
+    /// `>=`; the lower `percentile` percent for `<=`) satisfy it. Percentiles
+    /// are numpy's (linear interpolation between order statistics).
     ///
     /// # Errors
     /// [`Error::InvalidPercentile`] outside [0, 100]; [`Error::UnitOutOfRange`].
     pub fn percentile_bound(
-        &mut self,
+        &self,
         split: Split,
         layer: usize,
         bound: &Bound,
@@ -530,8 +525,7 @@ impl<N: Network + Sync> Explainer<N> {
         if !(0.0..=100.0).contains(&percentile) {
             return Err(Error::InvalidPercentile(percentile));
         }
-        let shape = self.unit_shape(layer)?.to_vec();
-        let j = bound.unit.flat(&shape)?;
+        let j = bound.unit.flat(self.unit_shape(layer)?)?;
         let acts = self.activations(split, layer)?;
         let mut values: Vec<f32> = acts.index_axis(Axis(1), j).to_vec();
         values.sort_unstable_by(f32::total_cmp);
@@ -551,8 +545,7 @@ impl<N: Network + Sync> Explainer<N> {
     /// # Errors
     /// [`Error::LayerOutOfRange`], [`Error::ConeOutsideShape`] for a unit outside the layer.
     pub fn input_box(&self, layer: usize, unit: &Unit) -> Result<UnitBox> {
-        self.network
-            .geometry()
+        self.geometry()
             .cone(Place::Input, layer, &UnitBox::unit(unit))
     }
 
@@ -561,7 +554,7 @@ impl<N: Network + Sync> Explainer<N> {
     /// # Errors
     /// As [`Explainer::input_box`].
     pub fn predicate_input_box(&self, predicate: &LayerPredicate) -> Result<UnitBox> {
-        let geometry = self.network.geometry();
+        let geometry = self.geometry();
         let shape = geometry.shape(Place::Layer(predicate.layer))?;
         let b = predicate_box(&predicate.predicate, shape)?;
         geometry.cone(Place::Input, predicate.layer, &b)

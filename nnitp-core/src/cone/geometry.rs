@@ -1,0 +1,214 @@
+//! A network's geometry: its input shape, its layers' names and kinds, their
+//! output shapes, and the cones between them.
+
+use serde::{Deserialize, Serialize};
+
+use super::kind::LayerKind;
+use super::Place;
+use crate::error::{Error, Result};
+use crate::unit::UnitBox;
+
+/// Something that declares one layer's geometry: a [`LayerKind`], or (with the
+/// `burn` feature) a burn layer config such as `Conv2dConfig`, so that a model
+/// built from configs states its architecture once.
+pub trait LayerConfig {
+    /// The layer's kind for an input of shape `input` (channels last), or why
+    /// the layer cannot take that input (e.g. a convolution expecting other
+    /// input channels).
+    ///
+    /// # Errors
+    /// A description of the mismatch.
+    fn layer_kind(&self, input: &[usize]) -> std::result::Result<LayerKind, String>;
+}
+
+impl LayerConfig for LayerKind {
+    fn layer_kind(&self, _input: &[usize]) -> std::result::Result<LayerKind, String> {
+        Ok(self.clone())
+    }
+}
+
+/// A network's geometry: its input shape and each layer's name, kind and
+/// output shape (channels last: `[H, W, C]` for feature maps, `[units]` for
+/// flat layers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Geometry {
+    input_shape: Vec<usize>,
+    kinds: Vec<LayerKind>,
+    shapes: Vec<Vec<usize>>,
+    #[serde(default)]
+    names: Vec<String>,
+}
+
+impl Geometry {
+    /// The geometry of layers `kinds` applied in order to inputs of
+    /// `input_shape`; layer `i` is named `layer_i`.
+    ///
+    /// # Errors
+    /// [`Error::BadGeometry`] when a layer cannot take its input shape.
+    pub fn new(input_shape: &[usize], kinds: Vec<LayerKind>) -> Result<Self> {
+        let mut b = GeometryBuilder::new(input_shape);
+        for (i, k) in kinds.into_iter().enumerate() {
+            b.push(format!("layer_{i}"), k)?;
+        }
+        Ok(b.build())
+    }
+
+    /// A builder that declares the layers one at a time, checking each.
+    pub fn builder(input_shape: &[usize]) -> GeometryBuilder {
+        GeometryBuilder::new(input_shape)
+    }
+
+    /// Number of layers.
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Whether there is no layer.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// The layer kinds in order.
+    pub fn kinds(&self) -> &[LayerKind] {
+        &self.kinds
+    }
+
+    /// The layer names in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The name of `layer` (`layer_i` when it was given none).
+    pub fn name(&self, layer: usize) -> String {
+        self.names
+            .get(layer)
+            .cloned()
+            .unwrap_or_else(|| format!("layer_{layer}"))
+    }
+
+    /// The shape at `place`.
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`].
+    pub fn shape(&self, place: Place) -> Result<&[usize]> {
+        match place {
+            Place::Input => Ok(&self.input_shape),
+            Place::Layer(i) => {
+                self.shapes
+                    .get(i)
+                    .map(Vec::as_slice)
+                    .ok_or(Error::LayerOutOfRange {
+                        layer: i,
+                        layers: self.len(),
+                    })
+            }
+        }
+    }
+
+    /// The number of units of `layer`.
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`].
+    pub fn units(&self, layer: usize) -> Result<usize> {
+        Ok(self.shape(Place::Layer(layer))?.iter().product())
+    }
+
+    /// The box of units at `from` (a layer below `to`, or the input) that can
+    /// affect the box `b` of layer `to`'s units; all channels, clipped to the layer.
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`], [`Error::LayerNotBelow`] when `from` is not
+    /// below `to`, [`Error::ConeOutsideShape`] when `b` does not fit layer `to`.
+    pub fn cone(&self, from: Place, to: usize, b: &UnitBox) -> Result<UnitBox> {
+        b.check_within(self.shape(Place::Layer(to))?)?;
+        let stop = match from {
+            Place::Input => 0,
+            Place::Layer(f) if f < to => f + 1,
+            Place::Layer(f) => return Err(Error::LayerNotBelow { from: f, to }),
+        };
+        let mut b = b.clone();
+        for layer in (stop..=to).rev() {
+            let input = match layer {
+                0 => &self.input_shape,
+                l => &self.shapes[l - 1],
+            };
+            b = self.kinds[layer].back(&b, input);
+        }
+        Ok(b)
+    }
+}
+
+/// Declares a network's layers one at a time, each checked against the shape
+/// the layers before it give. Returned configs can be `init`ed right away, so
+/// the model and its geometry come from the same values:
+///
+/// ```
+/// use nnitp_core::cone::{Geometry, LayerKind, Padding, Place};
+///
+/// let mut g = Geometry::builder(&[28, 28, 1]);
+/// g.push("conv", LayerKind::conv2d(8, 3, Padding::Valid))?;
+/// g.push("relu", LayerKind::Activation)?;
+/// g.push("pool", LayerKind::max_pool(2))?;
+/// g.push("flatten", LayerKind::Flatten)?;
+/// g.push("dense", LayerKind::Dense { units: 10 })?;
+/// let geometry = g.build();
+/// assert_eq!(geometry.shape(Place::Layer(2))?, &[13, 13, 8]);
+/// assert_eq!(geometry.name(4), "dense");
+/// # Ok::<(), nnitp_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct GeometryBuilder {
+    geometry: Geometry,
+}
+
+impl GeometryBuilder {
+    /// No layers yet, on inputs of `input_shape` (`[H, W, C]`).
+    pub fn new(input_shape: &[usize]) -> Self {
+        GeometryBuilder {
+            geometry: Geometry {
+                input_shape: input_shape.to_vec(),
+                kinds: Vec::new(),
+                shapes: Vec::new(),
+                names: Vec::new(),
+            },
+        }
+    }
+
+    /// The shape the next layer receives.
+    pub fn current_shape(&self) -> &[usize] {
+        self.geometry
+            .shapes
+            .last()
+            .unwrap_or(&self.geometry.input_shape)
+    }
+
+    /// Appends layer `name` declared by `config` and hands the config back
+    /// (for `init`); the layer's index is the number of layers before it.
+    ///
+    /// # Errors
+    /// [`Error::BadGeometry`] naming the layer when it cannot take its input.
+    pub fn push<C: LayerConfig>(&mut self, name: impl Into<String>, config: C) -> Result<C> {
+        let layer = self.geometry.kinds.len();
+        let name = name.into();
+        let bad = |reason: String| Error::BadGeometry {
+            layer,
+            name: name.clone(),
+            reason,
+        };
+        let input = self.current_shape().to_vec();
+        let kind = config.layer_kind(&input).map_err(bad)?;
+        let shape = kind.output_shape(&input).map_err(bad)?;
+        if shape.contains(&0) {
+            return Err(bad(format!("empty output shape {shape:?}")));
+        }
+        self.geometry.kinds.push(kind);
+        self.geometry.shapes.push(shape);
+        self.geometry.names.push(name);
+        Ok(config)
+    }
+
+    /// The geometry declared so far.
+    pub fn build(self) -> Geometry {
+        self.geometry
+    }
+}

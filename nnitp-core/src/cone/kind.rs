@@ -1,0 +1,332 @@
+//! What each kind of layer does to the shape of its input, and which input
+//! units a box of its output units depends on.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::unit::{strides, UnitBox};
+
+/// Padding of a convolution or pooling window, as burn's `PaddingConfig2d`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// Output size `ceil(in / stride)`: zero padding of `(out - 1) * stride +
+    /// kernel - in` split evenly, the extra one after (Keras and burn).
+    Same,
+    /// No padding.
+    #[default]
+    Valid,
+    /// Explicit zero padding on each side.
+    Explicit {
+        /// Rows added above.
+        top: usize,
+        /// Columns added on the left.
+        left: usize,
+        /// Rows added below.
+        bottom: usize,
+        /// Columns added on the right.
+        right: usize,
+    },
+}
+
+impl Padding {
+    /// Symmetric explicit padding: `rows` above and below, `cols` left and right.
+    pub fn explicit(rows: usize, cols: usize) -> Self {
+        Padding::Explicit {
+            top: rows,
+            left: cols,
+            bottom: rows,
+            right: cols,
+        }
+    }
+
+    /// The padding (before, after) of spatial dimension `d` (0 rows, 1 columns)
+    /// for an input of `n` and a window of `kernel` with `stride` (burn's rule:
+    /// `Same` ignores dilation).
+    pub fn pair(&self, d: usize, n: usize, kernel: usize, stride: usize) -> (usize, usize) {
+        match *self {
+            Padding::Valid => (0, 0),
+            Padding::Same => {
+                let out = n.div_ceil(stride.max(1));
+                let total = if out > 0 {
+                    ((out - 1) * stride + kernel).saturating_sub(n)
+                } else {
+                    0
+                };
+                (total / 2, total - total / 2)
+            }
+            Padding::Explicit {
+                top,
+                left,
+                bottom,
+                right,
+            } => match d {
+                0 => (top, bottom),
+                _ => (left, right),
+            },
+        }
+    }
+}
+
+fn one() -> [usize; 2] {
+    [1, 1]
+}
+
+/// A sliding window over the two spatial dimensions: a convolution's kernel or
+/// a pooling window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    padding: Padding,
+    ceil: bool,
+}
+
+impl Window {
+    /// The output size along dimension `d` for an input of `n`.
+    fn out(&self, d: usize, n: usize) -> Result<usize, String> {
+        let (k, s, dil) = (self.kernel[d], self.stride[d], self.dilation[d]);
+        if k == 0 || s == 0 || dil == 0 {
+            return Err("kernel, window, stride and dilation must be at least 1".into());
+        }
+        let (before, after) = self.padding.pair(d, n, k, s);
+        let padded = n + before + after;
+        let extent = dil * (k - 1) + 1;
+        if self.ceil {
+            if padded + s - 1 < extent {
+                return Err(format!(
+                    "window extent {extent} is larger than the padded input {padded}"
+                ));
+            }
+            let out = (padded + s - 1 - extent) / s + 1;
+            Ok(if (out - 1) * s >= n + before {
+                out - 1
+            } else {
+                out
+            })
+        } else if padded < extent {
+            Err(format!(
+                "window extent {extent} is larger than the padded input {padded}"
+            ))
+        } else {
+            Ok((padded - extent) / s + 1)
+        }
+    }
+
+    /// The input positions (of `n`) that outputs `r` along dimension `d` read.
+    fn back(&self, d: usize, r: &Range<usize>, n: usize) -> Range<usize> {
+        let (k, s, dil) = (self.kernel[d], self.stride[d], self.dilation[d]);
+        let (before, _) = self.padding.pair(d, n, k, s);
+        let lo = (r.start * s).saturating_sub(before);
+        let hi = ((r.end - 1) * s + dil * (k - 1) + 1)
+            .saturating_sub(before)
+            .min(n);
+        // A window lying wholly in the padding reads nothing; keep the nearest
+        // unit so that cones are never empty.
+        let lo = lo.min(n - 1);
+        lo..hi.max(lo + 1)
+    }
+}
+
+/// What a layer does to the geometry of its input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// 2-d convolution over `[H, W, C]` giving `[H', W', filters]`.
+    Conv2d {
+        /// Output channels.
+        filters: usize,
+        /// Kernel size (rows, cols).
+        kernel: [usize; 2],
+        /// Stride (rows, cols).
+        stride: [usize; 2],
+        /// Spacing between kernel elements (rows, cols).
+        #[serde(default = "one")]
+        dilation: [usize; 2],
+        /// Padding.
+        padding: Padding,
+    },
+    /// Max pooling.
+    MaxPool2d {
+        /// Window (rows, cols).
+        window: [usize; 2],
+        /// Stride (rows, cols).
+        stride: [usize; 2],
+        /// Padding.
+        #[serde(default)]
+        padding: Padding,
+        /// Spacing between window elements (rows, cols).
+        #[serde(default = "one")]
+        dilation: [usize; 2],
+        /// Round the output size up (burn's and PyTorch's `ceil_mode`).
+        #[serde(default)]
+        ceil: bool,
+    },
+    /// Average pooling.
+    AvgPool2d {
+        /// Window (rows, cols).
+        window: [usize; 2],
+        /// Stride (rows, cols).
+        stride: [usize; 2],
+        /// Padding.
+        #[serde(default)]
+        padding: Padding,
+        /// Round the output size up (burn's and PyTorch's `ceil_mode`).
+        #[serde(default)]
+        ceil: bool,
+    },
+    /// Flattens `[H, W, C]` into `[H*W*C]` channels last (Keras' order).
+    Flatten,
+    /// Flattens a feature map into `[C*H*W]` channels first: burn's and
+    /// PyTorch's order for `x.reshape([n, c * h * w])` on an NCHW tensor.
+    FlattenChannelsFirst,
+    /// Fully connected layer with `units` outputs.
+    Dense {
+        /// Output units.
+        units: usize,
+    },
+    /// An element-wise activation (shape preserving).
+    Activation,
+    /// Batch normalisation (shape preserving).
+    BatchNorm,
+    /// Dropout (shape preserving).
+    Dropout,
+}
+
+impl LayerKind {
+    /// A stride-1, undilated convolution.
+    pub fn conv2d(filters: usize, kernel: usize, padding: Padding) -> Self {
+        LayerKind::Conv2d {
+            filters,
+            kernel: [kernel, kernel],
+            stride: [1, 1],
+            dilation: [1, 1],
+            padding,
+        }
+    }
+
+    /// Max pooling with a square `window` and stride equal to it, no padding.
+    pub fn max_pool(window: usize) -> Self {
+        LayerKind::MaxPool2d {
+            window: [window, window],
+            stride: [window, window],
+            padding: Padding::Valid,
+            dilation: [1, 1],
+            ceil: false,
+        }
+    }
+
+    fn window(&self) -> Option<Window> {
+        match *self {
+            LayerKind::Conv2d {
+                kernel,
+                stride,
+                dilation,
+                padding,
+                ..
+            } => Some(Window {
+                kernel,
+                stride,
+                dilation,
+                padding,
+                ceil: false,
+            }),
+            LayerKind::MaxPool2d {
+                window,
+                stride,
+                padding,
+                dilation,
+                ceil,
+            } => Some(Window {
+                kernel: window,
+                stride,
+                dilation,
+                padding,
+                ceil,
+            }),
+            LayerKind::AvgPool2d {
+                window,
+                stride,
+                padding,
+                ceil,
+            } => Some(Window {
+                kernel: window,
+                stride,
+                dilation: [1, 1],
+                padding,
+                ceil,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The output shape for an input of shape `input`, or why the layer cannot
+    /// take it.
+    ///
+    /// # Errors
+    /// A description of the mismatch (e.g. a window larger than its input).
+    pub fn output_shape(&self, input: &[usize]) -> std::result::Result<Vec<usize>, String> {
+        if let Some(w) = self.window() {
+            let [h, wd, c] = match input {
+                [h, w, c] => [*h, *w, *c],
+                _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
+            };
+            let channels = match self {
+                LayerKind::Conv2d { filters, .. } => *filters,
+                _ => c,
+            };
+            return Ok(vec![w.out(0, h)?, w.out(1, wd)?, channels]);
+        }
+        Ok(match self {
+            LayerKind::Flatten => vec![input.iter().product()],
+            LayerKind::FlattenChannelsFirst => match input {
+                [_, _, _] => vec![input.iter().product()],
+                _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
+            },
+            LayerKind::Dense { units } => vec![*units],
+            _ => input.to_vec(),
+        })
+    }
+
+    /// The box of input units (of shape `input`) that can affect the output box `b`.
+    pub(crate) fn back(&self, b: &UnitBox, input: &[usize]) -> UnitBox {
+        if let Some(w) = self.window() {
+            return UnitBox::new([
+                w.back(0, &b.0[0], input[0]),
+                w.back(1, &b.0[1], input[1]),
+                0..input[2],
+            ]);
+        }
+        match self {
+            LayerKind::Flatten => flat_range_box(&b.0[0], input),
+            LayerKind::FlattenChannelsFirst => {
+                // the flat index runs over [C, H, W]; map back, then reorder
+                let chw = [input[2], input[0], input[1]];
+                let r = flat_range_box(&b.0[0], &chw).0;
+                UnitBox::new([r[1].clone(), r[2].clone(), r[0].clone()])
+            }
+            LayerKind::Dense { .. } => UnitBox::full(input),
+            _ => b.clone(),
+        }
+    }
+}
+
+/// The smallest box of `shape` holding the flat (C-order) indices `r`.
+fn flat_range_box(r: &Range<usize>, shape: &[usize]) -> UnitBox {
+    let st = strides(shape);
+    let idx = |f: usize| -> Vec<usize> { st.iter().zip(shape).map(|(s, d)| (f / s) % d).collect() };
+    let (lo, hi) = (idx(r.start), idx(r.end - 1));
+    let mut ranges = Vec::with_capacity(shape.len());
+    let mut differ = false;
+    for d in 0..shape.len() {
+        if differ {
+            ranges.push(0..shape[d]);
+        } else {
+            ranges.push(lo[d]..hi[d] + 1);
+            differ = lo[d] != hi[d];
+        }
+    }
+    UnitBox(ranges)
+}

@@ -1,0 +1,51 @@
+//! The settings of an [`Explainer`](super::Explainer).
+
+use serde::{Deserialize, Serialize};
+
+use crate::search::SearchParams;
+
+/// Settings of an [`Explainer`](super::Explainer): search parameters, sample
+/// size, explanation layers, extraction batch size. Build with `new` and the
+/// `with_*` methods; they are checked when the explainer is built.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExplainerConfig {
+    /// The search parameters.
+    pub params: SearchParams,
+    /// How many samples of each data set (the first ones) the session uses.
+    pub size: usize,
+    /// The layers explanations may use (nnitp's selected layers).
+    pub layers: Vec<usize>,
+    /// Images per forward pass during extraction.
+    pub batch_size: usize,
+}
+
+impl ExplainerConfig {
+    /// Defaults (nnitp's search parameters, size 10000, batch 250) with the
+    /// explanation `layers`.
+    pub fn new(layers: Vec<usize>) -> Self {
+        ExplainerConfig {
+            params: SearchParams::default(),
+            size: 10_000,
+            layers,
+            batch_size: 250,
+        }
+    }
+
+    /// Sets the search parameters.
+    pub fn with_params(mut self, params: SearchParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Sets the number of samples used from each data set.
+    pub fn with_size(mut self, size: usize) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Sets the extraction batch size.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+}

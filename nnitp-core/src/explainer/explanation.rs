@@ -1,0 +1,92 @@
+//! What an explanation is about ([`Premise`]) and what it says ([`Explanation`]).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::accuracy::{Accuracy, Split};
+use crate::error::{Error, Result};
+use crate::predicate::{Interpolant, LayerPredicate};
+
+/// The input an explanation is about: sample `index` of a data set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Premise {
+    /// The data set.
+    pub split: Split,
+    /// The sample's index in the session's sample of that data set.
+    pub index: usize,
+}
+
+impl Premise {
+    /// Sample `index` of the training sample.
+    pub fn train(index: usize) -> Self {
+        Premise {
+            split: Split::Train,
+            index,
+        }
+    }
+
+    /// Sample `index` of the test sample.
+    pub fn test(index: usize) -> Self {
+        Premise {
+            split: Split::Test,
+            index,
+        }
+    }
+}
+
+/// An explanation: why the premise satisfies the conclusion, as an interpolant
+/// at `layer`, with its accuracy on the training and test samples.
+///
+/// `Display` prints nnitp's three lines.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The input explained.
+    pub premise: Premise,
+    /// What is explained (e.g. `layer 17: is_max(0)`).
+    pub conclusion: LayerPredicate,
+    /// The layer of the interpolant.
+    pub layer: usize,
+    /// The interpolant.
+    pub interpolant: Interpolant,
+    /// Precision and recall on the training sample.
+    pub train: Accuracy,
+    /// Precision and recall on the test sample.
+    pub test: Accuracy,
+    /// Seconds spent extracting activations for this explanation (0 when cached).
+    pub extract_seconds: f64,
+    /// Seconds spent in the search.
+    pub search_seconds: f64,
+}
+
+impl Explanation {
+    /// The interpolant as a predicate bound to its layer.
+    pub fn predicate(&self) -> LayerPredicate {
+        LayerPredicate::new(self.layer, self.interpolant.clone())
+    }
+
+    /// Conjunct `i` of the interpolant as a predicate at its layer: the
+    /// conclusion of a drill-down.
+    ///
+    /// # Errors
+    /// [`Error::ConjunctOutOfRange`].
+    pub fn conjunct(&self, i: usize) -> Result<LayerPredicate> {
+        let b = self
+            .interpolant
+            .bounds()
+            .get(i)
+            .ok_or(Error::ConjunctOutOfRange {
+                index: i,
+                conjuncts: self.interpolant.len(),
+            })?;
+        Ok(LayerPredicate::new(self.layer, b.clone()))
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Interpolant: {}", self.predicate())?;
+        writeln!(f, "{}", self.train)?;
+        write!(f, "{}", self.test)
+    }
+}

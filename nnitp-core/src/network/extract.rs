@@ -1,0 +1,242 @@
+//! Running a [`Network`] over images in batches on every core, checking each
+//! layer's output against the geometry and storing it channels last.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use burn::tensor::{Tensor, TensorData};
+use ndarray::{Array2, ArrayView4, ArrayViewMut2, Axis};
+
+use super::taps::{LayerOutput, Taps};
+use super::Network;
+use crate::cone::{Geometry, Place};
+use crate::error::{Error, Result};
+use crate::progress::{Observer, Progress};
+
+/// Checks that images fit the network's input (`[N, H, W, C]`).
+pub(crate) fn check_images(geometry: &Geometry, what: &str, images: ArrayView4<'_, f32>) -> Result<()> {
+    let input = geometry.shape(Place::Input)?;
+    if images.shape()[1..] != *input {
+        let mut want = vec![images.shape()[0]];
+        want.extend_from_slice(input);
+        return Err(Error::shape(what, &want, images.shape()));
+    }
+    Ok(())
+}
+
+/// A batch of channels-last images as an NCHW tensor on `network`'s device.
+fn to_tensor(network: &(dyn Network + Sync), batch: ArrayView4<'_, f32>) -> Tensor<4> {
+    let nchw = batch.permuted_axes([0, 3, 1, 2]);
+    let shape = nchw.shape().to_vec();
+    let values: Vec<f32> = nchw.iter().copied().collect();
+    Tensor::<4>::from_data(TensorData::new(values, shape), &network.device())
+}
+
+/// The values of `output` as `f32`, in burn's layout.
+fn values(output: LayerOutput) -> Result<Vec<f32>> {
+    let data = match output {
+        LayerOutput::Map(t) => t.into_data(),
+        LayerOutput::Flat(t) => t.into_data(),
+    };
+    data.try_into_vec_as::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+/// Checks one layer's output of a batch of `n` against the geometry.
+fn check_output(geometry: &Geometry, layer: usize, n: usize, output: &LayerOutput) -> Result<()> {
+    let shape = geometry.shape(Place::Layer(layer))?;
+    // what burn should give per sample
+    let expected: Vec<usize> = match shape {
+        [h, w, c] => vec![*c, *h, *w],
+        s => s.to_vec(),
+    };
+    let found = output.sample_shape();
+    let layout_ok = matches!(
+        (output, shape.len()),
+        (LayerOutput::Map(_), 3) | (LayerOutput::Flat(_), 1)
+    );
+    if !layout_ok || found != expected || output.batch() != n {
+        return Err(Error::LayerOutputShape {
+            layer,
+            name: geometry.name(layer),
+            expected,
+            found,
+            batch: (output.batch() != n).then_some((n, output.batch())),
+        });
+    }
+    Ok(())
+}
+
+/// Writes burn-layout `values` of a layer with `shape` (channels last) into
+/// `rows` (`[n, units]`, channels last).
+fn store(values: &[f32], shape: &[usize], mut rows: ArrayViewMut2<'_, f32>) {
+    let n = rows.nrows();
+    match *shape {
+        [h, w, c] => {
+            let src = ndarray::ArrayView4::from_shape((n, c, h, w), values)
+                .expect("checked against the geometry");
+            let src = src.permuted_axes([0, 2, 3, 1]);
+            for (mut row, img) in rows.outer_iter_mut().zip(src.outer_iter()) {
+                // `img` is [h, w, c]; the row is its channels-last flattening
+                for (dst, &v) in row.iter_mut().zip(img.iter()) {
+                    *dst = v;
+                }
+            }
+        }
+        _ => {
+            let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), values)
+                .expect("checked against the geometry");
+            rows.assign(&src);
+        }
+    }
+}
+
+/// Runs one batch and checks every wanted layer's output; returns the outputs
+/// in burn's layout, in the order of `layers`.
+fn run_batch(
+    network: &(dyn Network + Sync),
+    batch: ArrayView4<'_, f32>,
+    layers: &[usize],
+) -> Result<Vec<LayerOutput>> {
+    let geometry = network.geometry();
+    let n = batch.shape()[0];
+    let mut taps = Taps::new(layers);
+    network.forward_layers(to_tensor(network, batch), &mut taps)?;
+    let (outputs, repeated) = taps.into_outputs();
+    if let Some(&layer) = repeated.first() {
+        return Err(Error::LayerTappedTwice {
+            layer,
+            name: geometry.name(layer),
+        });
+    }
+    let mut checked = Vec::with_capacity(outputs.len());
+    for (layer, output) in outputs {
+        let output = output.ok_or_else(|| Error::LayerNotTapped {
+            layer,
+            name: geometry.name(layer),
+        })?;
+        check_output(geometry, layer, n, &output)?;
+        checked.push((layer, output));
+    }
+    Ok(layers
+        .iter()
+        .map(|l| {
+            let i = checked
+                .iter()
+                .position(|(m, _)| m == l)
+                .expect("every wanted layer is checked");
+            checked[i].1.clone()
+        })
+        .collect())
+}
+
+/// Runs `network` on the first of `images` with every layer wanted and checks
+/// each layer's output shape against the geometry.
+///
+/// # Errors
+/// [`Error::LayerOutputShape`] naming the first layer whose output does not
+/// match, [`Error::LayerNotTapped`], [`Error::LayerTappedTwice`],
+/// [`Error::ShapeMismatch`] for images that do not fit the input, and the
+/// network's own errors.
+pub fn check_network(network: &(dyn Network + Sync), images: ArrayView4<'_, f32>) -> Result<()> {
+    let geometry = network.geometry();
+    check_images(geometry, "images", images)?;
+    if images.shape()[0] == 0 {
+        return Ok(());
+    }
+    let all: Vec<usize> = (0..geometry.len()).collect();
+    run_batch(network, images.slice(ndarray::s![0..1, .., .., ..]), &all)?;
+    Ok(())
+}
+
+/// Runs `network` over `images` (`[N, H, W, C]`) in batches of `batch_size`
+/// and returns the activations of each layer in `layers` as `[N, units]`
+/// matrices, channels last. Batches run on as many threads as the machine has
+/// cores; progress (images done) goes to `observer` under the name `task`.
+///
+/// # Errors
+/// [`Error::LayerOutOfRange`], [`Error::ShapeMismatch`] when the images do not
+/// fit the network's input, [`Error::InvalidBatchSize`] for a batch size of 0,
+/// the output checks of [`check_network`], and the network's own errors.
+pub fn extract(
+    network: &(dyn Network + Sync),
+    images: ArrayView4<'_, f32>,
+    layers: &[usize],
+    batch_size: usize,
+    observer: &Observer,
+    task: &str,
+) -> Result<Vec<Array2<f32>>> {
+    let geometry = network.geometry();
+    if batch_size == 0 {
+        return Err(Error::InvalidBatchSize);
+    }
+    check_images(geometry, "images", images)?;
+    let n = images.shape()[0];
+    let mut shapes = Vec::with_capacity(layers.len());
+    let mut outputs = Vec::with_capacity(layers.len());
+    for &l in layers {
+        let shape = geometry.shape(Place::Layer(l))?.to_vec();
+        outputs.push(Array2::<f32>::zeros((n, shape.iter().product())));
+        shapes.push(shape);
+    }
+    let batches = n.div_ceil(batch_size);
+    // each batch's rows of every output, taken by the thread that runs it
+    let mut slots: Vec<Mutex<Vec<ArrayViewMut2<'_, f32>>>> =
+        (0..batches).map(|_| Mutex::new(Vec::new())).collect();
+    for out in outputs.iter_mut() {
+        for (b, rows) in out.axis_chunks_iter_mut(Axis(0), batch_size).enumerate() {
+            slots[b].get_mut().unwrap_or_else(|e| e.into_inner()).push(rows);
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(batches)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let run = || -> Result<()> {
+        loop {
+            let b = next.fetch_add(1, Ordering::SeqCst);
+            if b >= batches || failed.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let (start, end) = (b * batch_size, ((b + 1) * batch_size).min(n));
+            let batch = images.slice(ndarray::s![start..end, .., .., ..]);
+            let acts = run_batch(network, batch, layers)?;
+            let mut rows = std::mem::take(&mut *slots[b].lock().unwrap_or_else(|e| e.into_inner()));
+            for ((act, shape), dst) in acts.into_iter().zip(&shapes).zip(rows.iter_mut()) {
+                store(&values(act)?, shape, dst.view_mut());
+            }
+            let total_done = done.fetch_add(end - start, Ordering::SeqCst) + end - start;
+            observer.report(&Progress {
+                task,
+                done: total_done,
+                total: n,
+            });
+        }
+    };
+    let results: Vec<Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = run();
+                    if r.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    r
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Backend("a forward pass panicked".into())))
+            })
+            .collect()
+    });
+    drop(slots);
+    results.into_iter().collect::<Result<Vec<()>>>()?;
+    Ok(outputs)
+}

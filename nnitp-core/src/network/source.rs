@@ -1,0 +1,100 @@
+//! A burn network with its training and test images, as an activation source.
+
+use ndarray::{Array2, Array4, ArrayView4};
+
+use super::extract::{check_images, check_network, extract};
+use super::Network;
+use crate::accuracy::Split;
+use crate::cone::Geometry;
+use crate::error::{Error, Result};
+use crate::progress::Observer;
+use crate::source::{slot, ActivationSource};
+
+/// A burn [`Network`] and its training and test images (`[N, H, W, C]`,
+/// channels last, normalised as the network expects); extracts activations in
+/// batches on the network's device.
+#[derive(Debug)]
+pub struct NetworkSource<N> {
+    network: N,
+    images: [Array4<f32>; 2],
+    batch_size: usize,
+}
+
+impl<N: Network + Send + Sync> NetworkSource<N> {
+    /// The network on these images, checked: one image is run through every
+    /// layer and each output's shape is compared with the geometry. Batches of
+    /// 250 images.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for images that do not fit the input, and the
+    /// errors of [`check_network`] (a layer whose output does not match its
+    /// declared geometry, named).
+    pub fn new(network: N, train: Array4<f32>, test: Array4<f32>) -> Result<Self> {
+        check_images(network.geometry(), "training images", train.view())?;
+        check_images(network.geometry(), "test images", test.view())?;
+        let probe = if train.shape()[0] > 0 { &train } else { &test };
+        check_network(&network, probe.view())?;
+        Ok(NetworkSource {
+            network,
+            images: [train, test],
+            batch_size: 250,
+        })
+    }
+
+    /// Sets the images per forward pass.
+    ///
+    /// # Errors
+    /// [`Error::InvalidBatchSize`] for 0.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Result<Self> {
+        if batch_size == 0 {
+            return Err(Error::InvalidBatchSize);
+        }
+        self.batch_size = batch_size;
+        Ok(self)
+    }
+
+    /// The network.
+    pub fn network(&self) -> &N {
+        &self.network
+    }
+
+    /// Gives back the network and the training and test images.
+    pub fn into_parts(self) -> (N, Array4<f32>, Array4<f32>) {
+        let [train, test] = self.images;
+        (self.network, train, test)
+    }
+}
+
+impl<N: Network + Send + Sync> ActivationSource for NetworkSource<N> {
+    fn geometry(&self) -> &Geometry {
+        self.network.geometry()
+    }
+
+    fn len(&self, split: Split) -> usize {
+        self.images[slot(split)].shape()[0]
+    }
+
+    fn images(&self, split: Split) -> Option<ArrayView4<'_, f32>> {
+        Some(self.images[slot(split)].view())
+    }
+
+    fn extract(
+        &self,
+        split: Split,
+        layers: &[usize],
+        observer: &Observer,
+    ) -> Result<Vec<Array2<f32>>> {
+        let task = match split {
+            Split::Train => "extracting training activations",
+            Split::Test => "extracting test activations",
+        };
+        extract(
+            &self.network,
+            self.images[slot(split)].view(),
+            layers,
+            self.batch_size,
+            observer,
+            task,
+        )
+    }
+}

@@ -1,0 +1,100 @@
+//! Collects the outputs of the layers asked for during one forward pass.
+
+use burn::tensor::Tensor;
+
+/// One layer's output in burn's layout.
+#[derive(Clone, Debug)]
+pub enum LayerOutput {
+    /// A feature map, `[N, C, H, W]`.
+    Map(Tensor<4>),
+    /// A flat layer, `[N, units]`.
+    Flat(Tensor<2>),
+}
+
+impl From<Tensor<4>> for LayerOutput {
+    fn from(t: Tensor<4>) -> Self {
+        LayerOutput::Map(t)
+    }
+}
+
+impl From<Tensor<2>> for LayerOutput {
+    fn from(t: Tensor<2>) -> Self {
+        LayerOutput::Flat(t)
+    }
+}
+
+impl LayerOutput {
+    /// The shape per sample (without the batch dimension), burn's layout.
+    pub fn sample_shape(&self) -> Vec<usize> {
+        match self {
+            LayerOutput::Map(t) => t.dims()[1..].to_vec(),
+            LayerOutput::Flat(t) => t.dims()[1..].to_vec(),
+        }
+    }
+
+    /// The batch size.
+    pub fn batch(&self) -> usize {
+        match self {
+            LayerOutput::Map(t) => t.dims()[0],
+            LayerOutput::Flat(t) => t.dims()[0],
+        }
+    }
+}
+
+/// The outputs of one forward pass's wanted layers.
+/// [`Network::forward_layers`](super::Network::forward_layers) passes each
+/// layer's output through [`Taps::tap`].
+#[derive(Debug)]
+pub struct Taps {
+    wanted: Vec<usize>,
+    outputs: Vec<Option<LayerOutput>>,
+    repeated: Vec<usize>,
+    missing: usize,
+}
+
+impl Taps {
+    /// Wants the outputs of `layers`.
+    pub fn new(layers: &[usize]) -> Self {
+        let mut wanted = layers.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        Taps {
+            missing: wanted.len(),
+            outputs: vec![None; wanted.len()],
+            wanted,
+            repeated: Vec::new(),
+        }
+    }
+
+    /// Whether `layer`'s output is wanted.
+    pub fn wants(&self, layer: usize) -> bool {
+        self.wanted.binary_search(&layer).is_ok()
+    }
+
+    /// Records `output` as layer `layer`'s output when it is wanted, and hands
+    /// it back for the rest of the forward pass.
+    pub fn tap<T: Into<LayerOutput> + Clone>(&mut self, layer: usize, output: T) -> T {
+        if let Ok(i) = self.wanted.binary_search(&layer) {
+            if self.outputs[i].is_some() {
+                self.repeated.push(layer);
+            } else {
+                self.missing -= 1;
+            }
+            self.outputs[i] = Some(output.clone().into());
+        }
+        output
+    }
+
+    /// Whether every wanted layer has its output (the pass may stop).
+    pub fn done(&self) -> bool {
+        self.missing == 0
+    }
+
+    /// The wanted layers, ascending, with their outputs (`None`: never tapped).
+    pub(crate) fn into_outputs(self) -> (Vec<(usize, Option<LayerOutput>)>, Vec<usize>) {
+        (
+            self.wanted.into_iter().zip(self.outputs).collect(),
+            self.repeated,
+        )
+    }
+}
