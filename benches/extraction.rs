@@ -25,7 +25,8 @@ fn extraction(c: &mut Criterion) {
             .load(None, &device)
             .expect("shipped weights");
         group.bench_function(name, |b| {
-            b.iter(|| extract(
+            b.iter(|| {
+                extract(
                     &model,
                     images.view(),
                     &[6, 14, 17],
@@ -33,7 +34,8 @@ fn extraction(c: &mut Criterion) {
                     &Observer::none(),
                     "bench",
                 )
-                .expect("extraction"))
+                .expect("extraction")
+            })
         });
     }
     group.finish();

@@ -87,17 +87,25 @@ fn run(args: &Args) -> nnitp::models::Result<()> {
     };
     let mut saved = Ok(());
     let bar = common::progress_bar();
-    train(model, &train_set, &splits.test, &config, &device, &bar, |r, m| {
-        println!(
-            "epoch {}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4}, {:.0} s",
-            r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds
-        );
-        // save after every epoch, so that an interrupted run keeps its progress
-        if saved.is_ok() {
-            saved = m.save(&args.out);
-            println!("saved {}", args.out.display());
-        }
-    })?;
+    train(
+        model,
+        &train_set,
+        &splits.test,
+        &config,
+        &device,
+        &bar,
+        |r, m| {
+            println!(
+                "epoch {}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4}, {:.0} s",
+                r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds
+            );
+            // save after every epoch, so that an interrupted run keeps its progress
+            if saved.is_ok() {
+                saved = m.save(&args.out);
+                println!("saved {}", args.out.display());
+            }
+        },
+    )?;
     saved
 }
 

@@ -149,6 +149,16 @@ pub enum Error {
         /// (images in, rows out) when the batch size changed.
         batch: Option<(usize, usize)>,
     },
+    /// A flatten layer's output is in the other order than the one declared.
+    #[error("layer {layer} ({name}) is declared to flatten {declared}, but the network flattens in the other order: declare LayerKind::{}", if *declared == "channels first" { "Flatten" } else { "FlattenChannelsFirst" })]
+    FlattenOrder {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+        /// The declared order.
+        declared: &'static str,
+    },
     /// A forward pass did not hand over the output of a layer it was asked for.
     #[error("layer {layer} ({name}) was asked for but forward_layers never tapped it")]
     LayerNotTapped {

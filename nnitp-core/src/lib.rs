@@ -63,7 +63,7 @@ pub use error::{Error, Result};
 pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
 #[cfg(feature = "burn")]
 pub use network::{Network, NetworkSource, Taps};
-pub use source::{ActivationSource, Activations};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
 pub use search::{ParamOverrides, SearchInput, SearchParams, ValidSearchParams};
+pub use source::{ActivationSource, Activations};
 pub use unit::{Unit, UnitBox};

@@ -29,7 +29,10 @@ pub struct Progress<'a> {
 /// assert_eq!(seen.load(Ordering::Relaxed), 3);
 /// ```
 #[derive(Clone, Default)]
-pub struct Observer(Option<Arc<dyn Fn(&Progress<'_>) + Send + Sync>>);
+pub struct Observer(Option<Arc<Callback>>);
+
+/// The callback behind an [`Observer`].
+type Callback = dyn Fn(&Progress<'_>) + Send + Sync;
 
 impl Observer {
     /// Calls `f` with every progress report.

@@ -25,7 +25,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// No weights are shipped for this model; they must be trained and given.
-    #[error("no weights are shipped for {model}: train them (example `train`) and pass --weights FILE")]
+    #[error(
+        "no weights are shipped for {model}: train them (example `train`) and pass --weights FILE"
+    )]
     NoShippedWeights {
         /// The model's name.
         model: String,

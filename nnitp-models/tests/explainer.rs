@@ -3,13 +3,13 @@
 //! data.
 
 use burn::tensor::Device;
+use ndarray::Array2;
 use ndarray::Array4;
 use nnitp_core::cone::{Padding, Place};
-use ndarray::Array2;
 use nnitp_core::progress::Observer;
 use nnitp_core::{
-    Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise,
-    SearchParams, Split, Unit,
+    Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise, SearchParams,
+    Split, Unit,
 };
 use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
 use nnitp_models::{Setup, ZooExplainer};

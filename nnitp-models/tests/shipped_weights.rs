@@ -66,10 +66,12 @@ fn weights_of_another_model_are_rejected() {
         Err(Error::Io { .. })
     ));
     // no weights are shipped for MNIST
-    assert!(matches!(
-        ModelKind::Mnist.load(None, &device),
-        Err(Error::Io { .. })
-    ));
+    let err = ModelKind::Mnist.load(None, &device).unwrap_err();
+    assert!(
+        matches!(&err, Error::NoShippedWeights { model } if model == "mnist"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--weights"), "{err}");
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! Training with burn autodiff on a small learnable problem, and training's
 //! parameter errors.
 
-use nnitp_core::progress::{Observer, Progress};
 use burn::tensor::Device;
 use ndarray::Array4;
 use nnitp_core::cone::Padding;
+use nnitp_core::progress::{Observer, Progress};
 use nnitp_models::data::{Dataset, DatasetKind};
 use nnitp_models::train::{accuracy, train, TrainConfig};
 use nnitp_models::zoo::{Architecture, Sequential};
@@ -71,11 +71,19 @@ fn training_learns_and_reports_each_epoch() {
             .unwrap()
             .push((p.task.to_string(), p.done, p.total))
     });
-    let model = train(net(&device), &tr, &te, &config, &device, &observer, |r, m| {
-        // the model handed over is the one after the epoch
-        assert!((accuracy(m, &te, 64).unwrap() - r.test_accuracy).abs() < 1e-12);
-        reports.push(r.clone());
-    })
+    let model = train(
+        net(&device),
+        &tr,
+        &te,
+        &config,
+        &device,
+        &observer,
+        |r, m| {
+            // the model handed over is the one after the epoch
+            assert!((accuracy(m, &te, 64).unwrap() - r.test_accuracy).abs() < 1e-12);
+            reports.push(r.clone());
+        },
+    )
     .unwrap();
     assert_eq!(
         reports.iter().map(|r| r.epoch).collect::<Vec<_>>(),
@@ -116,7 +124,15 @@ fn bad_training_parameters_are_errors() {
             ..TrainConfig::default()
         },
     ] {
-        let r = train(net(&device), &tr, &tr, &config, &device, &Observer::none(), |_, _| {});
+        let r = train(
+            net(&device),
+            &tr,
+            &tr,
+            &config,
+            &device,
+            &Observer::none(),
+            |_, _| {},
+        );
         assert!(matches!(r, Err(Error::InvalidTraining(_))), "{config:?}");
     }
     let empty = Dataset {

@@ -1,7 +1,9 @@
 //! From explanations to grid columns: which images a grid shows and the input
 //! region of each conjunct, computed with an [`Explainer`].
 
-use nnitp_core::{ActivationSource, Explainer, Explanation, LayerPredicate, Predicate, Split, UnitBox};
+use nnitp_core::{
+    ActivationSource, Explainer, Explanation, LayerPredicate, Predicate, Split, UnitBox,
+};
 
 use crate::error::{Error, Result};
 use crate::grid::{render, Grid, GridColumn, GridOptions};

@@ -47,7 +47,10 @@ impl LayerConfig for Conv2dConfig {
                 self.channels[0]
             ));
         }
-        if self.groups == 0 || c % self.groups != 0 || self.channels[1] % self.groups != 0 {
+        if self.groups == 0
+            || !c.is_multiple_of(self.groups)
+            || !self.channels[1].is_multiple_of(self.groups)
+        {
             return Err(format!(
                 "conv2d: {} groups do not divide channels {:?}",
                 self.groups, self.channels

@@ -30,13 +30,73 @@ impl LayerConfig for LayerKind {
 /// A network's geometry: its input shape and each layer's name, kind and
 /// output shape (channels last: `[H, W, C]` for feature maps, `[units]` for
 /// flat layers).
+///
+/// In JSON it is the input shape and the named layers, and reading it checks
+/// every layer as [`GeometryBuilder::push`] does:
+///
+/// ```
+/// use nnitp_core::cone::{Geometry, Place};
+/// let g: Geometry = serde_json::from_str(r#"{
+///     "input_shape": [28, 28, 1],
+///     "layers": [
+///         {"name": "conv1", "kind": {"conv2d": {"filters": 8, "kernel": [3, 3], "stride": [1, 1], "padding": "same"}}},
+///         {"name": "relu1", "kind": "activation"},
+///         {"name": "flatten", "kind": "flatten"},
+///         {"name": "fc", "kind": {"dense": {"units": 10}}}
+///     ]
+/// }"#).unwrap();
+/// assert_eq!(g.shape(Place::Layer(2))?, &[6272]);
+/// # Ok::<(), nnitp_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "GeometrySpec", into = "GeometrySpec")]
 pub struct Geometry {
     input_shape: Vec<usize>,
     kinds: Vec<LayerKind>,
     shapes: Vec<Vec<usize>>,
-    #[serde(default)]
     names: Vec<String>,
+}
+
+/// A geometry as written: the input shape and the named layers.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeometrySpec {
+    input_shape: Vec<usize>,
+    layers: Vec<NamedLayer>,
+}
+
+/// One layer of a [`GeometrySpec`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamedLayer {
+    name: String,
+    kind: LayerKind,
+}
+
+impl TryFrom<GeometrySpec> for Geometry {
+    type Error = Error;
+
+    fn try_from(spec: GeometrySpec) -> Result<Self> {
+        let mut b = GeometryBuilder::new(&spec.input_shape);
+        for layer in spec.layers {
+            b.push(layer.name, layer.kind)?;
+        }
+        Ok(b.build())
+    }
+}
+
+impl From<Geometry> for GeometrySpec {
+    fn from(g: Geometry) -> Self {
+        let names = (0..g.len()).map(|i| g.name(i)).collect::<Vec<_>>();
+        GeometrySpec {
+            input_shape: g.input_shape,
+            layers: names
+                .into_iter()
+                .zip(g.kinds)
+                .map(|(name, kind)| NamedLayer { name, kind })
+                .collect(),
+        }
+    }
 }
 
 impl Geometry {

@@ -168,7 +168,8 @@ mod tests {
         let g = Geometry::new(&[7, 7, 3], vec![p]).unwrap();
         assert_eq!(g.shape(Place::Layer(0)).unwrap(), &[4, 4, 3]);
         assert_eq!(
-            g.cone(Place::Input, 0, &UnitBox::new([3..4, 0..1, 1..2])).unwrap(),
+            g.cone(Place::Input, 0, &UnitBox::new([3..4, 0..1, 1..2]))
+                .unwrap(),
             UnitBox::new([6..7, 0..2, 0..3])
         );
     }
@@ -177,7 +178,10 @@ mod tests {
     fn channels_first_flatten() {
         let g = Geometry::new(
             &[4, 5, 3],
-            vec![LayerKind::FlattenChannelsFirst, LayerKind::Dense { units: 2 }],
+            vec![
+                LayerKind::FlattenChannelsFirst,
+                LayerKind::Dense { units: 2 },
+            ],
         )
         .unwrap();
         assert_eq!(g.shape(Place::Layer(0)).unwrap(), &[60]);
@@ -194,7 +198,9 @@ mod tests {
         let mut b = Geometry::builder(&[8, 8, 1]);
         b.push("c1", conv(2, 3, 1, Padding::Valid)).unwrap();
         assert_eq!(b.current_shape(), &[6, 6, 2]);
-        let err = b.push("too_big", conv(2, 7, 1, Padding::Valid)).unwrap_err();
+        let err = b
+            .push("too_big", conv(2, 7, 1, Padding::Valid))
+            .unwrap_err();
         assert!(
             matches!(&err, Error::BadGeometry { layer: 1, name, .. } if name == "too_big"),
             "{err}"

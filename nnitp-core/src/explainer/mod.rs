@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::predicate::{argmax, Bound, LayerPredicate, Op, Predicate};
 use crate::progress::Observer;
 use crate::search::{SearchBuffers, SearchInput, SearchParams, ValidSearchParams};
-use crate::source::{Activations, ActivationSource, Precomputed};
+use crate::source::{ActivationSource, Activations, Precomputed};
 use crate::unit::{Unit, UnitBox};
 use cache::LayerCache;
 
@@ -68,7 +68,10 @@ impl<S: ActivationSource> std::fmt::Debug for Explainer<S> {
 }
 
 /// Checks `config` and `layers` against `geometry`.
-fn checked(config: &ExplainerConfig, geometry: &Geometry) -> Result<(ValidSearchParams, Vec<usize>)> {
+fn checked(
+    config: &ExplainerConfig,
+    geometry: &Geometry,
+) -> Result<(ValidSearchParams, Vec<usize>)> {
     let params = config.params.check()?;
     if config.size == 0 {
         return Err(Error::InvalidSize);

@@ -9,12 +9,16 @@ use ndarray::{Array2, ArrayView4, ArrayViewMut2, Axis};
 
 use super::taps::{LayerOutput, Taps};
 use super::Network;
-use crate::cone::{Geometry, Place};
+use crate::cone::{Geometry, LayerKind, Place};
 use crate::error::{Error, Result};
 use crate::progress::{Observer, Progress};
 
 /// Checks that images fit the network's input (`[N, H, W, C]`).
-pub(crate) fn check_images(geometry: &Geometry, what: &str, images: ArrayView4<'_, f32>) -> Result<()> {
+pub(crate) fn check_images(
+    geometry: &Geometry,
+    what: &str,
+    images: ArrayView4<'_, f32>,
+) -> Result<()> {
     let input = geometry.shape(Place::Input)?;
     if images.shape()[1..] != *input {
         let mut want = vec![images.shape()[0]];
@@ -145,7 +149,59 @@ pub fn check_network(network: &(dyn Network + Sync), images: ArrayView4<'_, f32>
         return Ok(());
     }
     let all: Vec<usize> = (0..geometry.len()).collect();
-    run_batch(network, images.slice(ndarray::s![0..1, .., .., ..]), &all)?;
+    let outputs = run_batch(network, images.slice(ndarray::s![0..1, .., .., ..]), &all)?;
+    let values = outputs
+        .into_iter()
+        .map(values)
+        .collect::<Result<Vec<_>>>()?;
+    for layer in 1..geometry.len() {
+        check_flatten_order(geometry, layer, &values[layer - 1], &values[layer])?;
+    }
+    Ok(())
+}
+
+/// For a flatten layer: its output must be the layer before it flattened in
+/// the declared order (channels last or channels first). Both orders hold the
+/// same values, so only a difference in order is an error.
+fn check_flatten_order(
+    geometry: &Geometry,
+    layer: usize,
+    before: &[f32],
+    flat: &[f32],
+) -> Result<()> {
+    let kind = &geometry.kinds()[layer];
+    let channels_first = match kind {
+        LayerKind::Flatten => false,
+        LayerKind::FlattenChannelsFirst => true,
+        _ => return Ok(()),
+    };
+    let [h, w, c] = match *geometry.shape(Place::Layer(layer - 1))? {
+        [h, w, c] => [h, w, c],
+        _ => return Ok(()),
+    };
+    if before.len() != flat.len() || h * w * c != flat.len() {
+        return Ok(());
+    }
+    // `before` is [C, H, W]; the channels-last order reads it as [H, W, C]
+    let chw = ndarray::ArrayView3::from_shape((c, h, w), before).expect("sizes checked");
+    let last: Vec<f32> = chw.permuted_axes([1, 2, 0]).iter().copied().collect();
+    let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+    let (declared, other) = if channels_first {
+        (before, last.as_slice())
+    } else {
+        (last.as_slice(), before)
+    };
+    if !same(declared, flat) && same(other, flat) {
+        return Err(Error::FlattenOrder {
+            layer,
+            name: geometry.name(layer),
+            declared: if channels_first {
+                "channels first"
+            } else {
+                "channels last"
+            },
+        });
+    }
     Ok(())
 }
 
@@ -185,7 +241,10 @@ pub fn extract(
         (0..batches).map(|_| Mutex::new(Vec::new())).collect();
     for out in outputs.iter_mut() {
         for (b, rows) in out.axis_chunks_iter_mut(Axis(0), batch_size).enumerate() {
-            slots[b].get_mut().unwrap_or_else(|e| e.into_inner()).push(rows);
+            slots[b]
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(rows);
         }
     }
     let threads = std::thread::available_parallelism()

@@ -21,11 +21,11 @@ use super::columns::Columns;
 use super::hyperparams::ValidSearchParams;
 use super::input::{Samples, SearchInput};
 use super::keys::{key, unkey};
-use crate::rng::SplitMix64;
 use super::select::Selector;
 use super::simd::{count_keys, count_segment, count_segment4};
 use crate::error::{Error, Result};
 use crate::predicate::{Bound, Conjunction, Op};
+use crate::rng::SplitMix64;
 use crate::unit::{Unit, UnitBox};
 
 /// Rows per task in the counting step.

@@ -17,9 +17,7 @@ impl SearchBuffers {
     /// A buffer of at least `n` keys (content unspecified), reusing a spare one.
     pub(super) fn take(&mut self, n: usize) -> Vec<u32> {
         let best = (0..self.spare.len()).max_by_key(|&i| self.spare[i].len());
-        let mut v = best
-            .map(|i| self.spare.swap_remove(i))
-            .unwrap_or_default();
+        let mut v = best.map(|i| self.spare.swap_remove(i)).unwrap_or_default();
         if v.len() < n {
             v.resize(n, 0);
         }
@@ -32,8 +30,7 @@ impl SearchBuffers {
             return;
         }
         self.spare.push(v);
-        self.spare
-            .sort_by_key(|b| std::cmp::Reverse(b.capacity()));
+        self.spare.sort_by_key(|b| std::cmp::Reverse(b.capacity()));
         self.spare.truncate(2);
     }
 }

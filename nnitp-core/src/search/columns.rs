@@ -8,9 +8,9 @@
 
 use rayon::prelude::*;
 
+use super::buffers::SearchBuffers;
 #[cfg(target_arch = "x86_64")]
 use super::lanes;
-use super::buffers::SearchBuffers;
 use super::scatter::scatter_tile_portable;
 use super::simd::{keys_of, prefetch};
 

@@ -116,7 +116,9 @@ pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
                 g.push(name, Relu::new())?;
                 Config::Relu
             }
-            LayerSpec::BatchNorm => Config::BatchNorm(g.push(name, BatchNormConfig::new(channels))?),
+            LayerSpec::BatchNorm => {
+                Config::BatchNorm(g.push(name, BatchNormConfig::new(channels))?)
+            }
             LayerSpec::MaxPool2d { window } => Config::MaxPool2d(g.push(
                 name,
                 MaxPool2dConfig::new([window, window]).with_strides([window, window]),
@@ -126,10 +128,9 @@ pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
                 g.push(name, LayerKind::Flatten)?;
                 Config::Flatten
             }
-            LayerSpec::Dense { units, .. } => Config::Dense(g.push(
-                name,
-                LinearConfig::new(input.iter().product(), units),
-            )?),
+            LayerSpec::Dense { units, .. } => {
+                Config::Dense(g.push(name, LinearConfig::new(input.iter().product(), units))?)
+            }
         };
         configs.push(config);
     }

@@ -3,6 +3,8 @@
 //! A burn network is one (`NetworkSource`, with the `burn` feature);
 //! activations computed elsewhere come in as [`Activations`].
 
+mod folder;
+
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, Array4, ArrayView4};
@@ -144,7 +146,11 @@ impl Activations {
         let mut want = vec![rows];
         want.extend_from_slice(input);
         if images.shape() != want.as_slice() {
-            return Err(Error::shape(format!("{split} images"), &want, images.shape()));
+            return Err(Error::shape(
+                format!("{split} images"),
+                &want,
+                images.shape(),
+            ));
         }
         self.images[slot(split)] = Some(images);
         Ok(self)
@@ -188,7 +194,11 @@ pub struct Precomputed {
 }
 
 impl Precomputed {
-    pub(crate) fn new(geometry: Geometry, lens: [usize; 2], images: [Option<Array4<f32>>; 2]) -> Self {
+    pub(crate) fn new(
+        geometry: Geometry,
+        lens: [usize; 2],
+        images: [Option<Array4<f32>>; 2],
+    ) -> Self {
         Precomputed {
             geometry,
             lens,

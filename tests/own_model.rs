@@ -1,0 +1,139 @@
+//! The "own model" path through the public API only: the `own_model`
+//! example's CNN (its `model.rs`, a hand-written burn model, not the zoo)
+//! trained briefly on the embedded Fashion-MNIST, saved and loaded, checked
+//! when the explainer is built, one decision explained, a conjunct drilled
+//! down, input regions read; and the example itself run as a user runs it.
+
+#[path = "../examples/own_model/model.rs"]
+mod model;
+#[path = "../examples/own_model/training.rs"]
+mod training;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use nnitp::burn::module::Module;
+use nnitp::burn::tensor::Device;
+use nnitp::core::cone::Place;
+use nnitp::core::{Explainer, ExplainerConfig, LayerPredicate, Network, Predicate, Premise, Split};
+use nnitp::models::data::embedded_fashion_mnist;
+
+use model::SmallCnn;
+
+#[test]
+fn a_hand_written_cnn_is_trained_checked_and_explained() {
+    let device = Device::flex();
+    let data = embedded_fashion_mnist().unwrap();
+    let mut losses = Vec::new();
+    let model = training::train(
+        SmallCnn::new(&device).unwrap(),
+        &data.train.images,
+        &data.train.labels,
+        2,
+        &device,
+        |_, loss| losses.push(loss),
+    );
+    assert_eq!(losses.len(), 2);
+    assert!(losses[1] < losses[0], "{losses:?}");
+    // weights round-trip through burn's own file format
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.bpk");
+    model.clone().save_file(&path).unwrap();
+    let model = SmallCnn::new(&device)
+        .unwrap()
+        .try_load_file(&path)
+        .unwrap();
+
+    let geometry = model.geometry().clone();
+    assert_eq!(geometry.shape(Place::Layer(5)).unwrap(), &[7, 7, 16]);
+    assert_eq!(geometry.name(6), "flatten");
+    let config = ExplainerConfig::new(vec![2, 5]).with_size(1000);
+    let ex = Explainer::new(model, data.train.images, data.test.images, config).unwrap();
+    let predictions = ex.predictions(Split::Test).unwrap();
+    let right = predictions
+        .iter()
+        .zip(&data.test.labels)
+        .filter(|(p, l)| **p == usize::from(**l))
+        .count();
+    assert!(
+        right > 500,
+        "{right} of 1000 test images right after two epochs"
+    );
+
+    let premise = Premise::test(0);
+    let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(predictions[0]));
+    let e = ex.explain(premise, &conclusion, 5).unwrap();
+    assert!(!e.interpolant.is_empty(), "{e}");
+    let acts = ex.activations(Split::Test, 5).unwrap();
+    assert!(e.interpolant.eval(acts.row(0), &[7, 7, 16]).unwrap());
+    let drill = ex.explain(premise, &e.conjunct(0).unwrap(), 2).unwrap();
+    let acts = ex.activations(Split::Test, 2).unwrap();
+    assert!(drill.interpolant.eval(acts.row(0), &[14, 14, 8]).unwrap());
+    for b in drill.interpolant.bounds() {
+        let r = ex.input_box(2, &b.unit).unwrap();
+        // pool1 reads 2x2 of conv1, which reads 3x3: at most 4x4 pixels
+        assert!(r.ranges()[0].len() <= 4 && r.ranges()[1].len() <= 4, "{r}");
+        assert!(r.ranges()[0].end <= 28 && r.ranges()[1].end <= 28);
+    }
+    let examples = ex.satisfying(Split::Test, &e.predicate(), 5, None).unwrap();
+    assert!(examples.contains(&0));
+    let net = ex.into_network();
+    assert_eq!(net.geometry(), &geometry);
+}
+
+fn example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    dir.join(format!("own_model{}", std::env::consts::EXE_SUFFIX))
+}
+
+#[test]
+fn the_example_trains_explains_and_drills_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("w.bpk");
+    let out = Command::new(example())
+        .args(["--epochs", "1", "--save"])
+        .arg(&weights)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "epoch 1: mean loss",
+        "test accuracy",
+        "Interpolant: layer 5: (",
+        "drilling down into layer 5: ",
+        "Interpolant: layer 2: (",
+        "reads input rows",
+    ] {
+        assert!(stdout.contains(want), "{want:?} missing from\n{stdout}");
+    }
+    // loading the saved weights explains the same image the same way
+    let again = Command::new(example())
+        .arg("--weights")
+        .arg(&weights)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let explained = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("Interpolant") || l.starts_with("explaining"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        explained(&String::from_utf8_lossy(&again.stdout)),
+        explained(&stdout)
+    );
+    // a missing weights file is a one-line error
+    let bad = Command::new(example())
+        .args(["--weights", "/nonexistent/w.bpk"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: "));
+}
