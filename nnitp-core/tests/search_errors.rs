@@ -126,7 +126,16 @@ fn a_cone_restricts_the_units() {
     let input =
         SearchInput::masked(premise, x.view(), &mask, &[8]).with_cone(Some(UnitBox::flat(4..8)));
     let itp = params().search(&input).unwrap();
-    assert!(itp.bounds().iter().all(|b| b.unit.0[0] >= 4));
+    assert!(
+        !itp.is_empty(),
+        "the cone's units still separate the samples"
+    );
+    assert!(itp.bounds().iter().all(|b| b.unit.0[0] >= 4), "{itp}");
+    // without the cone the search picks unit 3, the most informative one
+    let whole = params()
+        .search(&SearchInput::masked(premise, x.view(), &mask, &[8]))
+        .unwrap();
+    assert!(whole.bounds().iter().any(|b| b.unit.0[0] == 3), "{whole}");
 }
 
 #[test]

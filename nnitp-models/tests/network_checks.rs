@@ -220,18 +220,21 @@ fn a_flatten_declared_in_the_wrong_order_is_reported() {
 #[test]
 fn queries_compose_and_the_network_comes_back() {
     let ex = build(Probe::new(Mode::Correct, &Device::flex())).unwrap();
-    // predictions held while explaining: queries take &self
+    // activations and predictions held while explaining: queries take &self
     let predictions = ex.predictions(Split::Train).unwrap();
-    let out = ex.output_layer();
+    let output = ex.activations(Split::Train, 3).unwrap();
+    let mut col: Vec<f32> = output.column(0).to_vec();
+    col.sort_by(f32::total_cmp);
+    let median = col[30];
+    let premise = (0..60).find(|&i| output[[i, 0]] > median).unwrap();
+    let above = nnitp_core::Bound::new(nnitp_core::Unit::new([0]), nnitp_core::Op::Ge, median);
     let e = ex
-        .explain(
-            Premise::train(3),
-            &LayerPredicate::new(out, Predicate::IsMax(predictions[3])),
-            1,
-        )
+        .explain(Premise::train(premise), &LayerPredicate::new(3, above), 1)
         .unwrap();
-    assert!(!e.interpolant.is_empty());
+    assert!(!e.interpolant.is_empty(), "{e}");
+    assert_eq!(e.train.positives, 30);
     assert_eq!(ex.predictions(Split::Train).unwrap(), predictions);
+    let out = ex.output_layer();
     // the conclusion the premise does not satisfy is refused
     let other = LayerPredicate::new(out, Predicate::IsMax(1 - predictions[3]));
     assert!(matches!(

@@ -33,19 +33,28 @@ use cache::LayerCache;
 /// An explanation session over an activation source (a network and its
 /// training and test samples, or activations computed elsewhere).
 ///
-/// ```no_run
-/// # fn demo(net: impl nnitp_core::Network + Send + Sync, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
-/// use nnitp_core::explainer::{Explainer, ExplainerConfig, Premise};
-/// use nnitp_core::{LayerPredicate, Predicate, Split};
+/// ```
+/// use nnitp_core::cone::{Geometry, LayerKind};
+/// use nnitp_core::ndarray::Array2;
+/// use nnitp_core::rng::SplitMix64;
+/// use nnitp_core::{Activations, Explainer, ExplainerConfig, LayerPredicate, Predicate, Premise, Split};
 ///
-/// let ex = Explainer::new(net, train, test, ExplainerConfig::new(vec![6, 14]))?;
-/// let class = ex.predictions(Split::Train)?[3];
+/// // a layer of 8 units feeding 2 output units, on 200 + 100 samples
+/// let g = Geometry::new(&[8], vec![LayerKind::Activation, LayerKind::Dense { units: 2 }])?;
+/// let mut r = SplitMix64::new(1);
+/// let mut acts = Activations::new(g);
+/// for (split, n) in [(Split::Train, 200), (Split::Test, 100)] {
+///     let hidden = Array2::from_shape_simple_fn((n, 8), || r.normal());
+///     let output = Array2::from_shape_fn((n, 2), |(i, k)| hidden[[i, 3]] * if k == 0 { 1.0 } else { -1.0 });
+///     acts = acts.with_layer(split, 0, hidden)?.with_layer(split, 1, output)?;
+/// }
+/// let ex = Explainer::from_activations(acts, ExplainerConfig::new(vec![0]))?;
+/// let class = ex.predictions(Split::Train)?[5];
 /// let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class));
-/// let e = ex.explain(Premise::train(3), &conclusion, 14)?;
+/// let e = ex.explain(Premise::train(5), &conclusion, 0)?;
+/// assert_eq!(e.interpolant.bounds()[0].unit.0, [3]);
 /// println!("{e}");
-/// let drill = ex.explain(Premise::train(3), &e.conjunct(0)?, 6)?;
-/// println!("{drill}");
-/// # Ok(()) }
+/// # Ok::<(), nnitp_core::Error>(())
 /// ```
 pub struct Explainer<S: ActivationSource> {
     source: S,
@@ -108,6 +117,19 @@ impl<N: crate::network::Network + Send + Sync> Explainer<crate::network::Network
     /// not fit the network's input, [`Error::LayerOutOfRange`] for a selected
     /// layer the network does not have, and the network check's errors
     /// ([`Error::LayerOutputShape`] naming the layer).
+    ///
+    /// ```no_run
+    /// # fn demo(net: impl nnitp_core::Network + Send + Sync, train: ndarray::Array4<f32>, test: ndarray::Array4<f32>) -> nnitp_core::Result<()> {
+    /// use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, Predicate, Premise, Split};
+    ///
+    /// let ex = Explainer::new(net, train, test, ExplainerConfig::new(vec![6, 14]))?;
+    /// let class = ex.predictions(Split::Train)?[3];
+    /// let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class));
+    /// let e = ex.explain(Premise::train(3), &conclusion, 14)?;
+    /// let drill = ex.explain(Premise::train(3), &e.conjunct(0)?, 6)?;
+    /// println!("{e}\n{drill}");
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         network: N,
         train: ndarray::Array4<f32>,

@@ -1,4 +1,4 @@
-//! The Bayesian interpolant search (DESIGN.md, "The search"), exact to nnitp.
+//! The Bayesian interpolant search (docs/DESIGN.md, "The search"), exact to nnitp.
 //!
 //! Each round needs, for every candidate unit and both directions, an order
 //! statistic of the positive ("offset") samples and two counts. The
