@@ -3,7 +3,7 @@
 //! maps, the order of flatten layers, and that every layer is handed over
 //! once. The network here is written by hand, as a user would, not the zoo.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::tensor::activation::relu;
@@ -47,8 +47,21 @@ impl Probe {
         g.push("relu", Relu::new()).unwrap();
         g.push("flatten", LayerKind::FlattenChannelsFirst).unwrap();
         let fc = g.push("fc", LinearConfig::new(48, 2)).unwrap();
+        // fixed weights, and a positive bias so that the ReLU passes values
+        // that tell the two flatten orders apart
+        let mut conv = conv.init(device);
+        let mut r = nnitp_core::rng::SplitMix64::new(11);
+        let w: Vec<f32> = (0..3 * 2 * 3 * 3).map(|_| r.normal()).collect();
+        conv.weight = Param::from_tensor(Tensor::from_data(
+            TensorData::new(w, [3, 2, 3, 3]),
+            device,
+        ));
+        conv.bias = Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(vec![2.0f32, 2.5, 3.0], [3]),
+            device,
+        )));
         Probe {
-            conv: conv.init(device),
+            conv,
             fc: fc.init(device),
             geometry: g.build(),
             mode,
