@@ -2,20 +2,17 @@
 //! a geometry, explained and drilled down; a channels-first layer is refused
 //! with a message that says how to fix it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use nnitp::core::npy;
 use nnitp::core::{Activations, Split};
 
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("activations{}", std::env::consts::EXE_SUFFIX))
-}
+mod examples_run;
+use examples_run::{assert_has_all, example, stdout_of};
 
 fn run(dir: &Path, extra: &[&str]) -> Output {
-    Command::new(example())
+    Command::new(example("activations"))
         .arg(dir)
         .args(extra)
         .output()
@@ -27,20 +24,15 @@ fn explains_exported_layers_and_refuses_channels_first() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("acts");
     let out = run(&dir, &["--export", "--size", "400"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_has_all(
+        &stdout_of(&out),
+        &[
+            "read layers [6, 14, 17] of 400 training and 400 test samples",
+            "Interpolant: layer 14: (",
+            "drilling down into layer 14: ",
+            "Interpolant: layer 6: (",
+        ],
     );
-    for want in [
-        "read layers [6, 14, 17] of 400 training and 400 test samples",
-        "Interpolant: layer 14: (",
-        "drilling down into layer 14: ",
-        "Interpolant: layer 6: (",
-    ] {
-        assert!(stdout.contains(want), "{want:?} missing from\n{stdout}");
-    }
     // the folder reads back as written
     let acts = Activations::read_dir(&dir).unwrap();
     assert_eq!(acts.layers(Split::Test), [6, 14, 17]);

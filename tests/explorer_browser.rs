@@ -5,14 +5,11 @@
 //! each step go to `target/browser-screenshots/`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
+mod examples_run;
+use examples_run::example;
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);

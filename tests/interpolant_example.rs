@@ -4,12 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn example() -> PathBuf {
-    // tests run from target/<profile>/deps; cargo builds examples beside it
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("interpolant{}", std::env::consts::EXE_SUFFIX))
-}
+mod examples_run;
+use examples_run::example;
 
 fn case(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +16,10 @@ fn case(name: &str) -> PathBuf {
 #[test]
 fn prints_the_report_as_json() {
     let started = std::time::Instant::now();
-    let out = Command::new(example()).arg(case("ties")).output().unwrap();
+    let out = Command::new(example("interpolant"))
+        .arg(case("ties"))
+        .output()
+        .unwrap();
     let wall = started.elapsed().as_secs_f64();
     assert!(
         out.status.success(),
@@ -46,7 +45,7 @@ fn prints_the_report_as_json() {
 
 #[test]
 fn prints_nnitp_text() {
-    let out = Command::new(example())
+    let out = Command::new(example("interpolant"))
         .arg(case("ties"))
         .arg("--text")
         .output()
@@ -66,7 +65,7 @@ fn prints_nnitp_text() {
 
 #[test]
 fn a_missing_folder_is_a_one_line_error() {
-    let out = Command::new(example())
+    let out = Command::new(example("interpolant"))
         .arg("/no/such/case")
         .output()
         .unwrap();
@@ -78,7 +77,7 @@ fn a_missing_folder_is_a_one_line_error() {
 
 #[test]
 fn bad_parameters_are_a_one_line_error() {
-    let out = Command::new(example())
+    let out = Command::new(example("interpolant"))
         .arg(case("ties"))
         .args(["--gamma", "0"])
         .output()

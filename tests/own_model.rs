@@ -9,7 +9,6 @@ mod model;
 #[path = "../examples/own_model/training.rs"]
 mod training;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use nnitp::burn::module::Module;
@@ -19,6 +18,9 @@ use nnitp::core::{Explainer, ExplainerConfig, LayerPredicate, Network, Predicate
 use nnitp::models::data::embedded_fashion_mnist;
 
 use model::SmallCnn;
+
+mod examples_run;
+use examples_run::{assert_has_all, example, stdout_of};
 
 #[test]
 fn a_hand_written_cnn_is_trained_checked_and_explained() {
@@ -81,56 +83,42 @@ fn a_hand_written_cnn_is_trained_checked_and_explained() {
     assert_eq!(net.geometry(), &geometry);
 }
 
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("own_model{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 fn the_example_trains_explains_and_drills_down() {
     let dir = tempfile::tempdir().unwrap();
     let weights = dir.path().join("w.bpk");
-    let out = Command::new(example())
+    let out = Command::new(example("own_model"))
         .args(["--epochs", "1", "--save"])
         .arg(&weights)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = stdout_of(&out);
+    assert_has_all(
+        &stdout,
+        &[
+            "epoch 1: mean loss",
+            "test accuracy",
+            "Interpolant: layer 5: (",
+            "drilling down into layer 5: ",
+            "Interpolant: layer 2: (",
+            "reads input rows",
+        ],
     );
-    for want in [
-        "epoch 1: mean loss",
-        "test accuracy",
-        "Interpolant: layer 5: (",
-        "drilling down into layer 5: ",
-        "Interpolant: layer 2: (",
-        "reads input rows",
-    ] {
-        assert!(stdout.contains(want), "{want:?} missing from\n{stdout}");
-    }
     // loading the saved weights explains the same image the same way
-    let again = Command::new(example())
+    let again = Command::new(example("own_model"))
         .arg("--weights")
         .arg(&weights)
         .output()
         .unwrap();
-    assert!(again.status.success());
     let explained = |s: &str| {
         s.lines()
             .filter(|l| l.starts_with("Interpolant") || l.starts_with("explaining"))
             .map(String::from)
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        explained(&String::from_utf8_lossy(&again.stdout)),
-        explained(&stdout)
-    );
+    assert_eq!(explained(&stdout_of(&again)), explained(&stdout));
     // a missing weights file is a one-line error
-    let bad = Command::new(example())
+    let bad = Command::new(example("own_model"))
         .args(["--weights", "/nonexistent/w.bpk"])
         .output()
         .unwrap();

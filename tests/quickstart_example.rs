@@ -2,19 +2,15 @@
 //! embedded (or Debian's) Fashion-MNIST: the walk from a mistake to a
 //! drill-down, the report it writes, and one-line errors.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    dir.join(format!("quickstart{}", std::env::consts::EXE_SUFFIX))
-}
+mod examples_run;
+use examples_run::example;
 
 #[test]
 fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     let out_dir = tempfile::tempdir().unwrap();
-    let out = Command::new(example())
+    let out = Command::new(example("quickstart"))
         .args(["--json", "--size", "1000", "--out"])
         .arg(out_dir.path())
         .output()
@@ -51,7 +47,7 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
 
 #[test]
 fn text_output_is_nnitps_lines() {
-    let out = Command::new(example())
+    let out = Command::new(example("quickstart"))
         .args(["--size", "1000", "--image", "3"])
         .output()
         .unwrap();
@@ -85,7 +81,10 @@ fn bad_arguments_are_one_line_errors() {
         vec!["--alpha", "0"],
         vec!["--layer", "20"],
     ] {
-        let out = Command::new(example()).args(&args).output().unwrap();
+        let out = Command::new(example("quickstart"))
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?} succeeded");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let last = stderr.lines().last().unwrap_or_default();

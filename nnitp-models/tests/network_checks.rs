@@ -52,10 +52,8 @@ impl Probe {
         let mut conv = conv.init(device);
         let mut r = nnitp_core::rng::SplitMix64::new(11);
         let w: Vec<f32> = (0..3 * 2 * 3 * 3).map(|_| r.normal()).collect();
-        conv.weight = Param::from_tensor(Tensor::from_data(
-            TensorData::new(w, [3, 2, 3, 3]),
-            device,
-        ));
+        conv.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(w, [3, 2, 3, 3]), device));
         conv.bias = Some(Param::from_tensor(Tensor::from_data(
             TensorData::new(vec![2.0f32, 2.5, 3.0], [3]),
             device,
