@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 use nnitp::catalog::ZooCatalog;
+
+mod common;
 use nnitp::viz::explorer::Explorer;
 
 /// Serve the nnitp explorer.
@@ -37,6 +39,8 @@ struct Args {
     /// Device: flex, ndarray or wgpu.
     #[arg(long, default_value = "flex")]
     device: String,
+    #[command(flatten)]
+    cache: common::CacheArgs,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         data_dir: args.data,
         weights_dir: args.weights_dir,
         device,
+        cache: args.cache.dir(),
     };
     let addr = format!("{}:{}", args.host, args.port);
     match Explorer::bind(&addr, Arc::new(catalog)) {

@@ -15,14 +15,16 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
-use nnitp::core::progress::Observer;
+use nnitp::core::progress::{Observer, Progress};
 use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
 
 mod common;
-use common::{ModelArgs, SearchArgs};
+use common::{CacheArgs, ModelArgs, SearchArgs};
 
 /// Explain why the network misclassified an image.
 #[derive(Parser)]
@@ -32,6 +34,8 @@ struct Args {
     model: ModelArgs,
     #[command(flatten)]
     search: SearchArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// The category the network predicts for the images listed.
     #[arg(long, default_value_t = 0)]
     category: usize,
@@ -67,16 +71,27 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let labels = loaded.splits.train.labels.clone();
     let source = loaded.splits.source.clone();
-    let mut config = kind.explainer_config();
+    let mut config = kind.explainer_config().with_cache(args.cache.dir());
     config.params = config.params.overridden(&args.search.overrides());
     if let Some(size) = args.size {
         config.size = size;
     }
-    let ex = loaded.explainer(config)?.with_observer(if args.json {
+    // the bar on a terminal, and a count of the layers read from the cache
+    let bar = if args.json {
         Observer::none()
     } else {
         common::progress_bar()
-    });
+    };
+    let from_cache = Arc::new(AtomicUsize::new(0));
+    let counted = from_cache.clone();
+    let ex = loaded
+        .explainer(config)?
+        .with_observer(Observer::new(move |p: &Progress| {
+            if p.task.starts_with("reading cached") {
+                counted.fetch_add(1, Ordering::Relaxed);
+            }
+            bar.report(p);
+        }));
     let layer = match args.layer {
         Some(l) => l,
         None => *ex
@@ -102,9 +117,19 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     needed.extend(drill_layer);
     let mut extract = ex.prepare(Split::Train, &needed)?;
     extract += ex.prepare(Split::Test, &needed)?;
+    let read = from_cache.load(Ordering::Relaxed);
     say(
         args,
-        format!("extracted layers {needed:?} in {extract:.2} s"),
+        match read {
+            0 => format!("extracted layers {needed:?} in {extract:.2} s"),
+            n if n == 2 * needed.len() => {
+                format!("read layers {needed:?} from the cache in {extract:.2} s")
+            }
+            n => format!(
+                "extracted layers {needed:?} in {extract:.2} s ({n} of {} read from the cache)",
+                2 * needed.len()
+            ),
+        },
     );
 
     let predicted = LayerPredicate::new(output, Predicate::IsMax(args.category));

@@ -23,6 +23,8 @@ pub struct ZooCatalog {
     pub weights_dir: Option<PathBuf>,
     /// The device models run on.
     pub device: Device,
+    /// Where extracted activations are kept between runs (`None`: nowhere).
+    pub cache: Option<PathBuf>,
 }
 
 impl ZooCatalog {
@@ -32,6 +34,7 @@ impl ZooCatalog {
             data_dir: None,
             weights_dir: None,
             device,
+            cache: None,
         }
     }
 
@@ -125,6 +128,7 @@ impl Catalog for ZooCatalog {
             .take(size)
             .copied()
             .collect();
+        let config = config.with_cache(self.cache.clone());
         let explainer = loaded.explainer(config).map_err(load)?.boxed();
         Ok(Opened {
             explainer,

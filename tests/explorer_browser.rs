@@ -36,7 +36,7 @@ fn explorer_in_headless_chromium() {
     );
 
     let mut child = Command::new(example("explorer"))
-        .args(["--port", "0"])
+        .args(["--port", "0", "--no-cache"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -88,7 +88,7 @@ fn the_example_trains_explains_and_drills_down() {
     let dir = tempfile::tempdir().unwrap();
     let weights = dir.path().join("w.bpk");
     let out = Command::new(example("own_model"))
-        .args(["--epochs", "1", "--save"])
+        .args(["--epochs", "1", "--no-cache", "--save"])
         .arg(&weights)
         .output()
         .unwrap();
@@ -105,7 +105,10 @@ fn the_example_trains_explains_and_drills_down() {
         ],
     );
     // loading the saved weights explains the same image the same way
+    let cache = tempfile::tempdir().unwrap();
     let again = Command::new(example("own_model"))
+        .arg("--cache")
+        .arg(cache.path())
         .arg("--weights")
         .arg(&weights)
         .output()
@@ -119,7 +122,7 @@ fn the_example_trains_explains_and_drills_down() {
     assert_eq!(explained(&stdout_of(&again)), explained(&stdout));
     // a missing weights file is a one-line error
     let bad = Command::new(example("own_model"))
-        .args(["--weights", "/nonexistent/w.bpk"])
+        .args(["--no-cache", "--weights", "/nonexistent/w.bpk"])
         .output()
         .unwrap();
     assert!(!bad.status.success());

@@ -1,6 +1,7 @@
 //! The `quickstart` example as a user runs it, on the shipped model and the
 //! embedded (or Debian's) Fashion-MNIST: the walk from a mistake to a
-//! drill-down, the report it writes, and one-line errors.
+//! drill-down, the report it writes, the activation cache across runs, and
+//! one-line errors.
 
 use std::process::Command;
 
@@ -11,7 +12,7 @@ use examples_run::example;
 fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = Command::new(example("quickstart"))
-        .args(["--json", "--size", "1000", "--out"])
+        .args(["--json", "--size", "1000", "--no-cache", "--out"])
         .arg(out_dir.path())
         .output()
         .unwrap();
@@ -48,7 +49,7 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
 #[test]
 fn text_output_is_nnitps_lines() {
     let out = Command::new(example("quickstart"))
-        .args(["--size", "1000", "--image", "3"])
+        .args(["--size", "1000", "--image", "3", "--no-cache"])
         .output()
         .unwrap();
     assert!(
@@ -90,4 +91,42 @@ fn bad_arguments_are_one_line_errors() {
         let last = stderr.lines().last().unwrap_or_default();
         assert!(last.starts_with("error: "), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_second_run_reads_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: Option<&std::path::Path>| {
+        let mut cmd = Command::new(example("quickstart"));
+        cmd.args(["--json", "--size", "800"]).args(args);
+        match env {
+            Some(dir) => cmd.env("NNITP_CACHE", dir),
+            None => cmd.env_remove("NNITP_CACHE"),
+        };
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let dir = cache.path().to_str().unwrap();
+    let (first, log) = run(&["--cache", dir], None);
+    assert!(log.contains("extracted layers [14, 17, 6] in"), "{log}");
+    // three layers of each data set
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 6);
+    let (second, log) = run(&["--cache", dir], None);
+    assert!(
+        log.contains("read layers [14, 17, 6] from the cache"),
+        "{log}"
+    );
+    let interpolants = |s: &str| {
+        s.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["interpolant"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(interpolants(&first), interpolants(&second));
+    // the folder can come from $NNITP_CACHE; --no-cache ignores it
+    let (_, log) = run(&[], Some(cache.path()));
+    assert!(log.contains("from the cache"), "{log}");
+    let (_, log) = run(&["--no-cache"], Some(cache.path()));
+    assert!(log.contains("extracted layers"), "{log}");
 }

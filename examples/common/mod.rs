@@ -43,6 +43,29 @@ impl ModelArgs {
     }
 }
 
+/// Where extracted activations are kept between runs.
+#[derive(clap::Args)]
+pub struct CacheArgs {
+    /// Keep extracted activations in DIR (default: $NNITP_CACHE, else the
+    /// platform's cache folder, e.g. ~/.cache/nnitp).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Keep nothing on disk.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache folder to use, if any.
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            self.cache.clone().or_else(nnitp::core::cache::default_dir)
+        }
+    }
+}
+
 /// Search parameters given on the command line.
 #[derive(clap::Args)]
 pub struct SearchArgs {

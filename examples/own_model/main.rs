@@ -41,6 +41,8 @@ struct Args {
     /// Explain this test image (default: the first one the model gets wrong).
     #[arg(long)]
     image: Option<usize>,
+    #[command(flatten)]
+    cache: common::CacheArgs,
 }
 
 /// Explanations use the two pooling layers.
@@ -71,7 +73,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
     // Building the explainer runs one image through every layer and checks
     // each output against the declared geometry.
-    let config = ExplainerConfig::new(LAYERS.to_vec()).with_size(2000);
+    let config = ExplainerConfig::new(LAYERS.to_vec())
+        .with_size(2000)
+        .with_cache(args.cache.dir());
     let ex = Explainer::new(model, data.train.images, data.test.images, config)?
         .with_observer(common::progress_bar());
     let predictions = ex.predictions(Split::Test)?;

@@ -22,7 +22,8 @@ use nnitp::burn::nn::{Linear, LinearConfig, PaddingConfig2d, Relu};
 use nnitp::burn::tensor::activation::{relu, softmax};
 use nnitp::burn::tensor::{Device, Tensor};
 use nnitp::core::cone::{Geometry, LayerKind};
-use nnitp::core::network::{Network, Taps};
+use nnitp::core::digest::Digest;
+use nnitp::core::network::{module_digest, Network, Taps};
 
 /// conv, ReLU, max pool, conv, ReLU, max pool, flatten, dense.
 #[derive(Module, Debug)]
@@ -104,6 +105,10 @@ impl Network for SmallCnn {
 
     fn device(&self) -> Device {
         self.conv1.weight.device()
+    }
+
+    fn fingerprint(&self) -> Option<Digest> {
+        module_digest(self)
     }
 
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp::core::Result<()> {

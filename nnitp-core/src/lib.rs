@@ -39,8 +39,11 @@
 //! ```
 
 pub mod accuracy;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod case;
 pub mod cone;
+pub mod digest;
 pub mod error;
 pub mod explainer;
 pub mod format;

@@ -17,18 +17,34 @@ pub struct ExplainerConfig {
     pub layers: Vec<usize>,
     /// Images per forward pass during extraction.
     pub batch_size: usize,
+    /// A folder where extracted layers are kept across processes (`None`:
+    /// nothing is written to disk). Sources that cannot name their inputs
+    /// (see [`ActivationSource::cache_key`](crate::ActivationSource::cache_key))
+    /// are never cached.
+    #[cfg(feature = "cache")]
+    #[serde(default)]
+    pub cache: Option<std::path::PathBuf>,
 }
 
 impl ExplainerConfig {
-    /// Defaults (nnitp's search parameters, size 10000, batch 250) with the
-    /// explanation `layers`.
+    /// Defaults (nnitp's search parameters, size 10000, batch 32, no disk
+    /// cache) with the explanation `layers`.
     pub fn new(layers: Vec<usize>) -> Self {
         ExplainerConfig {
             params: SearchParams::default(),
             size: 10_000,
             layers,
-            batch_size: 250,
+            batch_size: 32,
+            #[cfg(feature = "cache")]
+            cache: None,
         }
+    }
+
+    /// Keeps extracted layers in the folder `dir` (or nowhere, for `None`).
+    #[cfg(feature = "cache")]
+    pub fn with_cache(mut self, dir: Option<impl Into<std::path::PathBuf>>) -> Self {
+        self.cache = dir.map(Into::into);
+        self
     }
 
     /// Sets the search parameters.

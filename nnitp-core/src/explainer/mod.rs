@@ -224,8 +224,11 @@ impl<S: ActivationSource> Explainer<S> {
     /// The configuration's errors as [`Explainer::new`].
     pub fn with_source(source: S, config: ExplainerConfig) -> Result<Self> {
         let (params, layers) = checked(&config, source.geometry())?;
+        let cache = LayerCache::new(source.geometry().len());
+        #[cfg(feature = "cache")]
+        let cache = cache.with_disk(config.cache.map(crate::cache::ActivationCache::new));
         Ok(Explainer {
-            cache: LayerCache::new(source.geometry().len()),
+            cache,
             source,
             params,
             layers,

@@ -8,10 +8,12 @@
 //! channels last, and runs batches on every core ([`extract`]).
 
 mod extract;
+mod fingerprint;
 mod source;
 mod taps;
 
 pub use extract::{check_network, extract};
+pub use fingerprint::module_digest;
 pub use source::NetworkSource;
 pub use taps::{LayerOutput, Taps};
 
@@ -71,6 +73,13 @@ pub trait Network {
     /// The device the model's weights live on.
     fn device(&self) -> Device;
 
+    /// A digest of the network's weights (with [`module_digest`] for a burn
+    /// module), so that its activations can be cached on disk; `None` (the
+    /// default) caches nothing.
+    fn fingerprint(&self) -> Option<crate::digest::Digest> {
+        None
+    }
+
     /// Runs one batch, handing each layer's output to `taps` (in burn's
     /// layout: `[N, C, H, W]` for feature maps, `[N, units]` for flat layers).
     /// Layers `taps` does not want are ignored, and the pass may stop once
@@ -91,6 +100,10 @@ impl<N: Network + ?Sized> Network for Box<N> {
 
     fn device(&self) -> Device {
         (**self).device()
+    }
+
+    fn fingerprint(&self) -> Option<crate::digest::Digest> {
+        (**self).fingerprint()
     }
 
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> Result<()> {

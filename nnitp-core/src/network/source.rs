@@ -1,11 +1,14 @@
 //! A burn network with its training and test images, as an activation source.
 
+use std::sync::OnceLock;
+
 use ndarray::{Array2, Array4, ArrayView4};
 
 use super::extract::{check_images, check_network, extract};
 use super::Network;
 use crate::accuracy::Split;
 use crate::cone::Geometry;
+use crate::digest::{Digest, DigestBuilder};
 use crate::error::{Error, Result};
 use crate::progress::Observer;
 use crate::source::{slot, ActivationSource};
@@ -18,12 +21,14 @@ pub struct NetworkSource<N> {
     network: N,
     images: [Array4<f32>; 2],
     batch_size: usize,
+    /// Each data set's cache key, once computed.
+    keys: [OnceLock<Option<Digest>>; 2],
 }
 
 impl<N: Network + Send + Sync> NetworkSource<N> {
     /// The network on these images, checked: one image is run through every
     /// layer and each output's shape is compared with the geometry. Batches of
-    /// 250 images.
+    /// 32 images.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] for images that do not fit the input, and the
@@ -37,7 +42,8 @@ impl<N: Network + Send + Sync> NetworkSource<N> {
         Ok(NetworkSource {
             network,
             images: [train, test],
-            batch_size: 250,
+            batch_size: 32,
+            keys: [OnceLock::new(), OnceLock::new()],
         })
     }
 
@@ -76,6 +82,28 @@ impl<N: Network + Send + Sync> ActivationSource for NetworkSource<N> {
 
     fn images(&self, split: Split) -> Option<ArrayView4<'_, f32>> {
         Some(self.images[slot(split)].view())
+    }
+
+    /// The network's fingerprint, its geometry and the data set's images;
+    /// `None` when the network has no fingerprint.
+    fn cache_key(&self, split: Split) -> Option<Digest> {
+        *self.keys[slot(split)].get_or_init(|| {
+            let weights = self.network.fingerprint()?;
+            let geometry = serde_json::to_vec(self.network.geometry()).ok()?;
+            let images = &self.images[slot(split)];
+            let mut d = DigestBuilder::new()
+                .bytes(b"nnitp network source")
+                .digest(&weights)
+                .bytes(&geometry);
+            for &n in images.shape() {
+                d = d.number(n as u64);
+            }
+            let d = match images.as_slice() {
+                Some(values) => d.floats(values),
+                None => d.floats(&images.iter().copied().collect::<Vec<_>>()),
+            };
+            Some(d.finish())
+        })
     }
 
     fn extract(

@@ -28,6 +28,13 @@ pub trait ActivationSource: Send + Sync {
         None
     }
 
+    /// A digest naming everything the activations of a data set are computed
+    /// from (the network's weights and geometry, the samples), so that they
+    /// can be kept in a disk cache; `None` (the default) keeps nothing.
+    fn cache_key(&self, _split: Split) -> Option<crate::digest::Digest> {
+        None
+    }
+
     /// The activations of `layers` on a data set, each `[N, units]`,
     /// channels last; progress goes to `observer`.
     ///
@@ -53,6 +60,10 @@ impl<S: ActivationSource + ?Sized> ActivationSource for Box<S> {
 
     fn images(&self, split: Split) -> Option<ArrayView4<'_, f32>> {
         (**self).images(split)
+    }
+
+    fn cache_key(&self, split: Split) -> Option<crate::digest::Digest> {
+        (**self).cache_key(split)
     }
 
     fn extract(

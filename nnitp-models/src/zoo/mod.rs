@@ -3,6 +3,7 @@
 //! [`nnitp_core::Network`] trait.
 
 mod architecture;
+mod host;
 mod sequential;
 
 pub use architecture::{Architecture, LayerSpec};

@@ -14,6 +14,7 @@ use nnitp_core::cone::{Geometry, LayerKind, Padding};
 use nnitp_core::network::{Network, Taps};
 
 use super::architecture::{Architecture, LayerSpec};
+use super::host::HostMap;
 use crate::error::{Error, Result};
 
 /// A stateless flatten layer (channels last, as Keras).
@@ -58,6 +59,14 @@ impl Act {
             Act::Flat(t) => t.clone(),
         }
     }
+}
+
+/// A layer's output during a host-side forward pass.
+enum Step<'a> {
+    /// On the device.
+    Device(&'a Act),
+    /// On the host (a feature map).
+    Host(&'a HostMap, &'a Device),
 }
 
 /// A sequential CNN as a burn module.
@@ -175,26 +184,89 @@ impl Sequential {
     fn run(&self, x: Tensor<4>, last: usize, mut visit: impl FnMut(usize, &Act)) -> Act {
         let mut act = Act::Map(x);
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            act = match (layer, act) {
-                (Layer::Conv2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::Elu(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::Elu(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
-                (Layer::Relu(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::Relu(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
-                (Layer::BatchNorm(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::BatchNorm(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
-                (Layer::MaxPool2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::Dropout(m), Act::Map(t)) => Act::Map(m.forward(t)),
-                (Layer::Dropout(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
-                (Layer::Flatten(_), a) => Act::Flat(a.channels_last()),
-                (Layer::Dense(m), a) => Act::Flat(m.forward(a.channels_last())),
-                (_, Act::Flat(_)) => {
-                    unreachable!("the geometry check rejects spatial layers after flatten")
-                }
-            };
+            act = self.step(layer, act);
             visit(i, &act);
         }
         act
+    }
+
+    /// One layer on the device.
+    fn step(&self, layer: &Layer, act: Act) -> Act {
+        match (layer, act) {
+            (Layer::Conv2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::Elu(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::Elu(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
+            (Layer::Relu(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::Relu(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
+            (Layer::BatchNorm(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::BatchNorm(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
+            (Layer::MaxPool2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::Dropout(m), Act::Map(t)) => Act::Map(m.forward(t)),
+            (Layer::Dropout(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
+            (Layer::Flatten(_), a) => Act::Flat(a.channels_last()),
+            (Layer::Dense(m), a) => Act::Flat(m.forward(a.channels_last())),
+            (_, Act::Flat(_)) => {
+                unreachable!("the geometry check rejects spatial layers after flatten")
+            }
+        }
+    }
+
+    /// Whether inference runs shape-preserving layers and pooling on the host
+    /// ([`super::host`]): on the CPU devices, outside training.
+    fn on_host(&self, device: &Device) -> bool {
+        // burn-ndarray is deprecated upstream but still offered for comparison
+        #[allow(deprecated)]
+        let ndarray = Device::ndarray();
+        !device.is_autodiff() && (*device == Device::flex() || *device == ndarray)
+    }
+
+    /// As [`Sequential::run`], with ELU, ReLU, batch norm, dropout and plain
+    /// max pooling computed on the host, in one pass each.
+    fn run_host(
+        &self,
+        x: Tensor<4>,
+        last: usize,
+        mut visit: impl FnMut(usize, Step<'_>),
+    ) -> nnitp_core::Result<()> {
+        let device = x.device();
+        let mut act = Act::Map(x);
+        let mut host: Option<HostMap> = None;
+        for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
+            let host_step = match layer {
+                Layer::Elu(_) | Layer::Relu(_) | Layer::BatchNorm(_) | Layer::Dropout(_) => true,
+                Layer::MaxPool2d(m) => {
+                    m.padding == PaddingConfig2d::Valid && m.dilation == [1, 1] && !m.ceil_mode
+                }
+                _ => false,
+            };
+            if host_step && (host.is_some() || matches!(act, Act::Map(_))) {
+                let mut map = match host.take() {
+                    Some(map) => map,
+                    None => match act {
+                        Act::Map(t) => HostMap::from_tensor(t)?,
+                        Act::Flat(_) => unreachable!("checked above"),
+                    },
+                };
+                match layer {
+                    Layer::Elu(m) => map.elu(m.alpha),
+                    Layer::Relu(_) => map.relu(),
+                    Layer::BatchNorm(m) => map.batch_norm(m)?,
+                    Layer::MaxPool2d(m) => map = map.max_pool(m.kernel_size, m.stride),
+                    _ => {}
+                }
+                visit(i, Step::Host(&map, &device));
+                // a placeholder until the map goes back to the device
+                act = Act::Flat(Tensor::<2>::empty([0, 0], &device));
+                host = Some(map);
+                continue;
+            }
+            if let Some(map) = host.take() {
+                act = Act::Map(map.into_tensor(&device));
+            }
+            act = self.step(layer, act);
+            visit(i, Step::Device(&act));
+        }
+        Ok(())
     }
 
     /// The logits of the last layer (before its softmax), for training.
@@ -265,27 +337,40 @@ impl Network for Sequential {
         self.devices().into_iter().next().unwrap_or_default()
     }
 
+    fn fingerprint(&self) -> Option<nnitp_core::digest::Digest> {
+        nnitp_core::network::module_digest(self)
+    }
+
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp_core::Result<()> {
         let Some(last) = (0..self.layers.len()).rev().find(|&i| taps.wants(i)) else {
             return Ok(());
         };
-        self.run(images, last, |i, act| {
-            if !taps.wants(i) {
-                return;
+        let wanted: Vec<bool> = (0..=last).map(|i| taps.wants(i)).collect();
+        let mut keep = |i: usize, act: &Act| match act {
+            Act::Map(t) => {
+                taps.tap(i, t.clone());
             }
-            match act {
-                Act::Map(t) => {
-                    taps.tap(i, t.clone());
-                }
-                Act::Flat(t) => {
-                    let t = match self.arch.layers[i] {
-                        LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
-                        _ => t.clone(),
-                    };
-                    taps.tap(i, t);
-                }
+            Act::Flat(t) => {
+                let t = match self.arch.layers[i] {
+                    LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
+                    _ => t.clone(),
+                };
+                taps.tap(i, t);
             }
-        });
-        Ok(())
+        };
+        if self.on_host(&images.device()) {
+            self.run_host(images, last, |i, step| match step {
+                Step::Device(act) if wanted[i] => keep(i, act),
+                Step::Host(map, device) if wanted[i] => keep(i, &Act::Map(map.to_tensor(device))),
+                _ => {}
+            })
+        } else {
+            self.run(images, last, |i, act| {
+                if wanted[i] {
+                    keep(i, act)
+                }
+            });
+            Ok(())
+        }
     }
 }
