@@ -23,6 +23,9 @@ pub struct ModelArgs {
     /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Use the embedded Fashion-MNIST sample even where a full copy is installed.
+    #[arg(long, conflicts_with = "data")]
+    pub embedded: bool,
     /// Weights file (default: the shipped Fashion-MNIST weights).
     #[arg(long)]
     pub weights: Option<PathBuf>,
@@ -36,10 +39,14 @@ impl ModelArgs {
     pub fn load(&self) -> nnitp::models::Result<Loaded> {
         let kind = ModelKind::from_name(&self.model)?;
         let device = nnitp::models::device::parse(&self.device)?;
-        Setup::new(kind, device)
+        let setup = Setup::new(kind, device)
             .with_data(self.data.as_ref())
-            .with_weights(self.weights.as_ref())
-            .load()
+            .with_weights(self.weights.as_ref());
+        if self.embedded {
+            setup.with_embedded_data().load()
+        } else {
+            setup.load()
+        }
     }
 }
 

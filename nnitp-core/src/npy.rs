@@ -2,6 +2,7 @@
 //! and `bool` arrays, with errors that name the file.
 
 use std::fs;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder};
@@ -28,25 +29,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Splits a `.npy` file into its header and data bytes.
-fn parse(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
+/// The longest header accepted (numpy writes a few hundred bytes).
+const MAX_HEADER: usize = 1 << 16;
+
+/// Parses the header text of a `.npy` file (ASCII, a Python dict literal).
+fn parse_header(path: &Path, text: &[u8]) -> Result<Header> {
     let bad = |r: &str| Error::bad_file(path, format!("not a valid .npy file: {r}"));
-    if bytes.len() < 10 || &bytes[..6] != MAGIC {
-        return Err(bad("missing the \\x93NUMPY magic"));
+    if !text.is_ascii() {
+        return Err(bad("the header is not ASCII text"));
     }
-    let (len, start): (usize, usize) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        v => return Err(bad(&format!("unsupported format version {v}"))),
-    };
-    let end = start
-        .checked_add(len)
-        .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| bad("truncated header"))?;
-    let text = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text"))?;
+    let text = std::str::from_utf8(text).map_err(|_| bad("the header is not text"))?;
     let field = |name: &str| -> Option<&str> {
         let at = text.find(&format!("'{name}'"))? + name.len() + 2;
         let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
@@ -54,9 +46,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
     };
     let descr = field("descr")
         .and_then(|r| {
-            let q = r.chars().next()?;
+            // the header is ASCII: every byte is a character
+            let q = *r.as_bytes().first()?;
+            if q != b'\'' && q != b'"' {
+                return None;
+            }
             let body = &r[1..];
-            Some(body[..body.find(q)?].to_string())
+            Some(body[..body.find(char::from(q))?].to_string())
         })
         .ok_or_else(|| bad("no 'descr' in header"))?;
     let fortran_order = match field("fortran_order") {
@@ -75,19 +71,60 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Header, usize)> {
         .map(|s| s.parse::<usize>())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|_| bad("bad 'shape' in header"))?;
-    Ok((
-        Header {
-            descr,
-            fortran_order,
-            shape,
-        },
-        end,
-    ))
+    Ok(Header {
+        descr,
+        fortran_order,
+        shape,
+    })
 }
 
-fn read_raw(path: &Path, want: &[&str], size: usize) -> Result<(Header, Vec<u8>)> {
-    let bytes = fs::read(path).map_err(io(path))?;
-    let (header, start) = parse(path, &bytes)?;
+/// An open `.npy` file whose header has been read and checked against its
+/// length: exactly `count` elements of `size` bytes follow.
+struct Opened {
+    header: Header,
+    file: BufReader<fs::File>,
+    count: usize,
+}
+
+/// Opens `path` and reads its header, reading no more than the header: the
+/// magic is checked on the first bytes, and the data length the shape
+/// implies (computed without overflow) must equal what the file holds, so a
+/// device, a pipe or a file of another length is refused before any data is
+/// read.
+fn open(path: &Path, want: &[&str], size: usize) -> Result<Opened> {
+    let bad = |r: String| Error::bad_file(path, format!("not a valid .npy file: {r}"));
+    let file = fs::File::open(path).map_err(io(path))?;
+    let meta = file.metadata().map_err(io(path))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    let total = meta.len();
+    let mut file = BufReader::with_capacity(1 << 16, file);
+    let mut pre = [0u8; 12];
+    file.read_exact(&mut pre[..10])
+        .map_err(|_| bad("too short for a header".into()))?;
+    if &pre[..6] != MAGIC {
+        return Err(bad("missing the \\x93NUMPY magic".into()));
+    }
+    let (len, start) = match pre[6] {
+        1 => (usize::from(u16::from_le_bytes([pre[8], pre[9]])), 10),
+        2 | 3 => {
+            file.read_exact(&mut pre[10..12])
+                .map_err(|_| bad("truncated header".into()))?;
+            let len = u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as usize;
+            (len, 12)
+        }
+        v => return Err(bad(format!("unsupported format version {v}"))),
+    };
+    if len > MAX_HEADER {
+        return Err(bad(format!(
+            "a header of {len} bytes (at most {MAX_HEADER})"
+        )));
+    }
+    let mut text = vec![0u8; len];
+    file.read_exact(&mut text)
+        .map_err(|_| bad("truncated header".into()))?;
+    let header = parse_header(path, &text)?;
     if !want.contains(&header.descr.as_str()) {
         return Err(Error::bad_file(
             path,
@@ -98,46 +135,136 @@ fn read_raw(path: &Path, want: &[&str], size: usize) -> Result<(Header, Vec<u8>)
             ),
         ));
     }
-    let count: usize = header.shape.iter().product();
-    let need = count * size;
-    let data = &bytes[start..];
-    if data.len() != need {
+    let count = header
+        .shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let need = count
+        .and_then(|c| c.checked_mul(size))
+        .and_then(|n| u64::try_from(n).ok());
+    let (Some(count), Some(need)) = (count, need) else {
+        return Err(Error::bad_file(
+            path,
+            format!("shape {:?} is too large to address", header.shape),
+        ));
+    };
+    let data = total.saturating_sub((start + len) as u64);
+    if data != need {
         return Err(Error::bad_file(
             path,
             format!(
-                "holds {} data bytes, shape {:?} needs {need}",
-                data.len(),
+                "holds {data} data bytes, shape {:?} needs {need}",
                 header.shape
             ),
         ));
     }
-    Ok((header, data.to_vec()))
+    Ok(Opened {
+        header,
+        file,
+        count,
+    })
 }
 
+/// `values` in numpy's order as an array of `header`'s shape, C order (a
+/// Fortran-order file is transposed, the one copy it needs).
 fn shaped<T: Clone>(path: &Path, header: &Header, values: Vec<T>) -> Result<ArrayD<T>> {
     let shape = IxDyn(&header.shape);
-    let arr = if header.fortran_order {
-        ArrayD::from_shape_vec(shape.f(), values)
+    if header.fortran_order {
+        let a = ArrayD::from_shape_vec(shape.f(), values)
+            .map_err(|e| Error::bad_file(path, e.to_string()))?;
+        Ok(a.as_standard_layout().into_owned())
     } else {
-        ArrayD::from_shape_vec(shape, values)
+        ArrayD::from_shape_vec(shape, values).map_err(|e| Error::bad_file(path, e.to_string()))
     }
-    .map_err(|e| Error::bad_file(path, e.to_string()))?;
-    Ok(arr.as_standard_layout().into_owned())
 }
 
-/// Reads a `float32` array (`<f4`).
+/// Reads `count` bytes, checking each block as it arrives, straight into the
+/// final vector of `T`.
+fn read_values<T>(
+    path: &Path,
+    file: &mut BufReader<fs::File>,
+    count: usize,
+    mut convert: impl FnMut(&[u8], &mut Vec<T>) -> Result<()>,
+) -> Result<Vec<T>> {
+    let mut values = Vec::with_capacity(count);
+    let mut block = vec![0u8; 1 << 16];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(block.len());
+        file.read_exact(&mut block[..n]).map_err(io(path))?;
+        convert(&block[..n], &mut values)?;
+        left -= n;
+    }
+    Ok(values)
+}
+
+/// Reads a `float32` array (`<f4`), in one read straight into the array.
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read, [`Error::BadFile`] when it is not a
 /// `.npy` file, its dtype is not `float32`, or its length does not match its shape.
 pub fn read_f32(path: impl AsRef<Path>) -> Result<ArrayD<f32>> {
-    let path = path.as_ref();
-    let (header, data) = read_raw(path, &["<f4"], 4)?;
-    let values = data
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    shaped(path, &header, values)
+    read_f32_checked(path.as_ref(), false)
+}
+
+/// [`read_f32`] for arrays of samples (`[samples, ...units]`) that must hold
+/// finite values only; each block is checked as soon as it is read, while it
+/// is still in cache.
+///
+/// # Errors
+/// As [`read_f32`]; [`Error::BadFile`] naming the sample and unit of the first
+/// NaN or infinity.
+pub fn read_f32_finite(path: impl AsRef<Path>) -> Result<ArrayD<f32>> {
+    read_f32_checked(path.as_ref(), true)
+}
+
+fn read_f32_checked(path: &Path, finite: bool) -> Result<ArrayD<f32>> {
+    let Opened {
+        header,
+        mut file,
+        count,
+    } = open(path, &["<f4"], 4)?;
+    let mut values = vec![0f32; count];
+    // blocks of 256 KiB: read, then checked while still in cache
+    for (b, block) in values.chunks_mut(1 << 16).enumerate() {
+        // SAFETY: any 4 bytes are a valid f32, and a byte slice has no
+        // alignment requirement; the slice covers exactly this block's values.
+        let bytes: &mut [u8] = unsafe {
+            std::slice::from_raw_parts_mut(block.as_mut_ptr().cast::<u8>(), block.len() * 4)
+        };
+        file.read_exact(bytes).map_err(io(path))?;
+        if cfg!(target_endian = "big") {
+            for v in block.iter_mut() {
+                *v = f32::from_bits(u32::from_le(v.to_bits()));
+            }
+        }
+        // (a Fortran-order file is checked once in C order, below)
+        if finite && !header.fortran_order {
+            if let Some(j) = block.iter().position(|v| !v.is_finite()) {
+                return Err(non_finite(path, &header, b * (1 << 16) + j, block[j]));
+            }
+        }
+    }
+    let a = shaped(path, &header, values)?;
+    if finite && header.fortran_order {
+        if let Some((i, v)) = a.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(non_finite(path, &header, i, *v));
+        }
+    }
+    Ok(a)
+}
+
+/// The error for the non-finite value `v` at flat (C-order) index `i`.
+fn non_finite(path: &Path, header: &Header, i: usize, v: f32) -> Error {
+    let units = header.shape.iter().skip(1).product::<usize>().max(1);
+    Error::bad_file(
+        path,
+        format!(
+            "non-finite value {v} at sample {}, unit {}",
+            i / units,
+            i % units
+        ),
+    )
 }
 
 /// Reads a `bool` array (`|b1`).
@@ -146,14 +273,21 @@ pub fn read_f32(path: impl AsRef<Path>) -> Result<ArrayD<f32>> {
 /// As [`read_f32`]; also a byte other than 0 or 1.
 pub fn read_bool(path: impl AsRef<Path>) -> Result<ArrayD<bool>> {
     let path = path.as_ref();
-    let (header, data) = read_raw(path, &["|b1"], 1)?;
-    if data.iter().any(|&b| b > 1) {
-        return Err(Error::bad_file(
-            path,
-            "bool array holds a byte other than 0 or 1",
-        ));
-    }
-    let values = data.iter().map(|&b| b == 1).collect();
+    let Opened {
+        header,
+        mut file,
+        count,
+    } = open(path, &["|b1"], 1)?;
+    let values = read_values(path, &mut file, count, |bytes, out| {
+        if bytes.iter().any(|&b| b > 1) {
+            return Err(Error::bad_file(
+                path,
+                "bool array holds a byte other than 0 or 1",
+            ));
+        }
+        out.extend(bytes.iter().map(|&b| b == 1));
+        Ok(())
+    })?;
     shaped(path, &header, values)
 }
 
@@ -262,5 +396,71 @@ mod tests {
 
         let missing = tmp("missing.npy");
         assert!(matches!(read_f32(&missing), Err(Error::Io { .. })));
+    }
+
+    /// A file with `header` (padded as numpy pads) and `data` bytes.
+    fn with_header(name: &str, header: &str, data: &[u8]) -> std::path::PathBuf {
+        let p = tmp(name);
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend([1u8, 0]);
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        bytes.extend(data);
+        fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn reason(p: &Path) -> String {
+        match read_f32(p) {
+            Err(Error::BadFile { reason, .. }) => reason,
+            other => panic!("{}: expected a bad file, got {other:?}", p.display()),
+        }
+    }
+
+    #[test]
+    fn hostile_headers_are_refused_without_reading_the_data() {
+        // a non-ASCII quote in the header
+        let p = with_header(
+            "utf8.npy",
+            "{'descr': «<f4», 'fortran_order': False, 'shape': (1,), }\n",
+            &[0; 4],
+        );
+        assert!(reason(&p).contains("ASCII"), "{}", reason(&p));
+        // dimensions whose product overflows
+        let p = with_header(
+            "overflow.npy",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967295, 4294967295, 4294967295), }\n",
+            &[0; 16],
+        );
+        assert!(reason(&p).contains("too large"), "{}", reason(&p));
+        // a shape that does not wrap but does not match the length either
+        let p = with_header(
+            "big.npy",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967295, 3), }\n",
+            &[0; 12],
+        );
+        assert!(reason(&p).contains("needs 51539607540"), "{}", reason(&p));
+        // a large file that is not a .npy file: refused on its first bytes
+        let p = tmp("large-garbage.npy");
+        let f = fs::File::create(&p).unwrap();
+        f.set_len(1 << 30).unwrap();
+        assert!(reason(&p).contains("magic"), "{}", reason(&p));
+        fs::remove_file(&p).unwrap();
+        // a header length beyond the limit
+        let p = tmp("long-header.npy");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend([2u8, 0]);
+        bytes.extend(u32::MAX.to_le_bytes());
+        fs::write(&p, bytes).unwrap();
+        assert!(reason(&p).contains("header of"), "{}", reason(&p));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_links_to_them_are_refused() {
+        let link = tmp("zero.npy");
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(reason(&link).contains("regular file"), "{}", reason(&link));
     }
 }
