@@ -4,21 +4,57 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
+use nnitp_core::cone::Padding;
 use nnitp_core::network::extract;
 use nnitp_core::progress::Observer;
+use nnitp_core::rng::SplitMix64;
 use nnitp_models::data;
-use nnitp_models::zoo::ModelKind;
+use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
 
 #[test]
 fn host_layers_match_burns_ops() {
     let images = data::embedded_fashion_mnist().unwrap().test.head(64).images;
     let flex = Device::flex();
     let host = ModelKind::FashionMnist.load(None, &flex).unwrap();
-    let device_path = host.clone().to_device(&flex.clone().autodiff());
-    let layers: Vec<usize> = (0..18).collect();
+    same_on_host_and_device(&host, images.view());
+}
+
+#[test]
+fn other_kernels_and_paddings_match_too() {
+    let arch = Architecture::new([9, 7, 3])
+        .conv2d(4, 5, Padding::Valid)
+        .relu()
+        .conv2d(
+            6,
+            3,
+            Padding::Explicit {
+                top: 1,
+                left: 0,
+                bottom: 2,
+                right: 1,
+            },
+        )
+        .elu()
+        .batch_norm()
+        .max_pool(2)
+        .flatten()
+        .dense(3, true);
+    let net = Sequential::new(&arch, &Device::flex()).unwrap();
+    let mut r = SplitMix64::new(5);
+    let images = ndarray::Array4::from_shape_simple_fn((20, 9, 7, 3), || r.normal());
+    same_on_host_and_device(&net, images.view());
+}
+
+/// Every layer of `host` (on flex) equals the same network's on the device
+/// path (an autodiff device) to float rounding.
+fn same_on_host_and_device(host: &Sequential, images: ndarray::ArrayView4<'_, f32>) {
+    let device_path = host.clone().to_device(&Device::flex().autodiff());
+    assert!(host.host_inference(&Device::flex()));
+    assert!(!device_path.host_inference(&Device::flex().autodiff()));
+    let layers: Vec<usize> = (0..nnitp_core::Network::geometry(host).len()).collect();
     let none = Observer::none();
-    let a = extract(&host, images.view(), &layers, 16, &none, "host").unwrap();
-    let b = extract(&device_path, images.view(), &layers, 16, &none, "device").unwrap();
+    let a = extract(host, images, &layers, 16, &none, "host").unwrap();
+    let b = extract(&device_path, images, &layers, 16, &none, "device").unwrap();
     for (l, (x, y)) in a.iter().zip(&b).enumerate() {
         let worst = x
             .iter()

@@ -14,11 +14,13 @@
 //! ```
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use memmap2::Mmap;
 use ndarray::ArrayView2;
+
+use sha2::{Digest as _, Sha256};
 
 use crate::digest::{sha256, Digest};
 
@@ -87,8 +89,10 @@ pub(super) fn open(path: &Path, key: &Digest, rows: usize, cols: usize) -> Optio
     Some(Mapped { map, rows, cols })
 }
 
-/// Writes `values` as the entry at `path` under `key`: to a temporary file in
-/// the same folder, then renamed into place.
+/// Writes `values` as the entry at `path` under `key`: streamed to a
+/// temporary file in the same folder (the header, with the values' digest,
+/// written last), then renamed into place. Nothing is synced to disk: an entry
+/// cut short by a crash fails its digest and is recomputed.
 ///
 /// # Errors
 /// The file system's errors.
@@ -96,18 +100,28 @@ pub(super) fn write(path: &Path, key: &Digest, values: ArrayView2<'_, f32>) -> s
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let (rows, cols) = values.dim();
-    let mut bytes = Vec::with_capacity(rows * cols * 4);
-    for v in values.iter() {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    let head = header(key, rows, cols, &sha256(&bytes));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let (mut f, tmp) = create_temporary(dir, name)?;
+    let (f, tmp) = create_temporary(dir, name)?;
     let written = (|| {
-        f.write_all(&head)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+        out.write_all(&[0u8; HEADER])?;
+        let mut hash = Sha256::new();
+        let mut block = Vec::with_capacity(1 << 16);
+        for v in values.iter() {
+            block.extend_from_slice(&v.to_le_bytes());
+            if block.len() == block.capacity() {
+                hash.update(&block);
+                out.write_all(&block)?;
+                block.clear();
+            }
+        }
+        hash.update(&block);
+        out.write_all(&block)?;
+        let content = Digest(hash.finalize().into());
+        out.seek(SeekFrom::Start(0))?;
+        out.write_all(&header(key, rows, cols, &content))?;
+        out.flush()?;
+        drop(out);
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {

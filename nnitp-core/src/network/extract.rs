@@ -36,14 +36,26 @@ fn to_tensor(network: &(dyn Network + Sync), batch: ArrayView4<'_, f32>) -> Tens
     Tensor::<4>::from_data(TensorData::new(values, shape), &network.device())
 }
 
-/// The values of `output` as `f32`, in burn's layout.
-fn values(output: LayerOutput) -> Result<Vec<f32>> {
-    let data = match output {
-        LayerOutput::Map(t) => t.into_data(),
-        LayerOutput::Flat(t) => t.into_data(),
-    };
+/// The values of a tensor as `f32`.
+fn tensor_values(data: TensorData) -> Result<Vec<f32>> {
     data.try_into_vec_as::<f32>()
         .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+/// The values of `output` as `f32`, in burn's layout (`[N, C, H, W]`).
+fn values(output: LayerOutput) -> Result<Vec<f32>> {
+    match output {
+        LayerOutput::Map(t) => tensor_values(t.into_data()),
+        LayerOutput::Flat(t) => tensor_values(t.into_data()),
+        LayerOutput::Host { values, shape } => match shape[..] {
+            [n, h, w, c] => {
+                let a = ndarray::ArrayView4::from_shape((n, h, w, c), &values)
+                    .map_err(|e| Error::Backend(e.to_string()))?;
+                Ok(a.permuted_axes([0, 3, 1, 2]).iter().copied().collect())
+            }
+            _ => Ok(values),
+        },
+    }
 }
 
 /// Checks one layer's output of a batch of `n` against the geometry.
@@ -54,11 +66,17 @@ fn check_output(geometry: &Geometry, layer: usize, n: usize, output: &LayerOutpu
         [h, w, c] => vec![*c, *h, *w],
         s => s.to_vec(),
     };
+    if let LayerOutput::Host { values, shape } = output {
+        if values.len() != shape.iter().product::<usize>() {
+            return Err(Error::Backend(format!(
+                "layer {layer} ({}): {} host values for the shape {shape:?}",
+                geometry.name(layer),
+                values.len()
+            )));
+        }
+    }
     let found = output.sample_shape();
-    let layout_ok = matches!(
-        (output, shape.len()),
-        (LayerOutput::Map(_), 3) | (LayerOutput::Flat(_), 1)
-    );
+    let layout_ok = output.is_map() == (shape.len() == 3);
     if !layout_ok || found != expected || output.batch() != n {
         return Err(Error::LayerOutputShape {
             layer,
@@ -71,13 +89,15 @@ fn check_output(geometry: &Geometry, layer: usize, n: usize, output: &LayerOutpu
     Ok(())
 }
 
-/// Writes burn-layout `values` of a layer with `shape` (channels last) into
-/// `rows` (`[n, units]`, channels last).
-fn store(values: &[f32], shape: &[usize], mut rows: ArrayViewMut2<'_, f32>) {
+/// Writes a checked layer output of the layer with `shape` (channels last)
+/// into `rows` (`[n, units]`, channels last).
+fn store(output: LayerOutput, shape: &[usize], mut rows: ArrayViewMut2<'_, f32>) -> Result<()> {
     let n = rows.nrows();
-    match *shape {
-        [h, w, c] => {
-            let src = ndarray::ArrayView4::from_shape((n, c, h, w), values)
+    let values = match output {
+        LayerOutput::Map(t) => {
+            let values = tensor_values(t.into_data())?;
+            let [h, w, c] = <[usize; 3]>::try_from(shape).expect("checked: a feature map");
+            let src = ndarray::ArrayView4::from_shape((n, c, h, w), &values)
                 .expect("checked against the geometry");
             let src = src.permuted_axes([0, 2, 3, 1]);
             for (mut row, img) in rows.outer_iter_mut().zip(src.outer_iter()) {
@@ -86,13 +106,15 @@ fn store(values: &[f32], shape: &[usize], mut rows: ArrayViewMut2<'_, f32>) {
                     *dst = v;
                 }
             }
+            return Ok(());
         }
-        _ => {
-            let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), values)
-                .expect("checked against the geometry");
-            rows.assign(&src);
-        }
-    }
+        LayerOutput::Flat(t) => tensor_values(t.into_data())?,
+        LayerOutput::Host { values, .. } => values,
+    };
+    let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), &values)
+        .map_err(|e| Error::Backend(e.to_string()))?;
+    rows.assign(&src);
+    Ok(())
 }
 
 /// Runs one batch and checks every wanted layer's output; returns the outputs
@@ -279,7 +301,7 @@ pub fn extract(
             let acts = run_batch(network, batch, layers)?;
             let mut rows = std::mem::take(&mut *slots[b].lock().unwrap_or_else(|e| e.into_inner()));
             for ((act, shape), dst) in acts.into_iter().zip(&shapes).zip(rows.iter_mut()) {
-                store(&values(act)?, shape, dst.view_mut());
+                store(act, shape, dst.view_mut())?;
             }
             let total_done = done.fetch_add(end - start, Ordering::SeqCst) + end - start;
             observer.report(&Progress {

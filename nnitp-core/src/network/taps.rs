@@ -2,13 +2,22 @@
 
 use burn::tensor::Tensor;
 
-/// One layer's output in burn's layout.
+/// One layer's output: a burn tensor in burn's layout, or values a network
+/// computed on the host itself, channels last.
 #[derive(Clone, Debug)]
 pub enum LayerOutput {
     /// A feature map, `[N, C, H, W]`.
     Map(Tensor<4>),
     /// A flat layer, `[N, units]`.
     Flat(Tensor<2>),
+    /// Values on the host in C order over `shape`: `[N, H, W, C]` for a
+    /// feature map (channels last), `[N, units]` for a flat layer.
+    Host {
+        /// The values.
+        values: Vec<f32>,
+        /// Their shape.
+        shape: Vec<usize>,
+    },
 }
 
 impl From<Tensor<4>> for LayerOutput {
@@ -24,11 +33,16 @@ impl From<Tensor<2>> for LayerOutput {
 }
 
 impl LayerOutput {
-    /// The shape per sample (without the batch dimension), burn's layout.
+    /// The shape per sample (without the batch dimension), burn's layout
+    /// (`[C, H, W]` for a feature map).
     pub fn sample_shape(&self) -> Vec<usize> {
         match self {
             LayerOutput::Map(t) => t.dims()[1..].to_vec(),
             LayerOutput::Flat(t) => t.dims()[1..].to_vec(),
+            LayerOutput::Host { shape, .. } => match shape[..] {
+                [_, h, w, c] => vec![c, h, w],
+                _ => shape.get(1..).unwrap_or_default().to_vec(),
+            },
         }
     }
 
@@ -37,6 +51,16 @@ impl LayerOutput {
         match self {
             LayerOutput::Map(t) => t.dims()[0],
             LayerOutput::Flat(t) => t.dims()[0],
+            LayerOutput::Host { shape, .. } => shape.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// Whether this is a feature map (rather than a flat layer).
+    pub fn is_map(&self) -> bool {
+        match self {
+            LayerOutput::Map(_) => true,
+            LayerOutput::Flat(_) => false,
+            LayerOutput::Host { shape, .. } => shape.len() == 4,
         }
     }
 }
@@ -83,6 +107,19 @@ impl Taps {
             self.outputs[i] = Some(output.clone().into());
         }
         output
+    }
+
+    /// Records `output` as layer `layer`'s output when it is wanted, without
+    /// handing it back (no copy is made).
+    pub fn keep(&mut self, layer: usize, output: impl Into<LayerOutput>) {
+        if let Ok(i) = self.wanted.binary_search(&layer) {
+            if self.outputs[i].is_some() {
+                self.repeated.push(layer);
+            } else {
+                self.missing -= 1;
+            }
+            self.outputs[i] = Some(output.into());
+        }
     }
 
     /// Whether every wanted layer has its output (the pass may stop).

@@ -1,50 +1,229 @@
-//! Inference of the zoo's shape-preserving layers and max pooling on the host,
-//! for CPU devices. Burn's tensor ops take several passes over memory for one
-//! layer (ELU alone is five: a comparison, `exp`, a subtraction, a product and
-//! a select); here each layer is one pass over a channels-first buffer,
-//! computed with burn's own formulas, so activations agree with the device
-//! path to float rounding (`exp` is the only function that may round
-//! differently).
+//! Inference of the zoo's models on CPU devices, on the host: convolutions as
+//! one matrix product per image over its patches (the `gemm` crate that burn's
+//! CPU backend uses too), and every other layer in one pass over a
+//! channels-last buffer, where burn's tensor ops take several passes for one
+//! layer (ELU alone is five) and convert layouts around each convolution.
+//! Every layer uses burn's own formulas, so activations agree with burn's ops
+//! to float rounding (`exp` and the order of a product's additions are the
+//! only places that may round differently).
 
-use burn::nn::BatchNorm;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::tensor::Tensor;
+use nnitp_core::cone::Padding;
 use nnitp_core::{Error, Result};
 
-/// A batch of feature maps on the host, `[N, C, H, W]` in C order.
-pub(super) struct HostMap {
+/// A batch of activations on the host in C order: `[N, H, W, C]` (channels
+/// last) for feature maps, `[N, units]` for flat layers.
+#[derive(Clone, Debug)]
+pub(super) struct Host {
     pub(super) values: Vec<f32>,
-    pub(super) dims: [usize; 4],
+    pub(super) shape: Vec<usize>,
 }
 
-/// The values of a 1-d tensor.
-fn vector(t: Tensor<1>) -> Result<Vec<f32>> {
+/// The values of a tensor.
+fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     t.into_data()
         .try_into_vec_as::<f32>()
         .map_err(|e| Error::Backend(format!("{e:?}")))
 }
 
-impl HostMap {
-    /// The values of a feature-map tensor.
+/// `c += a * b` for row-major `a` `[m, k]`, `b` `[k, n]` and `c` `[m, n]`
+/// (`c` is overwritten when `overwrite`).
+fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], overwrite: bool) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the asserts above bound every index the product reads and
+    // writes; the three slices do not overlap (`c` is borrowed mutably).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            !overwrite,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+impl Host {
+    /// A batch of images given as an NCHW tensor, channels last.
     ///
     /// # Errors
-    /// [`Error::Backend`] when its data cannot be read as `f32`.
-    pub(super) fn from_tensor(t: Tensor<4>) -> Result<Self> {
-        let dims = t.dims();
-        let values = t
-            .into_data()
-            .try_into_vec_as::<f32>()
-            .map_err(|e| Error::Backend(format!("{e:?}")))?;
-        Ok(HostMap { values, dims })
+    /// [`Error::Backend`] when the tensor cannot be read as `f32`.
+    pub(super) fn from_images(t: Tensor<4>) -> Result<Self> {
+        let [n, c, h, w] = t.dims();
+        let nchw = values(t)?;
+        let mut values = vec![0f32; nchw.len()];
+        for b in 0..n {
+            for k in 0..c {
+                let plane = &nchw[(b * c + k) * h * w..(b * c + k + 1) * h * w];
+                for (p, &v) in plane.iter().enumerate() {
+                    values[(b * h * w + p) * c + k] = v;
+                }
+            }
+        }
+        Ok(Host {
+            values,
+            shape: vec![n, h, w, c],
+        })
     }
 
-    /// A tensor of these values on `device`.
-    pub(super) fn to_tensor(&self, device: &Device) -> Tensor<4> {
-        Tensor::from_data(TensorData::new(self.values.clone(), self.dims), device)
+    fn map_dims(&self) -> [usize; 4] {
+        match self.shape[..] {
+            [n, h, w, c] => [n, h, w, c],
+            _ => [
+                self.shape[0],
+                1,
+                1,
+                self.values.len() / self.shape[0].max(1),
+            ],
+        }
     }
 
-    /// The tensor, giving up the buffer.
-    pub(super) fn into_tensor(self, device: &Device) -> Tensor<4> {
-        Tensor::from_data(TensorData::new(self.values, self.dims), device)
+    /// A convolution (one group): for each image, its patches as rows of a
+    /// matrix, times the kernel as a `[kh * kw * C, F]` matrix, plus the bias.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the weights cannot be read.
+    pub(super) fn conv2d(&self, conv: &Conv2d) -> Result<Host> {
+        let [n, h, w, c] = self.map_dims();
+        let [f, cw, kh, kw] = conv.weight.val().dims();
+        if cw != c || conv.groups != 1 {
+            return Err(Error::Backend(format!(
+                "a convolution of {cw} input channels in {} groups on a map of {c}",
+                conv.groups
+            )));
+        }
+        let weight = values(conv.weight.val())?;
+        // kernel[(ky * kw + kx) * c + ci][f] = weight[f][ci][ky][kx]
+        let k = kh * kw * c;
+        let mut kernel = vec![0f32; k * f];
+        for o in 0..f {
+            for ci in 0..c {
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        kernel[((ky * kw + kx) * c + ci) * f + o] =
+                            weight[((o * c + ci) * kh + ky) * kw + kx];
+                    }
+                }
+            }
+        }
+        let bias = match &conv.bias {
+            Some(b) => values(b.val())?,
+            None => vec![0.0; f],
+        };
+        let padding = Padding::from(&conv.padding);
+        let (s, d) = (conv.stride, conv.dilation);
+        let (top, _) = padding.pair(0, h, kh, s[0]);
+        let (left, _) = padding.pair(1, w, kw, s[1]);
+        let size = |dim: usize, n_in: usize, kern: usize| {
+            let (b, a) = padding.pair(dim, n_in, kern, s[dim]);
+            (n_in + b + a - (d[dim] * (kern - 1) + 1)) / s[dim] + 1
+        };
+        let (oh, ow) = (size(0, h, kh), size(1, w, kw));
+        let mut out = vec![0f32; n * oh * ow * f];
+        let mut patches = vec![0f32; oh * ow * k];
+        for b in 0..n {
+            let img = &self.values[b * h * w * c..(b + 1) * h * w * c];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &mut patches[(oy * ow + ox) * k..(oy * ow + ox + 1) * k];
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let dst = &mut row[(ky * kw + kx) * c..(ky * kw + kx + 1) * c];
+                            let iy = (oy * s[0] + ky * d[0]).checked_sub(top).filter(|&y| y < h);
+                            let ix = (ox * s[1] + kx * d[1]).checked_sub(left).filter(|&x| x < w);
+                            match (iy, ix) {
+                                (Some(y), Some(x)) => {
+                                    dst.copy_from_slice(&img[(y * w + x) * c..(y * w + x + 1) * c])
+                                }
+                                _ => dst.fill(0.0),
+                            }
+                        }
+                    }
+                }
+            }
+            let dst = &mut out[b * oh * ow * f..(b + 1) * oh * ow * f];
+            for px in dst.chunks_exact_mut(f) {
+                px.copy_from_slice(&bias);
+            }
+            matmul(oh * ow, k, f, &patches, &kernel, dst, false);
+        }
+        Ok(Host {
+            values: out,
+            shape: vec![n, oh, ow, f],
+        })
+    }
+
+    /// A dense layer: `[N, in] x [in, out] + bias`.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the weights cannot be read or do not fit.
+    pub(super) fn dense(&self, linear: &Linear) -> Result<Host> {
+        let n = self.shape[0];
+        let [d_in, d_out] = linear.weight.val().dims();
+        if self.values.len() != n * d_in {
+            return Err(Error::Backend(format!(
+                "a dense layer of {d_in} inputs on {} values per sample",
+                self.values.len() / n.max(1)
+            )));
+        }
+        let weight = values(linear.weight.val())?;
+        let bias = match &linear.bias {
+            Some(b) => values(b.val())?,
+            None => vec![0.0; d_out],
+        };
+        let mut out = Vec::with_capacity(n * d_out);
+        for _ in 0..n {
+            out.extend_from_slice(&bias);
+        }
+        matmul(n, d_in, d_out, &self.values, &weight, &mut out, false);
+        Ok(Host {
+            values: out,
+            shape: vec![n, d_out],
+        })
+    }
+
+    /// The layer flattened (channels last: the buffer as it is).
+    pub(super) fn flatten(mut self) -> Host {
+        let n = self.shape[0];
+        self.shape = vec![n, self.values.len() / n.max(1)];
+        self
+    }
+
+    /// Softmax over each sample's units: `exp(x - max) / sum`.
+    pub(super) fn softmax(&self) -> Host {
+        let units = self.values.len() / self.shape[0].max(1);
+        let mut out = self.values.clone();
+        for row in out.chunks_exact_mut(units.max(1)) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for v in row.iter_mut() {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            for v in row.iter_mut() {
+                *v /= sum;
+            }
+        }
+        Host {
+            values: out,
+            shape: self.shape.clone(),
+        }
     }
 
     /// ELU: `x` where `x > 0`, else `(exp(x) - 1) * alpha`; branch-free, so
@@ -66,58 +245,61 @@ impl HostMap {
     }
 
     /// Batch normalisation with running statistics:
-    /// `(x - mean) / sqrt(var + eps) * gamma + beta` per channel.
+    /// `(x - mean) / sqrt(var + eps) * gamma + beta` per channel (the last
+    /// dimension).
     ///
     /// # Errors
-    /// [`Error::Backend`] when the statistics cannot be read.
+    /// [`Error::Backend`] when the statistics cannot be read or do not fit.
     pub(super) fn batch_norm(&mut self, bn: &BatchNorm) -> Result<()> {
-        let gamma = vector(bn.gamma.val())?;
-        let beta = vector(bn.beta.val())?;
-        let mean = vector(bn.running_mean.value())?;
-        let std: Vec<f32> = vector(bn.running_var.value())?
+        let gamma = values(bn.gamma.val())?;
+        let beta = values(bn.beta.val())?;
+        let mean = values(bn.running_mean.value())?;
+        let std: Vec<f32> = values(bn.running_var.value())?
             .into_iter()
             .map(|v| (v + bn.epsilon as f32).sqrt())
             .collect();
-        let [_, c, h, w] = self.dims;
+        let c = *self.shape.last().unwrap_or(&0);
         if [gamma.len(), beta.len(), mean.len(), std.len()] != [c; 4] {
             return Err(Error::Backend(format!(
-                "batch norm of {} channels on a map of {c}",
+                "batch norm of {} channels on a layer of {c}",
                 gamma.len()
             )));
         }
-        for (i, plane) in self.values.chunks_mut(h * w).enumerate() {
-            let k = i % c;
-            let (m, s, g, b) = (mean[k], std[k], gamma[k], beta[k]);
-            for v in plane {
-                *v = (*v - m) / s * g + b;
+        for px in self.values.chunks_exact_mut(c.max(1)) {
+            for (k, v) in px.iter_mut().enumerate() {
+                *v = (*v - mean[k]) / std[k] * gamma[k] + beta[k];
             }
         }
         Ok(())
     }
 
     /// Max pooling without padding or dilation, rounding the output size down.
-    pub(super) fn max_pool(&self, window: [usize; 2], stride: [usize; 2]) -> HostMap {
-        let [n, c, h, w] = self.dims;
+    pub(super) fn max_pool(&self, window: [usize; 2], stride: [usize; 2]) -> Host {
+        let [n, h, w, c] = self.map_dims();
         let oh = (h - window[0]) / stride[0] + 1;
         let ow = (w - window[1]) / stride[1] + 1;
-        let mut out = Vec::with_capacity(n * c * oh * ow);
-        for plane in self.values.chunks(h * w) {
-            for r in 0..oh {
-                for col in 0..ow {
-                    let mut m = f32::NEG_INFINITY;
-                    for dr in 0..window[0] {
-                        let row = &plane[(r * stride[0] + dr) * w..];
-                        for dc in 0..window[1] {
-                            m = m.max(row[col * stride[1] + dc]);
+        let mut out = vec![f32::NEG_INFINITY; n * oh * ow * c];
+        for b in 0..n {
+            let img = &self.values[b * h * w * c..(b + 1) * h * w * c];
+            let dst = &mut out[b * oh * ow * c..(b + 1) * oh * ow * c];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let px = &mut dst[(oy * ow + ox) * c..(oy * ow + ox + 1) * c];
+                    for dy in 0..window[0] {
+                        for dx in 0..window[1] {
+                            let (y, x) = (oy * stride[0] + dy, ox * stride[1] + dx);
+                            let src = &img[(y * w + x) * c..(y * w + x + 1) * c];
+                            for (m, &v) in px.iter_mut().zip(src) {
+                                *m = m.max(v);
+                            }
                         }
                     }
-                    out.push(m);
                 }
             }
         }
-        HostMap {
+        Host {
             values: out,
-            dims: [n, c, oh, ow],
+            shape: vec![n, oh, ow, c],
         }
     }
 }
@@ -175,14 +357,23 @@ mod tests {
 
     #[test]
     fn layers_on_the_host() {
-        let mut m = HostMap {
+        // [1, 2, 2, 2], channels last: channel 0 holds -1, 2, 5, 4 and channel 1 0, -3, 1, -2
+        let mut m = Host {
             values: vec![-1.0, 0.0, 2.0, -3.0, 5.0, 1.0, 4.0, -2.0],
-            dims: [1, 2, 2, 2],
+            shape: vec![1, 2, 2, 2],
         };
         let pooled = m.max_pool([2, 2], [2, 2]);
         assert_eq!(
-            (pooled.values.clone(), pooled.dims),
-            (vec![2.0, 5.0], [1, 2, 1, 1])
+            (pooled.values.clone(), pooled.shape.clone()),
+            (vec![5.0, 1.0], vec![1, 1, 1, 2])
+        );
+        let flat = pooled.flatten();
+        assert_eq!(flat.shape, [1, 2]);
+        let soft = flat.softmax();
+        let e = 1.0f32 / (1.0 + (-4.0f32).exp());
+        assert!(
+            (soft.values[0] - e).abs() < 1e-6
+                && (soft.values.iter().sum::<f32>() - 1.0).abs() < 1e-6
         );
         m.elu(1.0);
         assert!((m.values[0] - ((-1.0f32).exp() - 1.0)).abs() < 1e-7);

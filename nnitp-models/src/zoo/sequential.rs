@@ -11,10 +11,10 @@ use burn::nn::{
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 use nnitp_core::cone::{Geometry, LayerKind, Padding};
-use nnitp_core::network::{Network, Taps};
+use nnitp_core::network::{LayerOutput, Network, Taps};
 
 use super::architecture::{Architecture, LayerSpec};
-use super::host::HostMap;
+use super::host::Host;
 use crate::error::{Error, Result};
 
 /// A stateless flatten layer (channels last, as Keras).
@@ -59,14 +59,6 @@ impl Act {
             Act::Flat(t) => t.clone(),
         }
     }
-}
-
-/// A layer's output during a host-side forward pass.
-enum Step<'a> {
-    /// On the device.
-    Device(&'a Act),
-    /// On the host (a feature map).
-    Host(&'a HostMap, &'a Device),
 }
 
 /// A sequential CNN as a burn module.
@@ -211,60 +203,67 @@ impl Sequential {
         }
     }
 
-    /// Whether inference runs shape-preserving layers and pooling on the host
-    /// ([`super::host`]): on the CPU devices, outside training.
-    fn on_host(&self, device: &Device) -> bool {
+    /// Whether inference on `device` runs on the host (convolutions as
+    /// matrix products, the other layers one pass each): on the CPU devices
+    /// (flex, ndarray), outside training (not autodiff), for the layers the
+    /// host code covers (convolutions of one group, max pooling without
+    /// padding, dilation or `ceil_mode`: all the zoo's models).
+    pub fn host_inference(&self, device: &Device) -> bool {
         // burn-ndarray is deprecated upstream but still offered for comparison
         #[allow(deprecated)]
         let ndarray = Device::ndarray();
-        !device.is_autodiff() && (*device == Device::flex() || *device == ndarray)
+        let cpu = !device.is_autodiff() && (*device == Device::flex() || *device == ndarray);
+        cpu && self.layers.iter().all(|l| match l {
+            Layer::Conv2d(m) => m.groups == 1,
+            Layer::MaxPool2d(m) => {
+                m.padding == PaddingConfig2d::Valid && m.dilation == [1, 1] && !m.ceil_mode
+            }
+            _ => true,
+        })
     }
 
-    /// As [`Sequential::run`], with ELU, ReLU, batch norm, dropout and plain
-    /// max pooling computed on the host, in one pass each.
-    fn run_host(
+    /// The forward pass on the host, up to layer `last`, handing the layers
+    /// `taps` wants to it (channels last).
+    fn forward_host(
         &self,
-        x: Tensor<4>,
+        images: Tensor<4>,
         last: usize,
-        mut visit: impl FnMut(usize, Step<'_>),
+        taps: &mut Taps,
     ) -> nnitp_core::Result<()> {
-        let device = x.device();
-        let mut act = Act::Map(x);
-        let mut host: Option<HostMap> = None;
+        let mut x = Host::from_images(images)?;
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            let host_step = match layer {
-                Layer::Elu(_) | Layer::Relu(_) | Layer::BatchNorm(_) | Layer::Dropout(_) => true,
-                Layer::MaxPool2d(m) => {
-                    m.padding == PaddingConfig2d::Valid && m.dilation == [1, 1] && !m.ceil_mode
+            x = match layer {
+                Layer::Conv2d(m) => x.conv2d(m)?,
+                Layer::Elu(m) => {
+                    x.elu(m.alpha);
+                    x
                 }
-                _ => false,
+                Layer::Relu(_) => {
+                    x.relu();
+                    x
+                }
+                Layer::BatchNorm(m) => {
+                    x.batch_norm(m)?;
+                    x
+                }
+                Layer::MaxPool2d(m) => x.max_pool(m.kernel_size, m.stride),
+                Layer::Dropout(_) => x,
+                Layer::Flatten(_) => x.flatten(),
+                Layer::Dense(m) => x.dense(m)?,
             };
-            if host_step && (host.is_some() || matches!(act, Act::Map(_))) {
-                let mut map = match host.take() {
-                    Some(map) => map,
-                    None => match act {
-                        Act::Map(t) => HostMap::from_tensor(t)?,
-                        Act::Flat(_) => unreachable!("checked above"),
-                    },
+            if taps.wants(i) {
+                let out = match self.arch.layers[i] {
+                    LayerSpec::Dense { softmax: true, .. } => x.softmax(),
+                    _ => x.clone(),
                 };
-                match layer {
-                    Layer::Elu(m) => map.elu(m.alpha),
-                    Layer::Relu(_) => map.relu(),
-                    Layer::BatchNorm(m) => map.batch_norm(m)?,
-                    Layer::MaxPool2d(m) => map = map.max_pool(m.kernel_size, m.stride),
-                    _ => {}
-                }
-                visit(i, Step::Host(&map, &device));
-                // a placeholder until the map goes back to the device
-                act = Act::Flat(Tensor::<2>::empty([0, 0], &device));
-                host = Some(map);
-                continue;
+                taps.keep(
+                    i,
+                    LayerOutput::Host {
+                        values: out.values,
+                        shape: out.shape,
+                    },
+                );
             }
-            if let Some(map) = host.take() {
-                act = Act::Map(map.into_tensor(&device));
-            }
-            act = self.step(layer, act);
-            visit(i, Step::Device(&act));
         }
         Ok(())
     }
@@ -345,32 +344,26 @@ impl Network for Sequential {
         let Some(last) = (0..self.layers.len()).rev().find(|&i| taps.wants(i)) else {
             return Ok(());
         };
-        let wanted: Vec<bool> = (0..=last).map(|i| taps.wants(i)).collect();
-        let mut keep = |i: usize, act: &Act| match act {
-            Act::Map(t) => {
-                taps.tap(i, t.clone());
-            }
-            Act::Flat(t) => {
-                let t = match self.arch.layers[i] {
-                    LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
-                    _ => t.clone(),
-                };
-                taps.tap(i, t);
-            }
-        };
-        if self.on_host(&images.device()) {
-            self.run_host(images, last, |i, step| match step {
-                Step::Device(act) if wanted[i] => keep(i, act),
-                Step::Host(map, device) if wanted[i] => keep(i, &Act::Map(map.to_tensor(device))),
-                _ => {}
-            })
-        } else {
-            self.run(images, last, |i, act| {
-                if wanted[i] {
-                    keep(i, act)
-                }
-            });
-            Ok(())
+        if self.host_inference(&images.device()) {
+            return self.forward_host(images, last, taps);
         }
+        self.run(images, last, |i, act| {
+            if !taps.wants(i) {
+                return;
+            }
+            match act {
+                Act::Map(t) => {
+                    taps.tap(i, t.clone());
+                }
+                Act::Flat(t) => {
+                    let t = match self.arch.layers[i] {
+                        LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
+                        _ => t.clone(),
+                    };
+                    taps.tap(i, t);
+                }
+            }
+        });
+        Ok(())
     }
 }
