@@ -50,7 +50,12 @@ try {
   await page.fill("#size", "2000");
   await shot("model-tab");
   await page.click("#load");
+  // the layers are extracted in the background, the progress shown at the foot
+  await page.waitForSelector("#extraction:not([hidden])");
+  await shot("extracting");
   await page.waitForSelector("#listing figure");
+  await page.waitForFunction(() => document.getElementById("messages").textContent.includes("ready in"));
+  await page.waitForSelector("#extraction", { state: "hidden" });
   await idle();
 
   // choose category 0 and select the first image the network gets wrong

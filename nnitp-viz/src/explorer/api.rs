@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
 use ndarray::Array4;
-use nnitp_core::{ExplainerConfig, LayerPredicate, ParamOverrides, Split};
-use serde::Deserialize;
+use nnitp_core::progress::{Observer, Progress};
+use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, ParamOverrides, Split};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::session::{image_png, ApiError, ApiResult, Session, View};
-use super::SharedCatalog;
+use super::{DynSource, Opened, SharedCatalog};
 
 /// Messages kept for the page's messages pane.
 const MESSAGES: usize = 200;
@@ -32,10 +33,36 @@ impl From<ApiError> for Reply {
 pub(crate) struct State {
     pub catalog: SharedCatalog,
     session: Mutex<Option<Session>>,
-    messages: Mutex<Vec<String>>,
+    messages: Arc<Mutex<Vec<String>>>,
     busy: AtomicBool,
     task: Mutex<String>,
     pictures: Mutex<Pictures>,
+    extraction: Arc<Mutex<Extraction>>,
+}
+
+/// The background extraction of a loaded model's layers, as the page shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+struct Extraction {
+    /// Whether it is still running.
+    running: bool,
+    /// What it is doing, e.g. `extracting training activations`.
+    task: String,
+    /// Images done of `total` in this task.
+    done: usize,
+    total: usize,
+    /// Images per second in this task.
+    rate: f64,
+    /// When this task started.
+    #[serde(skip)]
+    started: Option<Instant>,
+}
+
+/// Adds a line to a messages list, keeping the last [`MESSAGES`].
+fn say_to(messages: &Mutex<Vec<String>>, line: impl Into<String>) {
+    let mut m = lock(messages);
+    m.push(line.into());
+    let extra = m.len().saturating_sub(MESSAGES);
+    m.drain(..extra);
 }
 
 /// What the page draws from, kept apart from the session so that images and
@@ -98,19 +125,68 @@ impl State {
         State {
             catalog,
             session: Mutex::new(None),
-            messages: Mutex::new(Vec::new()),
+            messages: Arc::new(Mutex::new(Vec::new())),
             busy: AtomicBool::new(false),
             task: Mutex::new(String::new()),
             pictures: Mutex::new(Pictures::default()),
+            extraction: Arc::new(Mutex::new(Extraction::default())),
         }
     }
 
     /// Adds a line to the messages pane.
     pub fn say(&self, line: impl Into<String>) {
-        let mut m = lock(&self.messages);
-        m.push(line.into());
-        let extra = m.len().saturating_sub(MESSAGES);
-        m.drain(..extra);
+        say_to(&self.messages, line);
+    }
+
+    /// A progress observer that keeps the page's view of the extraction.
+    fn observer(&self) -> Observer {
+        let extraction = Arc::clone(&self.extraction);
+        Observer::new(move |p: &Progress| {
+            let mut e = lock(&extraction);
+            if e.task != p.task || e.started.is_none() {
+                e.task = p.task.to_string();
+                e.started = Some(Instant::now());
+            }
+            e.done = p.done;
+            e.total = p.total;
+            let secs = e.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+            e.rate = if secs > 0.0 {
+                p.done as f64 / secs
+            } else {
+                0.0
+            };
+        })
+    }
+
+    /// Extracts the selected layers and the output layer of both data sets
+    /// on a thread of their own, so that explanations do not wait for them
+    /// later; the page follows it in `/api/status`.
+    fn extract_in_background(&self, ex: Arc<Explainer<DynSource>>) {
+        let messages = Arc::clone(&self.messages);
+        let extraction = Arc::clone(&self.extraction);
+        *lock(&extraction) = Extraction {
+            running: true,
+            ..Extraction::default()
+        };
+        std::thread::spawn(move || {
+            let mut layers = ex.layers().to_vec();
+            layers.push(ex.output_layer());
+            let start = Instant::now();
+            let done = ex
+                .prepare(Split::Train, &layers)
+                .and_then(|_| ex.prepare(Split::Test, &layers));
+            lock(&extraction).running = false;
+            match done {
+                Ok(_) => say_to(
+                    &messages,
+                    format!(
+                        "layers {layers:?} ready in {:.1} s",
+                        start.elapsed().as_secs_f64()
+                    ),
+                ),
+                Err(e) => say_to(&messages, format!("error: extraction failed: {e}")),
+            }
+        });
     }
 
     /// The session for a computation, or a "busy" error while another runs.
@@ -247,6 +323,7 @@ impl State {
             "task": if busy { Some(lock(&self.task).clone()) } else { None },
             "model": model,
             "split": split,
+            "extraction": *lock(&self.extraction),
             "messages": *lock(&self.messages),
         })
     }
@@ -284,11 +361,18 @@ impl State {
         let reuse = matches!(&*g, Some(s) if s.info.name == info.name && s.size == size);
         if reuse {
             let s = g.as_mut().expect("checked");
-            s.opened.explainer.set_params(params)?;
-            s.opened.explainer.set_layers(layers)?;
+            let ex = Arc::get_mut(&mut s.explainer).ok_or_else(|| ApiError {
+                status: 409,
+                message:
+                    "busy: the model's layers are still being extracted; try again when it is done"
+                        .into(),
+            })?;
+            ex.set_params(params)?;
+            ex.set_layers(layers)?;
             s.split = split;
             s.views.clear();
             self.say(format!("{}: parameters updated", info.name));
+            self.extract_in_background(Arc::clone(&s.explainer));
         } else {
             *g = None;
             *lock(&self.pictures) = Pictures::default();
@@ -297,7 +381,11 @@ impl State {
             let config = ExplainerConfig::new(layers)
                 .with_params(params)
                 .with_size(size);
-            let opened = self
+            let Opened {
+                mut explainer,
+                train_labels,
+                test_labels,
+            } = self
                 .catalog
                 .open(&info.name, config)
                 .map_err(|e| ApiError::bad(e.to_string()))?;
@@ -306,22 +394,23 @@ impl State {
                 info.name,
                 start.elapsed().as_secs_f64()
             ));
+            explainer.set_observer(self.observer());
+            let explainer = Arc::new(explainer);
             *g = Some(Session {
                 info: info.clone(),
-                opened,
+                explainer: Arc::clone(&explainer),
+                train_labels,
+                test_labels,
                 split,
                 size,
                 views: Vec::new(),
                 next_id: 0,
             });
+            self.extract_in_background(explainer);
         }
         let s = g.as_ref().expect("loaded");
         *lock(&self.pictures) = Pictures {
-            images: s
-                .opened
-                .explainer
-                .images(s.split)
-                .map(|i| Arc::new(i.to_owned())),
+            images: s.explainer.images(s.split).map(|i| Arc::new(i.to_owned())),
             grid: None,
         };
         Ok(Reply::Json(
@@ -329,9 +418,9 @@ impl State {
             json!({
                 "model": info,
                 "split": s.split,
-                "params": s.opened.explainer.params(),
-                "layers": s.opened.explainer.layers(),
-                "images": s.opened.explainer.len(s.split),
+                "params": s.explainer.params(),
+                "layers": s.explainer.layers(),
+                "images": s.explainer.len(s.split),
             }),
         ))
     }

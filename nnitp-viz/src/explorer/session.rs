@@ -1,10 +1,12 @@
 //! The state of one explorer session: the loaded model, its explainer, and the
 //! stack of views (explanations and example grids) the back button walks.
 
-use nnitp_core::{Bound, Explanation, LayerPredicate, Predicate, Premise, Split};
+use std::sync::Arc;
+
+use nnitp_core::{Bound, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split};
 use serde::Serialize;
 
-use super::{ModelInfo, Opened};
+use super::{DynSource, ModelInfo};
 use crate::grid::{render, Cell, GridColumn, GridOptions};
 use crate::view::{columns, comparisons, conjuncts};
 
@@ -53,7 +55,13 @@ pub(crate) struct View {
 /// A loaded model and what the page has done with it.
 pub(crate) struct Session {
     pub info: ModelInfo,
-    pub opened: Opened,
+    /// The explanation session, shared with the thread extracting its layers
+    /// in the background.
+    pub explainer: Arc<Explainer<DynSource>>,
+    /// True labels of the training images, if known.
+    pub train_labels: Vec<u8>,
+    /// True labels of the test images, if known.
+    pub test_labels: Vec<u8>,
     pub split: Split,
     pub size: usize,
     pub views: Vec<View>,
@@ -137,13 +145,13 @@ pub(crate) struct Listed {
 impl Session {
     fn labels(&self) -> &[u8] {
         match self.split {
-            Split::Train => &self.opened.train_labels,
-            Split::Test => &self.opened.test_labels,
+            Split::Train => &self.train_labels,
+            Split::Test => &self.test_labels,
         }
     }
 
     fn check_image(&self, image: usize) -> ApiResult<()> {
-        let n = self.opened.explainer.len(self.split);
+        let n = self.explainer.len(self.split);
         if image >= n {
             return Err(ApiError::bad(format!(
                 "image {image} is out of range (0..{n})"
@@ -165,7 +173,7 @@ impl Session {
     /// The first images the model classifies as `category`.
     pub fn list(&mut self, category: usize) -> ApiResult<Vec<Listed>> {
         self.check_class(category)?;
-        let ex = &self.opened.explainer;
+        let ex = &self.explainer;
         let out = ex.output_layer();
         let found = ex.satisfying(
             self.split,
@@ -196,7 +204,7 @@ impl Session {
         if let Some(c) = restrict {
             self.check_class(c)?;
         }
-        let ex = &self.opened.explainer;
+        let ex = &self.explainer;
         let predicate = match predicate {
             Some(p) => p,
             None => {
@@ -253,10 +261,9 @@ impl Session {
                     "a percentile applies to a single-unit predicate (a region cell)",
                 ));
             };
-            let b: Bound =
-                self.opened
-                    .explainer
-                    .percentile_bound(self.split, predicate.layer, b, p)?;
+            let b: Bound = self
+                .explainer
+                .percentile_bound(self.split, predicate.layer, b, p)?;
             predicate = LayerPredicate::new(predicate.layer, b);
         }
         let shown = if negate {
@@ -289,7 +296,7 @@ impl Session {
     ) -> ApiResult<&View> {
         let split = self.split;
         let labels = self.labels().to_vec();
-        let ex = &self.opened.explainer;
+        let ex = &self.explainer;
         let others = comparisons(ex, split, &predicate, key, COMPARISONS, restrict)?;
         // regions come from the predicate's conjuncts (a negation: its operand's)
         let marked = match &predicate.predicate {

@@ -48,6 +48,20 @@ async function api(method, path, body) {
   }
 }
 
+// The background extraction of a loaded model's layers, at the foot of the
+// window wherever the page is scrolled.
+function showExtraction(x) {
+  const box = $("extraction");
+  box.hidden = !(x && x.running);
+  if (box.hidden) return;
+  const bar = $("extraction-bar");
+  bar.max = Math.max(x.total, 1);
+  bar.value = x.done;
+  $("extraction-text").textContent = x.task
+    ? `${x.task}: ${x.done} of ${x.total} images (${Math.round(x.rate)} images/s)`
+    : "preparing the layers...";
+}
+
 // The server's messages pane, polled.
 let seen = 0;
 async function poll() {
@@ -59,6 +73,7 @@ async function poll() {
     for (const l of lines) log(l, l.startsWith("error"));
     seen = s.messages.length;
     if (pending === 0) setBusy(s.busy, s.task);
+    showExtraction(s.extraction);
   } catch (e) { /* the server may be restarting */ }
   setTimeout(poll, 700);
 }
