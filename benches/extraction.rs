@@ -1,6 +1,6 @@
 //! Activation extraction throughput (images/s) of the shipped Fashion-MNIST
 //! model on flex and ndarray: layers 6, 14 and 17 of 500 embedded test images,
-//! in batches of 250 (the explainer's default).
+//! in batches of 32 (the explainer's default).
 
 use burn::tensor::Device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -30,7 +30,7 @@ fn extraction(c: &mut Criterion) {
                     &model,
                     images.view(),
                     &[6, 14, 17],
-                    250,
+                    32,
                     &Observer::none(),
                     "bench",
                 )

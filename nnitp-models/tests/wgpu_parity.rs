@@ -5,7 +5,8 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
-use nnitp_core::extract;
+use nnitp_core::network::extract;
+use nnitp_core::progress::Observer;
 use nnitp_models::data;
 use nnitp_models::zoo::ModelKind;
 
@@ -16,8 +17,9 @@ fn wgpu_matches_flex() {
     let gpu = flex.clone().to_device(&gpu_device);
     let images = data::embedded_fashion_mnist().unwrap().test.head(64);
     let layers = [0, 6, 14, 17];
-    let a = extract(&flex, images.view(), &layers, 32, None).unwrap();
-    let b = extract(&gpu, images.view(), &layers, 32, None).unwrap();
+    let none = Observer::none();
+    let a = extract(&flex, images.view(), &layers, 32, &none, "flex").unwrap();
+    let b = extract(&gpu, images.view(), &layers, 32, &none, "wgpu").unwrap();
     for ((x, y), l) in a.iter().zip(&b).zip(layers) {
         let worst = x
             .iter()
