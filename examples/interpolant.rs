@@ -7,7 +7,7 @@
 //! `CASE_DIR` holds `train.npy`, `train_mask.npy`, `test.npy`, `test_mask.npy`,
 //! `input.npy` and `case.json` (see README, "Bring your own activations"). The
 //! last line printed is one JSON object:
-//! `{"interpolant": [...], "text": "...", "train": {"F":..,"N":..,"P":..}, "test": {...}, "search_seconds": ..}`;
+//! `{"interpolant": [...], "text": "...", "train": {"F":..,"N":..,"P":..}, "test": {...}, "search_seconds": .., "load_seconds": ..}`;
 //! `--text` prints nnitp's three lines instead. Parameters given on the command
 //! line override `case.json`.
 
@@ -35,12 +35,17 @@ struct Args {
 }
 
 fn run(args: &Args) -> nnitp::core::Result<String> {
+    let start = std::time::Instant::now();
     let case = Case::load(&args.case_dir)?;
+    let load_seconds = start.elapsed().as_secs_f64();
     let solution = case.solve_with(case.params.overridden(&args.search.overrides()))?;
     Ok(if args.text {
         solution.to_string()
     } else {
-        serde_json::to_string(&solution.report()).expect("a report always serialises")
+        let mut report =
+            serde_json::to_value(solution.report()).expect("a report always serialises");
+        report["load_seconds"] = load_seconds.into();
+        report.to_string()
     })
 }
 

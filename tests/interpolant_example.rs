@@ -35,11 +35,13 @@ fn prints_the_report_as_json() {
     for key in ["interpolant", "text", "train", "test"] {
         assert_eq!(v[key], expected[key], "{key}");
     }
-    // the search's own time: measured (not zero), and within the process's run
+    // the search's and the loading's own times: measured (not zero), and
+    // within the process's run
     let search = v["search_seconds"].as_f64().unwrap();
+    let load = v["load_seconds"].as_f64().unwrap();
     assert!(
-        search > 0.0 && search < wall,
-        "search {search} s of a {wall} s run"
+        search > 0.0 && load > 0.0 && search + load < wall,
+        "search {search} s and load {load} s of a {wall} s run"
     );
 }
 
