@@ -180,6 +180,9 @@ fn mask(path: &Path, rows: usize) -> Result<Vec<bool>> {
     Ok(m.to_vec())
 }
 
+/// The longest `case.json` read (a few hundred bytes in practice).
+const MAX_JSON: u64 = 1 << 20;
+
 impl Case {
     /// Reads a case folder, checking every file.
     ///
@@ -191,10 +194,7 @@ impl Case {
         let dir = dir.as_ref();
         let p = |name: &str| dir.join(name);
         let cfg_path = p("case.json");
-        let text = std::fs::read_to_string(&cfg_path).map_err(|source| Error::Io {
-            path: cfg_path.clone(),
-            source,
-        })?;
+        let text = crate::files::read_text(&cfg_path, MAX_JSON)?;
         let cfg: CaseConfig =
             serde_json::from_str(&text).map_err(|e| Error::bad_file(&cfg_path, e.to_string()))?;
 

@@ -46,6 +46,7 @@ pub mod cone;
 pub mod digest;
 pub mod error;
 pub mod explainer;
+mod files;
 pub mod format;
 #[cfg(feature = "burn")]
 pub mod network;

@@ -93,12 +93,8 @@ struct Opened {
 /// read.
 fn open(path: &Path, want: &[&str], size: usize) -> Result<Opened> {
     let bad = |r: String| Error::bad_file(path, format!("not a valid .npy file: {r}"));
-    let file = fs::File::open(path).map_err(io(path))?;
-    let meta = file.metadata().map_err(io(path))?;
-    if !meta.is_file() {
-        return Err(bad("not a regular file".into()));
-    }
-    let total = meta.len();
+    let file = crate::files::open_regular(path)?;
+    let total = file.metadata().map_err(io(path))?.len();
     let mut file = BufReader::with_capacity(1 << 16, file);
     let mut pre = [0u8; 12];
     file.read_exact(&mut pre[..10])

@@ -204,3 +204,19 @@ fn nothing_is_written_without_a_cache() {
         values(7, Split::Train, 0, 4)
     );
 }
+
+/// A pipe where an entry should be is passed over, not waited on.
+#[cfg(unix)]
+#[test]
+fn a_pipe_in_place_of_an_entry_is_recomputed_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = entry_of(8, tmp.path());
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_eq!(read(8, tmp.path()), (values(8, Split::Train, 0, 4), 1));
+    assert!(fifo.is_file(), "the pipe is replaced by a valid entry");
+    assert_eq!(read(8, tmp.path()).1, 0);
+}

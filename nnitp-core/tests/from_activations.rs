@@ -187,3 +187,37 @@ fn a_premise_must_satisfy_its_conclusion() {
     );
     assert!(err.to_string().contains("is_max"), "{err}");
 }
+
+#[test]
+fn a_folder_with_a_hostile_geometry_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    activations(20, 10).write_dir(tmp.path()).unwrap();
+    assert_eq!(
+        Activations::read_dir(tmp.path())
+            .unwrap()
+            .layers(Split::Test),
+        [0, 1, 3]
+    );
+    let geometry = tmp.path().join("geometry.json");
+    let bad = |what: &str| match Activations::read_dir(tmp.path()) {
+        Err(Error::BadFile { reason, .. }) => reason,
+        other => panic!("{what}: expected a bad file, got {other:?}"),
+    };
+    std::fs::write(&geometry, b"{\"input_shape\": [4], \"layers\": [\xff]}").unwrap();
+    assert!(bad("not UTF-8").contains("UTF-8"));
+    std::fs::write(
+        &geometry,
+        r#"{"input_shape": [4], "layers": [{"name": "d", "kind": {"dense": {"units": 0}}}]}"#,
+    )
+    .unwrap();
+    assert!(bad("an empty layer").contains("not a valid geometry"));
+    let huge = std::fs::File::create(&geometry).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    assert!(bad("huge").contains("longer than"));
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(&geometry).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &geometry).unwrap();
+        assert!(bad("endless").contains("regular file"));
+    }
+}

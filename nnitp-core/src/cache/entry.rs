@@ -65,7 +65,7 @@ pub(super) fn open(path: &Path, key: &Digest, rows: usize, cols: usize) -> Optio
     if cfg!(target_endian = "big") {
         return None;
     }
-    let file = File::open(path).ok()?;
+    let file = crate::files::open_regular(path).ok()?;
     let len = rows
         .checked_mul(cols)?
         .checked_mul(4)?

@@ -20,6 +20,9 @@ use crate::cone::{Geometry, Place};
 use crate::error::{Error, Result};
 use crate::npy;
 
+/// The longest `geometry.json` read (a few kilobytes for a deep network).
+const MAX_GEOMETRY: u64 = 16 << 20;
+
 fn folder(split: Split) -> &'static str {
     match split {
         Split::Train => "train",
@@ -40,10 +43,7 @@ impl Activations {
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Activations> {
         let dir = dir.as_ref();
         let path = dir.join("geometry.json");
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = crate::files::read_text(&path, MAX_GEOMETRY)?;
         let geometry: Geometry = serde_json::from_str(&text)
             .map_err(|e| Error::bad_file(&path, format!("not a valid geometry: {e}")))?;
         let mut acts = Activations::new(geometry);
