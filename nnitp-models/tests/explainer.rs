@@ -60,6 +60,10 @@ fn extraction_is_channels_last_and_independent_of_batch_size() {
     for (p, q) in [(&a[0], &b[1]), (&a[1], &b[2]), (&a[2], &b[0])] {
         assert!(p.iter().zip(q.iter()).all(|(u, v)| (u - v).abs() < 1e-5));
     }
+    // a layer asked for twice comes back twice
+    let c = extract(&net, x.view(), &[6, 0, 6], 4).unwrap();
+    assert_eq!((&c[0], &c[2]), (&a[2], &a[2]));
+    assert_eq!(c[1], a[0]);
     // the output is a softmax
     for row in a[2].rows() {
         assert!((row.sum() - 1.0).abs() < 1e-5);

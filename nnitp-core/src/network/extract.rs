@@ -8,6 +8,7 @@ use burn::tensor::{Tensor, TensorData};
 use ndarray::{Array2, ArrayView4, ArrayViewMut2, Axis};
 
 use super::taps::{LayerOutput, Taps};
+use super::tensor_values;
 use super::Network;
 use crate::cone::{Geometry, LayerKind, Place};
 use crate::error::{Error, Result};
@@ -36,17 +37,11 @@ fn to_tensor(network: &(dyn Network + Sync), batch: ArrayView4<'_, f32>) -> Tens
     Tensor::<4>::from_data(TensorData::new(values, shape), &network.device())
 }
 
-/// The values of a tensor as `f32`.
-fn tensor_values(data: TensorData) -> Result<Vec<f32>> {
-    data.try_into_vec_as::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
-}
-
 /// The values of `output` as `f32`, in burn's layout (`[N, C, H, W]`).
 fn values(output: LayerOutput) -> Result<Vec<f32>> {
     match output {
-        LayerOutput::Map(t) => tensor_values(t.into_data()),
-        LayerOutput::Flat(t) => tensor_values(t.into_data()),
+        LayerOutput::Map(t) => tensor_values(t),
+        LayerOutput::Flat(t) => tensor_values(t),
         LayerOutput::Host { values, shape } => match shape[..] {
             [n, h, w, c] => {
                 let a = ndarray::ArrayView4::from_shape((n, h, w, c), &values)
@@ -95,7 +90,7 @@ fn store(output: LayerOutput, shape: &[usize], mut rows: ArrayViewMut2<'_, f32>)
     let n = rows.nrows();
     let values = match output {
         LayerOutput::Map(t) => {
-            let values = tensor_values(t.into_data())?;
+            let values = tensor_values(t)?;
             let [h, w, c] = <[usize; 3]>::try_from(shape).expect("checked: a feature map");
             let src = ndarray::ArrayView4::from_shape((n, c, h, w), &values)
                 .expect("checked against the geometry");
@@ -108,7 +103,7 @@ fn store(output: LayerOutput, shape: &[usize], mut rows: ArrayViewMut2<'_, f32>)
             }
             return Ok(());
         }
-        LayerOutput::Flat(t) => tensor_values(t.into_data())?,
+        LayerOutput::Flat(t) => tensor_values(t)?,
         LayerOutput::Host { values, .. } => values,
     };
     let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), &values)
@@ -142,17 +137,26 @@ fn run_batch(
             name: geometry.name(layer),
         })?;
         check_output(geometry, layer, n, &output)?;
-        checked.push((layer, output));
+        checked.push((layer, Some(output)));
     }
-    Ok(layers
-        .iter()
-        .map(|l| {
-            let i = checked
-                .iter()
-                .position(|(m, _)| m == l)
-                .expect("every wanted layer is checked");
-            checked[i].1.clone()
-        })
+    // each output moves to its first place in `layers` (filled last, going
+    // backwards); a layer asked for twice is copied for its later places
+    let mut ordered: Vec<Option<LayerOutput>> = vec![None; layers.len()];
+    for (i, l) in layers.iter().enumerate().rev() {
+        let slot = &mut checked
+            .iter_mut()
+            .find(|(m, _)| m == l)
+            .expect("every wanted layer is checked")
+            .1;
+        ordered[i] = if layers[..i].contains(l) {
+            slot.clone()
+        } else {
+            slot.take()
+        };
+    }
+    Ok(ordered
+        .into_iter()
+        .map(|o| o.expect("every place is filled"))
         .collect())
 }
 

@@ -16,7 +16,7 @@ impl ModuleVisitor for Hasher {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let t = param.val();
         let dims = t.dims();
-        let Ok(values) = t.into_data().try_into_vec_as::<f32>() else {
+        let Ok(values) = super::tensor_values(t) else {
             self.unreadable = true;
             return;
         };

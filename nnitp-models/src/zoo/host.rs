@@ -11,6 +11,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::tensor::Tensor;
 use nnitp_core::cone::Padding;
+use nnitp_core::network::tensor_values as values;
 use nnitp_core::{Error, Result};
 
 /// A batch of activations on the host in C order: `[N, H, W, C]` (channels
@@ -19,13 +20,6 @@ use nnitp_core::{Error, Result};
 pub(super) struct Host {
     pub(super) values: Vec<f32>,
     pub(super) shape: Vec<usize>,
-}
-
-/// The values of a tensor.
-fn values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
-    t.into_data()
-        .try_into_vec_as::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
 }
 
 /// `c += a * b` for row-major `a` `[m, k]`, `b` `[k, n]` and `c` `[m, n]`
