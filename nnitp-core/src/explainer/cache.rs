@@ -114,8 +114,10 @@ impl LayerCache {
         }
     }
 
-    /// Extracts the missing ones of `layers` from `source` in one pass; returns
-    /// whether anything was extracted. `layers` must be in range.
+    /// Extracts the missing ones of `layers` from `source` in one pass (after
+    /// taking what the disk cache holds); returns whether this call had to
+    /// wait for any of them (`false`: all were in memory already). `layers`
+    /// must be in range.
     pub(super) fn fill<S: ActivationSource + ?Sized>(
         &self,
         source: &S,

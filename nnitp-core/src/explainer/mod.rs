@@ -18,7 +18,7 @@ pub use explanation::{Explanation, Premise};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ndarray::{s, Array2, ArrayView2, ArrayView4, Axis};
+use ndarray::{s, ArrayView2, ArrayView4, Axis};
 
 use crate::accuracy::{Accuracy, Split};
 use crate::cone::{Geometry, Place};
@@ -91,6 +91,15 @@ fn checked(
     Ok((params, sorted_layers(config.layers.clone(), geometry)?))
 }
 
+/// The first `n` samples (rows along the first axis) of `a`.
+fn head<D: ndarray::Dimension>(a: ndarray::Array<f32, D>, n: usize) -> ndarray::Array<f32, D> {
+    if a.len_of(Axis(0)) > n {
+        a.slice_axis(Axis(0), ndarray::Slice::from(..n)).to_owned()
+    } else {
+        a
+    }
+}
+
 fn sorted_layers(mut layers: Vec<usize>, geometry: &Geometry) -> Result<Vec<usize>> {
     let count = geometry.len();
     if let Some(&l) = layers.iter().find(|&&l| l >= count) {
@@ -108,8 +117,9 @@ fn sorted_layers(mut layers: Vec<usize>, geometry: &Geometry) -> Result<Vec<usiz
 impl<N: crate::network::Network + Send + Sync> Explainer<crate::network::NetworkSource<N>> {
     /// A session on the first `config.size` images of `train` and of `test`
     /// (`[N, H, W, C]`, channels last, normalised as the network expects).
-    /// The network is checked first: one image runs through every layer and
-    /// each output must have the shape its geometry declares.
+    /// The network is checked first: a few images run through every layer
+    /// and each output must have the shape (and each flatten the order) its
+    /// geometry declares.
     ///
     /// # Errors
     /// The search parameters' errors, [`Error::InvalidSize`] for size 0,
@@ -137,14 +147,8 @@ impl<N: crate::network::Network + Send + Sync> Explainer<crate::network::Network
         config: ExplainerConfig,
     ) -> Result<Self> {
         checked(&config, network.geometry())?;
-        let head = |a: ndarray::Array4<f32>| {
-            if a.shape()[0] > config.size {
-                a.slice(s![..config.size, .., .., ..]).to_owned()
-            } else {
-                a
-            }
-        };
-        let source = crate::network::NetworkSource::new(network, head(train), head(test))?
+        let (train, test) = (head(train, config.size), head(test, config.size));
+        let source = crate::network::NetworkSource::new(network, train, test)?
             .with_batch_size(config.batch_size)?;
         Self::with_source(source, config)
     }
@@ -187,27 +191,12 @@ impl Explainer<Precomputed> {
         }
         let (geometry, sets, images) = activations.into_parts();
         let size = config.size;
-        let head = |a: Array2<f32>| {
-            if a.nrows() > size {
-                a.slice(s![..size, ..]).to_owned()
-            } else {
-                a
-            }
-        };
-        let images = images.map(|i| {
-            i.map(|a| {
-                if a.shape()[0] > size {
-                    a.slice(s![..size, .., .., ..]).to_owned()
-                } else {
-                    a
-                }
-            })
-        });
+        let images = images.map(|i| i.map(|a| head(a, size)));
         let lens = [0, 1].map(|s| sets[s].values().next().map_or(0, |a| a.nrows().min(size)));
         let mut cache = LayerCache::new(geometry.len());
         for (split, set) in [Split::Train, Split::Test].into_iter().zip(sets) {
             for (l, a) in set {
-                cache.insert(split, l, head(a));
+                cache.insert(split, l, head(a, size));
             }
         }
         let mut ex = Self::with_source(Precomputed::new(geometry, lens, images), config)?;

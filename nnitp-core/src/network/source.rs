@@ -26,8 +26,9 @@ pub struct NetworkSource<N> {
 }
 
 impl<N: Network + Send + Sync> NetworkSource<N> {
-    /// The network on these images, checked: one image is run through every
-    /// layer and each output's shape is compared with the geometry. Batches of
+    /// The network on these images, checked: a few images are run through
+    /// every layer and each output is compared with the geometry
+    /// ([`check_network`]). Batches of
     /// 32 images.
     ///
     /// # Errors
