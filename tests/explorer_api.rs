@@ -283,3 +283,35 @@ fn a_request_while_another_computes_is_told_busy() {
         false
     );
 }
+
+#[test]
+fn loading_extracts_in_the_background_and_a_newer_load_owns_the_progress() {
+    let (_ex, addr) = start(None);
+    let post = |b: &str| request(addr, "POST", "/api/load", Some(b));
+    let status = || request(addr, "GET", "/api/status", None).json();
+    let first = post(r#"{"model": "fashion-mnist", "size": 600}"#);
+    assert_eq!(first.status, 200, "{}", error_of(&first));
+    // a second model (another size) loaded while the first may still extract
+    let second = post(r#"{"model": "fashion-mnist", "size": 300}"#);
+    assert_eq!(second.status, 200, "{}", error_of(&second));
+    let mut s = status();
+    for _ in 0..600 {
+        if !s["extraction"]["running"].as_bool().unwrap() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        s = status();
+    }
+    let x = &s["extraction"];
+    assert_eq!(x["running"], false, "{s}");
+    // the progress shown is the second model's: 300 images per data set
+    assert_eq!(x["total"], 300, "{s}");
+    assert_eq!(x["done"], 300, "{s}");
+    let messages = s["messages"].as_array().unwrap();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("ready in")),
+        "{s}"
+    );
+}

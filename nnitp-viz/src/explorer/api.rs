@@ -1,7 +1,7 @@
 //! The explorer's JSON API: routes, request bodies, and the one-computation-at-
 //! a-time rule.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
@@ -38,6 +38,9 @@ pub(crate) struct State {
     task: Mutex<String>,
     pictures: Mutex<Pictures>,
     extraction: Arc<Mutex<Extraction>>,
+    /// Explainers loaded so far: each one's number tells its progress reports
+    /// from those of an earlier model still extracting.
+    loads: AtomicU64,
 }
 
 /// The background extraction of a loaded model's layers, as the page shows it.
@@ -55,6 +58,9 @@ struct Extraction {
     /// When this task started.
     #[serde(skip)]
     started: Option<Instant>,
+    /// The number of the loaded explainer this is about.
+    #[serde(skip)]
+    owner: u64,
 }
 
 /// Adds a line to a messages list, keeping the last [`MESSAGES`].
@@ -130,6 +136,7 @@ impl State {
             task: Mutex::new(String::new()),
             pictures: Mutex::new(Pictures::default()),
             extraction: Arc::new(Mutex::new(Extraction::default())),
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -138,11 +145,16 @@ impl State {
         say_to(&self.messages, line);
     }
 
-    /// A progress observer that keeps the page's view of the extraction.
-    fn observer(&self) -> Observer {
+    /// A progress observer for the explainer numbered `owner` that keeps the
+    /// page's view of its extraction (reports of another explainer's are
+    /// ignored).
+    fn observer(&self, owner: u64) -> Observer {
         let extraction = Arc::clone(&self.extraction);
         Observer::new(move |p: &Progress| {
             let mut e = lock(&extraction);
+            if e.owner != owner {
+                return;
+            }
             if e.task != p.task || e.started.is_none() {
                 e.task = p.task.to_string();
                 e.started = Some(Instant::now());
@@ -161,11 +173,12 @@ impl State {
     /// Extracts the selected layers and the output layer of both data sets
     /// on a thread of their own, so that explanations do not wait for them
     /// later; the page follows it in `/api/status`.
-    fn extract_in_background(&self, ex: Arc<Explainer<DynSource>>) {
+    fn extract_in_background(&self, ex: Arc<Explainer<DynSource>>, owner: u64) {
         let messages = Arc::clone(&self.messages);
         let extraction = Arc::clone(&self.extraction);
         *lock(&extraction) = Extraction {
             running: true,
+            owner,
             ..Extraction::default()
         };
         std::thread::spawn(move || {
@@ -175,7 +188,14 @@ impl State {
             let done = ex
                 .prepare(Split::Train, &layers)
                 .and_then(|_| ex.prepare(Split::Test, &layers));
-            lock(&extraction).running = false;
+            {
+                let mut e = lock(&extraction);
+                if e.owner != owner {
+                    // another model was loaded meanwhile; this one is gone
+                    return;
+                }
+                e.running = false;
+            }
             match done {
                 Ok(_) => say_to(
                     &messages,
@@ -372,7 +392,7 @@ impl State {
             s.split = split;
             s.views.clear();
             self.say(format!("{}: parameters updated", info.name));
-            self.extract_in_background(Arc::clone(&s.explainer));
+            self.extract_in_background(Arc::clone(&s.explainer), s.load);
         } else {
             *g = None;
             *lock(&self.pictures) = Pictures::default();
@@ -394,11 +414,13 @@ impl State {
                 info.name,
                 start.elapsed().as_secs_f64()
             ));
-            explainer.set_observer(self.observer());
+            let load = self.loads.fetch_add(1, Ordering::SeqCst) + 1;
+            explainer.set_observer(self.observer(load));
             let explainer = Arc::new(explainer);
             *g = Some(Session {
                 info: info.clone(),
                 explainer: Arc::clone(&explainer),
+                load,
                 train_labels,
                 test_labels,
                 split,
@@ -406,7 +428,7 @@ impl State {
                 views: Vec::new(),
                 next_id: 0,
             });
-            self.extract_in_background(explainer);
+            self.extract_in_background(explainer, load);
         }
         let s = g.as_ref().expect("loaded");
         *lock(&self.pictures) = Pictures {

@@ -58,6 +58,8 @@ pub(crate) struct Session {
     /// The explanation session, shared with the thread extracting its layers
     /// in the background.
     pub explainer: Arc<Explainer<DynSource>>,
+    /// The explainer's number among those loaded (for its progress reports).
+    pub load: u64,
     /// True labels of the training images, if known.
     pub train_labels: Vec<u8>,
     /// True labels of the test images, if known.
