@@ -203,6 +203,12 @@ impl Sequential {
         }
     }
 
+    /// Whether layer `i`'s output, as explanations see it, is the softmax of
+    /// what it computes (a dense layer declared with a softmax).
+    fn softmax_after(&self, i: usize) -> bool {
+        matches!(self.arch.layers[i], LayerSpec::Dense { softmax: true, .. })
+    }
+
     /// Whether inference on `device` runs on the host (convolutions as
     /// matrix products, the other layers one pass each): on the CPU devices
     /// (flex, ndarray), outside training (not autodiff), for the layers the
@@ -252,9 +258,10 @@ impl Sequential {
                 Layer::Dense(m) => x.dense(m)?,
             };
             if taps.wants(i) {
-                let out = match self.arch.layers[i] {
-                    LayerSpec::Dense { softmax: true, .. } => x.softmax(),
-                    _ => x.clone(),
+                let out = if self.softmax_after(i) {
+                    x.softmax()
+                } else {
+                    x.clone()
                 };
                 taps.keep(
                     i,
@@ -356,9 +363,10 @@ impl Network for Sequential {
                     taps.tap(i, t.clone());
                 }
                 Act::Flat(t) => {
-                    let t = match self.arch.layers[i] {
-                        LayerSpec::Dense { softmax: true, .. } => softmax(t.clone(), 1),
-                        _ => t.clone(),
+                    let t = if self.softmax_after(i) {
+                        softmax(t.clone(), 1)
+                    } else {
+                        t.clone()
                     };
                     taps.tap(i, t);
                 }
