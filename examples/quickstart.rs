@@ -92,14 +92,26 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             }
             bar.report(p);
         }));
+    // Arguments are checked before anything is extracted.
+    let output = ex.output_layer();
     let layer = match args.layer {
+        Some(l) if l >= output => return Err(format!(
+            "--layer {l} is not a hidden layer of {} (layers 0..{output}; {output} is the output)",
+            kind.name()
+        )
+        .into()),
         Some(l) => l,
         None => *ex
             .layers()
             .last()
             .ok_or("the model has no explanation layers")?,
     };
-    let output = ex.output_layer();
+    if let Some(i) = args.image {
+        let images = ex.len(Split::Train);
+        if i >= images {
+            return Err(nnitp::core::Error::ImageOutOfRange { index: i, images }.into());
+        }
+    }
     let drill_layer = ex.previous_layer(layer);
     say(
         args,
@@ -135,12 +147,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let predicted = LayerPredicate::new(output, Predicate::IsMax(args.category));
     let (index, category) = match args.image {
         Some(i) => {
-            let p = ex.predictions(Split::Train)?;
-            let c = *p.get(i).ok_or(nnitp::core::Error::ImageOutOfRange {
-                index: i,
-                images: p.len(),
-            })?;
-            (i, c)
+            // in range: checked above
+            (i, ex.predictions(Split::Train)?[i])
         }
         None => {
             let listed = ex.satisfying(Split::Train, &predicted, 50, None)?;
@@ -182,8 +190,19 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     show(args, &first, "first explanation");
     let mut chain = vec![first.clone()];
 
-    if let Some(drill) = drill_layer {
-        if !first.interpolant.is_empty() {
+    match drill_layer {
+        None => say(
+            args,
+            format!(
+                "no drill-down: no explanation layer lies below layer {layer} (the model's are {:?})",
+                ex.layers()
+            ),
+        ),
+        Some(_) if first.interpolant.is_empty() => say(
+            args,
+            "no drill-down: the interpolant is `true`, it has no conjunct".into(),
+        ),
+        Some(drill) => {
             let k = if first.interpolant.len() > 1 { 1 } else { 0 };
             let conjunct = first.conjunct(k)?;
             say(
@@ -225,10 +244,14 @@ fn show(args: &Args, e: &Explanation, what: &str) {
         );
     } else {
         println!("{e}");
-        println!(
-            "{what}: search {:.3} s, extraction {:.2} s",
-            e.search_seconds, e.extract_seconds
-        );
+        // the walk extracted its layers up front: an explanation extracts
+        // only what was not ready
+        let extraction = if e.extract_seconds > 0.0 {
+            format!("plus {:.2} s extracting its layers", e.extract_seconds)
+        } else {
+            "its layers were ready".to_string()
+        };
+        println!("{what}: search {:.3} s ({extraction})", e.search_seconds);
     }
 }
 

@@ -81,16 +81,53 @@ fn bad_arguments_are_one_line_errors() {
         vec!["--device", "tpu"],
         vec!["--alpha", "0"],
         vec!["--layer", "20"],
+        vec!["--layer", "17"],
+        vec!["--image", "99999"],
     ] {
         let out = Command::new(example("quickstart"))
             .args(&args)
+            .arg("--no-cache")
             .output()
             .unwrap();
         assert!(!out.status.success(), "{args:?} succeeded");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let last = stderr.lines().last().unwrap_or_default();
         assert!(last.starts_with("error: "), "{args:?}: {stderr}");
+        // arguments are checked before any extraction
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("extracted"), "{args:?}: {stdout}");
     }
+    let out = Command::new(example("evaluate"))
+        .args(["--embedded", "--batch-size", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("batch size must be at least 1"), "{stderr}");
+}
+
+#[test]
+fn says_when_there_is_no_layer_to_drill_down_to() {
+    let out = Command::new(example("quickstart"))
+        .args([
+            "--size",
+            "500",
+            "--layer",
+            "6",
+            "--image",
+            "3",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let stdout = examples_run::stdout_of(&out);
+    assert!(stdout.contains("Interpolant: layer 6: "), "{stdout}");
+    assert!(
+        stdout.contains("no drill-down: no explanation layer lies below layer 6"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("first explanation: search "), "{stdout}");
+    assert!(stdout.contains("(its layers were ready)"), "{stdout}");
 }
 
 #[test]

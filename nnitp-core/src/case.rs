@@ -194,9 +194,7 @@ impl Case {
         let dir = dir.as_ref();
         let p = |name: &str| dir.join(name);
         let cfg_path = p("case.json");
-        let text = crate::files::read_text(&cfg_path, MAX_JSON)?;
-        let cfg: CaseConfig =
-            serde_json::from_str(&text).map_err(|e| Error::bad_file(&cfg_path, e.to_string()))?;
+        let cfg: CaseConfig = crate::files::read_json_object(&cfg_path, MAX_JSON)?;
 
         let (train, unit_shape) = matrix(&p("train.npy"), npy::read_f32_finite(p("train.npy"))?)?;
         let train_mask = mask(&p("train_mask.npy"), train.nrows())?;

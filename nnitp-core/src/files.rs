@@ -48,6 +48,23 @@ pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::bad_file(path, "not UTF-8 text"))
 }
 
+/// The JSON object in the regular file `path` (at most `max` bytes) as a `T`.
+/// Only an object is accepted: serde would read a JSON array into a struct by
+/// position, silently giving its fields other values.
+///
+/// # Errors
+/// As [`read_text`]; [`Error::BadFile`] for text that is not a JSON object of
+/// `T`'s fields.
+pub(crate) fn read_json_object<T: serde::de::DeserializeOwned>(path: &Path, max: u64) -> Result<T> {
+    let text = read_text(path, max)?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::bad_file(path, e.to_string()))?;
+    if !value.is_object() {
+        return Err(Error::bad_file(path, "expected a JSON object"));
+    }
+    serde_json::from_value(value).map_err(|e| Error::bad_file(path, e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +95,24 @@ mod tests {
             read_text(&dir.path().join("missing"), 100),
             Err(Error::Io { .. })
         ));
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Two {
+        a: u32,
+        b: u32,
+    }
+
+    #[test]
+    fn json_must_be_an_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        std::fs::write(&p, r#"{"a": 1, "b": 2}"#).unwrap();
+        assert!(read_json_object::<Two>(&p, 100).is_ok());
+        std::fs::write(&p, "[1, 2]").unwrap();
+        let e = read_json_object::<Two>(&p, 100).unwrap_err().to_string();
+        assert!(e.contains("expected a JSON object"), "{e}");
     }
 
     #[cfg(unix)]

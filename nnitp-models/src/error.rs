@@ -50,6 +50,40 @@ pub enum Error {
         /// What is missing.
         reason: String,
     },
+    /// A path that is not a regular file (a device, a pipe, a folder).
+    #[error("{}: not a regular file", path.display())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file announcing or holding more than a reader accepts.
+    #[error("{}: {what} is larger than the {limit} bytes accepted", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What it announces.
+        what: String,
+        /// The most bytes accepted.
+        limit: u64,
+    },
+    /// A data set with no image (or images with no pixel).
+    #[error("{}: empty data set (shape {shape:?})", path.display())]
+    EmptyDataset {
+        /// The file.
+        path: PathBuf,
+        /// The shape it announces.
+        shape: Vec<usize>,
+    },
+    /// Weights holding a NaN or an infinity.
+    #[error("{}: tensor {tensor} of model {model} holds a non-finite value", path.display())]
+    NonFiniteWeights {
+        /// The weights file.
+        path: PathBuf,
+        /// The model.
+        model: String,
+        /// The tensor's path in the model, e.g. `layers.14.weight`.
+        tensor: String,
+    },
     /// Image and label files that disagree.
     #[error("{images} images but {labels} labels")]
     CountMismatch {
@@ -102,6 +136,9 @@ pub enum Error {
     /// A device name that is not known (or not compiled in).
     #[error("unknown device {0:?} (known: {DEVICES})")]
     UnknownDevice(String),
+    /// An argument out of range (a batch size of 0, no image to evaluate).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// A training parameter out of range.
     #[error("invalid training parameter: {0}")]
     InvalidTraining(String),

@@ -155,15 +155,21 @@ fn check_input(model: &Sequential, data: &Dataset) -> Result<()> {
 /// The model's predicted class for every image, in batches.
 ///
 /// # Errors
-/// [`Error::InputShape`] when the images do not fit the model.
+/// [`Error::InputShape`] when the images do not fit the model;
+/// [`Error::InvalidArgument`] for a batch size of 0.
 pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<Vec<usize>> {
     check_input(model, data)?;
+    if batch_size == 0 {
+        return Err(Error::InvalidArgument(
+            "the batch size must be at least 1".into(),
+        ));
+    }
     let last = model.architecture().layers.len() - 1;
     let out = nnitp_core::network::extract(
         model,
         data.view(),
         &[last],
-        batch_size.max(1),
+        batch_size,
         &Observer::none(),
         "predicting",
     )?;
@@ -173,13 +179,17 @@ pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<
 /// The fraction of `data` the model classifies correctly.
 ///
 /// # Errors
-/// As [`predict`].
+/// As [`predict`]; [`Error::InvalidArgument`] for a data set with no image
+/// (its accuracy is undefined, not 0).
 pub fn accuracy(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<f64> {
+    if data.is_empty() {
+        return Err(Error::InvalidArgument("no image to evaluate".into()));
+    }
     let pred = predict(model, data, batch_size)?;
     let right = pred
         .iter()
         .zip(&data.labels)
         .filter(|(p, l)| **p == usize::from(**l))
         .count();
-    Ok(right as f64 / data.len().max(1) as f64)
+    Ok(right as f64 / data.len() as f64)
 }

@@ -165,4 +165,13 @@ fn bad_training_parameters_are_errors() {
         |_, _| {},
     );
     assert!(matches!(r, Err(Error::InputShape { .. })));
+    // evaluation: a batch size of 0 and an empty set are errors, not 0.0
+    assert!(matches!(
+        accuracy(&net(&device), &tr, 0),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        accuracy(&net(&device), &empty, 4),
+        Err(Error::InvalidArgument(_))
+    ));
 }

@@ -9,11 +9,13 @@
 
 mod extract;
 mod fingerprint;
+mod finite;
 mod source;
 mod taps;
 
 pub use extract::{check_network, extract};
 pub use fingerprint::module_digest;
+pub use finite::non_finite_tensor;
 pub use source::NetworkSource;
 pub use taps::{LayerOutput, Taps};
 

@@ -43,9 +43,7 @@ impl Activations {
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Activations> {
         let dir = dir.as_ref();
         let path = dir.join("geometry.json");
-        let text = crate::files::read_text(&path, MAX_GEOMETRY)?;
-        let geometry: Geometry = serde_json::from_str(&text)
-            .map_err(|e| Error::bad_file(&path, format!("not a valid geometry: {e}")))?;
+        let geometry: Geometry = crate::files::read_json_object(&path, MAX_GEOMETRY)?;
         let mut acts = Activations::new(geometry);
         for split in [Split::Train, Split::Test] {
             let sub = dir.join(folder(split));

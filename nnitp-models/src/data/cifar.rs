@@ -1,23 +1,46 @@
 //! The CIFAR-10 binary format: records of one label byte and 3072 pixel bytes
 //! (1024 red, 1024 green, 1024 blue, each 32x32 row-major).
 
+use std::io::Read;
 use std::path::Path;
 
+use crate::data::open_regular;
 use crate::error::{Error, Result};
 
 /// Bytes per record.
 pub const RECORD: usize = 1 + 3072;
+/// The most records a batch file may hold (CIFAR-10's have 10000).
+pub const MAX_RECORDS: usize = 100_000;
 
 /// Reads one batch file: `(labels, pixels)` with pixels `[N, 32, 32, 3]`
 /// (channels last).
 ///
 /// # Errors
-/// [`Error::Io`]; [`Error::Truncated`] for an empty file or a partial record;
-/// [`Error::BadLabel`] for a label above 9.
+/// [`Error::Io`]; [`Error::NotRegularFile`]; [`Error::EmptyDataset`];
+/// [`Error::Truncated`] for a partial record or a file that changes while it
+/// is read; [`Error::TooLarge`] above [`MAX_RECORDS`]; [`Error::BadLabel`] for
+/// a label above 9.
 pub fn read_batch(path: impl AsRef<Path>) -> Result<(Vec<u8>, Vec<u8>)> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    if bytes.is_empty() || bytes.len() % RECORD != 0 {
+    let (file, len) = open_regular(path)?;
+    if len == 0 {
+        return Err(Error::EmptyDataset {
+            path: path.to_path_buf(),
+            shape: vec![0, 32, 32, 3],
+        });
+    }
+    if len > (MAX_RECORDS * RECORD) as u64 {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            what: format!("a CIFAR-10 batch of {len} bytes"),
+            limit: (MAX_RECORDS * RECORD) as u64,
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(len + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io(path))?;
+    if bytes.len() as u64 != len || bytes.len() % RECORD != 0 {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
             reason: format!(

@@ -164,14 +164,16 @@ fn check_labels(path: &Path, labels: &[u8], classes: usize) -> Result<()> {
     }
 }
 
-/// Images and labels from IDX bytes, checked against each other and the shape.
+/// IDX images `(count, rows, cols, pixels)` as read from a file.
+type IdxImages = (usize, usize, usize, Vec<u8>);
+
+/// Images and labels read from IDX files, checked against each other and the
+/// shape.
 fn idx_split(
     kind: DatasetKind,
-    (images_path, images): (&Path, Vec<u8>),
+    (images_path, (n, rows, cols, pixels)): (&Path, IdxImages),
     (labels_path, labels): (&Path, Vec<u8>),
 ) -> Result<Dataset> {
-    let (n, rows, cols, pixels) = idx::parse_images(images_path, images)?;
-    let labels = idx::parse_labels(labels_path, labels)?;
     let [h, w, _] = kind.image_shape();
     if (rows, cols) != (h, w) {
         return Err(Error::Truncated {
@@ -187,6 +189,20 @@ fn idx_split(
     }
     check_labels(labels_path, &labels, 10)?;
     to_dataset(kind, &pixels, labels, |p| f32::from(p) / 255.0)
+}
+
+/// Opens `path` for reading if it is a regular file (links are followed):
+/// the file and its length. A device, pipe or folder is refused before it is
+/// opened, so nothing blocks or reads without end.
+pub(crate) fn open_regular(path: &Path) -> Result<(std::fs::File, u64)> {
+    let meta = std::fs::metadata(path).map_err(Error::io(path))?;
+    if !meta.is_file() {
+        return Err(Error::NotRegularFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    Ok((file, meta.len()))
 }
 
 /// The first existing file among `names` in `dir` (raw or `.gz`).
@@ -211,15 +227,20 @@ fn find_file(dir: &Path, stem: &str) -> Result<PathBuf> {
 /// [`Error::CountMismatch`], [`Error::BadLabel`].
 pub fn load_idx_dir(kind: DatasetKind, dir: impl AsRef<Path>) -> Result<Splits> {
     let dir = dir.as_ref();
-    let read = |stem: &str| -> Result<(PathBuf, Vec<u8>)> {
+    let images = |stem: &str| -> Result<(PathBuf, IdxImages)> {
         let p = find_file(dir, stem)?;
-        let bytes = idx::read_maybe_gz(&p)?;
-        Ok((p, bytes))
+        let read = idx::read_images(&p)?;
+        Ok((p, read))
     };
-    let (tip, tib) = read("train-images-idx3-ubyte")?;
-    let (tlp, tlb) = read("train-labels-idx1-ubyte")?;
-    let (eip, eib) = read("t10k-images-idx3-ubyte")?;
-    let (elp, elb) = read("t10k-labels-idx1-ubyte")?;
+    let labels = |stem: &str| -> Result<(PathBuf, Vec<u8>)> {
+        let p = find_file(dir, stem)?;
+        let read = idx::read_labels(&p)?;
+        Ok((p, read))
+    };
+    let (tip, tib) = images("train-images-idx3-ubyte")?;
+    let (tlp, tlb) = labels("train-labels-idx1-ubyte")?;
+    let (eip, eib) = images("t10k-images-idx3-ubyte")?;
+    let (elp, elb) = labels("t10k-labels-idx1-ubyte")?;
     Ok(Splits {
         train: idx_split(kind, (&tip, tib), (&tlp, tlb))?,
         test: idx_split(kind, (&eip, eib), (&elp, elb))?,
@@ -282,15 +303,20 @@ mod embedded {
 /// # Errors
 /// Only if the embedded bytes were damaged at build time.
 pub fn embedded_fashion_mnist() -> Result<Splits> {
-    let part = |name: &str, bytes: &[u8]| -> Result<(PathBuf, Vec<u8>)> {
+    let images = |name: &str, bytes: &[u8]| -> Result<(PathBuf, IdxImages)> {
         let p = PathBuf::from(format!("<embedded>/{name}"));
-        let raw = idx::gunzip(&p, bytes.to_vec())?;
-        Ok((p, raw))
+        let read = idx::parse_images(&p, bytes)?;
+        Ok((p, read))
     };
-    let (tip, tib) = part("train-images", embedded::TRAIN_IMAGES)?;
-    let (tlp, tlb) = part("train-labels", embedded::TRAIN_LABELS)?;
-    let (eip, eib) = part("test-images", embedded::TEST_IMAGES)?;
-    let (elp, elb) = part("test-labels", embedded::TEST_LABELS)?;
+    let labels = |name: &str, bytes: &[u8]| -> Result<(PathBuf, Vec<u8>)> {
+        let p = PathBuf::from(format!("<embedded>/{name}"));
+        let read = idx::parse_labels(&p, bytes)?;
+        Ok((p, read))
+    };
+    let (tip, tib) = images("train-images", embedded::TRAIN_IMAGES)?;
+    let (tlp, tlb) = labels("train-labels", embedded::TRAIN_LABELS)?;
+    let (eip, eib) = images("test-images", embedded::TEST_IMAGES)?;
+    let (elp, elb) = labels("test-labels", embedded::TEST_LABELS)?;
     let kind = DatasetKind::FashionMnist;
     Ok(Splits {
         train: idx_split(kind, (&tip, tib), (&tlp, tlb))?,

@@ -289,7 +289,8 @@ impl Sequential {
     ///
     /// # Errors
     /// [`Error::WeightsMismatch`] when the file does not hold this architecture's
-    /// weights; [`Error::Io`] when it cannot be read.
+    /// weights; [`Error::NonFiniteWeights`] when one holds a NaN or an
+    /// infinity; [`Error::Io`] when it cannot be read.
     pub fn load(self, path: &std::path::Path, model: &str) -> Result<Self> {
         if !path.is_file() {
             return Err(Error::Io {
@@ -297,12 +298,27 @@ impl Sequential {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             });
         }
-        self.try_load_file(path)
+        let loaded = self
+            .try_load_file(path)
             .map_err(|e| Error::WeightsMismatch {
                 path: path.to_path_buf(),
                 model: model.into(),
                 reason: e.to_string(),
-            })
+            })?;
+        loaded.finite(path, model)
+    }
+
+    /// `self`, or [`Error::NonFiniteWeights`] naming the first tensor holding
+    /// a NaN or an infinity.
+    fn finite(self, path: &std::path::Path, model: &str) -> Result<Self> {
+        match nnitp_core::network::non_finite_tensor(&self) {
+            Some(tensor) => Err(Error::NonFiniteWeights {
+                path: path.to_path_buf(),
+                model: model.into(),
+                tensor,
+            }),
+            None => Ok(self),
+        }
     }
 
     /// Loads weights from bytes in the burnpack format.
@@ -319,7 +335,9 @@ impl Sequential {
             bytes.to_vec(),
         ))
         .map_err(mismatch)?;
-        self.try_load_record(record).map_err(mismatch)
+        self.try_load_record(record)
+            .map_err(mismatch)?
+            .finite(std::path::Path::new("<embedded>"), model)
     }
 
     /// Saves the weights (burnpack format).
