@@ -60,7 +60,11 @@ fn export(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut acts = Activations::new(geometry);
     for split in [Split::Train, Split::Test] {
         for layer in [6, 14, 17] {
-            acts = acts.with_layer(split, layer, ex.activations(split, layer)?.to_owned())?;
+            acts = acts.with_layer(
+                split,
+                layer,
+                ex.activations(split, layer)?.view().to_owned(),
+            )?;
         }
     }
     acts.write_dir(&args.dir)?;

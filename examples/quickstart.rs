@@ -95,11 +95,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     // Arguments are checked before anything is extracted.
     let output = ex.output_layer();
     let layer = match args.layer {
-        Some(l) if l >= output => return Err(format!(
+        Some(l) if l >= output => {
+            return Err(format!(
             "--layer {l} is not a hidden layer of {} (layers 0..{output}; {output} is the output)",
             kind.name()
         )
-        .into()),
+            .into())
+        }
         Some(l) => l,
         None => *ex
             .layers()

@@ -67,10 +67,13 @@ fn a_hand_written_cnn_is_trained_checked_and_explained() {
     let e = ex.explain(premise, &conclusion, 5).unwrap();
     assert!(!e.interpolant.is_empty(), "{e}");
     let acts = ex.activations(Split::Test, 5).unwrap();
-    assert!(e.interpolant.eval(acts.row(0), &[7, 7, 16]).unwrap());
+    assert!(e.interpolant.eval(acts.view().row(0), &[7, 7, 16]).unwrap());
     let drill = ex.explain(premise, &e.conjunct(0).unwrap(), 2).unwrap();
     let acts = ex.activations(Split::Test, 2).unwrap();
-    assert!(drill.interpolant.eval(acts.row(0), &[14, 14, 8]).unwrap());
+    assert!(drill
+        .interpolant
+        .eval(acts.view().row(0), &[14, 14, 8])
+        .unwrap());
     for b in drill.interpolant.bounds() {
         let r = ex.input_box(2, &b.unit).unwrap();
         // pool1 reads 2x2 of conv1, which reads 3x3: at most 4x4 pixels

@@ -79,7 +79,7 @@ fn explainer(source: Counting, dir: Option<&Path>) -> Explainer<Counting> {
 /// Reads layer 0 of the training set and says how many layers were extracted.
 fn read(seed: u64, dir: &Path) -> (Array2<f32>, usize) {
     let ex = explainer(Counting::new(seed), Some(dir));
-    let a = ex.activations(Split::Train, 0).unwrap().to_owned();
+    let a = ex.activations(Split::Train, 0).unwrap().view().to_owned();
     (a, ex.source().calls.load(Ordering::SeqCst))
 }
 
@@ -200,7 +200,7 @@ fn nothing_is_written_without_a_cache() {
     std::fs::write(&blocked, b"not a folder").unwrap();
     let ex = explainer(Counting::new(7), Some(&blocked));
     assert_eq!(
-        ex.activations(Split::Train, 0).unwrap().to_owned(),
+        ex.activations(Split::Train, 0).unwrap().view().to_owned(),
         values(7, Split::Train, 0, 4)
     );
 }

@@ -67,7 +67,7 @@ fn explains_and_drills_down_on_given_activations() {
     assert!(!e.interpolant.is_empty());
     assert_eq!(e.extract_seconds, 0.0);
     let relu = ex.activations(Split::Train, 1).unwrap();
-    assert!(e.interpolant.eval(relu.row(7), &[4, 4, 2]).unwrap());
+    assert!(e.interpolant.eval(relu.view().row(7), &[4, 4, 2]).unwrap());
     assert_eq!(
         e.train.positives,
         preds.iter().filter(|&&c| c == preds[7]).count()
@@ -76,7 +76,7 @@ fn explains_and_drills_down_on_given_activations() {
     let c = e.conjunct(0).unwrap();
     let d = ex.explain(Premise::train(7), &c, 0).unwrap();
     let conv = ex.activations(Split::Train, 0).unwrap();
-    assert!(d.interpolant.eval(conv.row(7), &[4, 4, 2]).unwrap());
+    assert!(d.interpolant.eval(conv.view().row(7), &[4, 4, 2]).unwrap());
     // the drill-down stays in the conjunct's cone (3x3 around its unit)
     let Predicate::Bound(b) = &c.predicate else {
         panic!("a conjunct is a bound")
@@ -94,6 +94,7 @@ fn explains_and_drills_down_on_given_activations() {
     assert!((ex.fraction(Split::Test, &c).unwrap() - count as f64 / 200.0).abs() < 1e-12);
     let top = ex.percentile_bound(Split::Train, 1, b, 0.0).unwrap();
     let j = b.unit.flat(&[4, 4, 2]).unwrap();
+    let relu = relu.view();
     let column = relu.index_axis(Axis(1), j);
     let want = match b.op {
         Op::Ge => column.fold(f32::MIN, |m, &v| m.max(v)),

@@ -151,10 +151,15 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let acts4 = ex.activations(Split::Train, 3).unwrap().to_owned();
     let shape4 = ex.unit_shape(3).unwrap().to_vec();
     let j = Unit::new([0, 1, 2]).flat(&shape4).unwrap();
-    let mut col: Vec<f32> = acts4.column(j).to_vec();
+    let mut col: Vec<f32> = acts4.view().column(j).to_vec();
     col.sort_by(f32::total_cmp);
     let median = col[col.len() / 2];
-    let premise = acts4.column(j).iter().position(|&v| v > median).unwrap();
+    let premise = acts4
+        .view()
+        .column(j)
+        .iter()
+        .position(|&v| v > median)
+        .unwrap();
     let bound = nnitp_core::Bound::new(Unit::new([0, 1, 2]), nnitp_core::Op::Ge, median);
     let conclusion = LayerPredicate::new(3, bound);
     let e = ex.explain(Premise::train(premise), &conclusion, 2).unwrap();
@@ -162,9 +167,17 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     // the premise satisfies its interpolant
     let acts = ex.activations(Split::Train, 2).unwrap().to_owned();
     let shape = ex.unit_shape(2).unwrap().to_vec();
-    assert!(e.interpolant.eval(acts.row(premise), &shape).unwrap());
+    assert!(e
+        .interpolant
+        .eval(acts.view().row(premise), &shape)
+        .unwrap());
     // train figures count what they say
-    let p = acts4.column(j).iter().filter(|&&v| v >= median).count();
+    let p = acts4
+        .view()
+        .column(j)
+        .iter()
+        .filter(|&&v| v >= median)
+        .count();
     assert_eq!(e.train.positives, p);
     assert!(e.train.satisfying >= 1);
     assert!(e.train.precision().unwrap() >= 0.9, "{e}");
@@ -238,6 +251,7 @@ fn explanations_hold_for_the_premise_and_drill_down() {
     let all = ex.percentile_bound(Split::Train, 2, b, 100.0).unwrap();
     let top = ex.percentile_bound(Split::Train, 2, b, 0.0).unwrap();
     let j = b.unit.flat(&shape).unwrap();
+    let acts = acts.view();
     let col = acts.column(j);
     let (lo, hi) = col
         .iter()

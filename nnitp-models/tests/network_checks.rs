@@ -127,7 +127,7 @@ fn build(net: Probe) -> nnitp_core::Result<Explainer<NetworkSource<Probe>>> {
 fn a_correct_network_is_flattened_channels_last() {
     let device = Device::flex();
     let ex = build(Probe::new(Mode::Correct, &device)).unwrap();
-    let acts = ex.activations(Split::Train, 0).unwrap().to_owned();
+    let acts = ex.activations(Split::Train, 0).unwrap().view().to_owned();
     // burn's own NCHW output, read as v(r, c, k) = column (r*4 + c)*3 + k
     let x = images(60, 1);
     let nchw: Vec<f32> = x
@@ -233,7 +233,7 @@ fn queries_compose_and_the_network_comes_back() {
     let ex = build(Probe::new(Mode::Correct, &Device::flex())).unwrap();
     // activations and predictions held while explaining: queries take &self
     let predictions = ex.predictions(Split::Train).unwrap();
-    let output = ex.activations(Split::Train, 3).unwrap();
+    let output = ex.activations(Split::Train, 3).unwrap().view().to_owned();
     let mut col: Vec<f32> = output.column(0).to_vec();
     col.sort_by(f32::total_cmp);
     let median = col[30];

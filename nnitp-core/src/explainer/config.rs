@@ -24,6 +24,12 @@ pub struct ExplainerConfig {
     #[cfg(feature = "cache")]
     #[serde(default)]
     pub cache: Option<std::path::PathBuf>,
+    /// The most bytes of extracted activations held at once (`None`: no
+    /// limit). Beyond it the layers used least recently are dropped and
+    /// extracted (or read from the disk cache) again when next needed; the
+    /// layers one query uses, and those handed over up front, always stay.
+    #[serde(default)]
+    pub memory_budget: Option<usize>,
 }
 
 impl ExplainerConfig {
@@ -37,7 +43,14 @@ impl ExplainerConfig {
             batch_size: 32,
             #[cfg(feature = "cache")]
             cache: None,
+            memory_budget: None,
         }
+    }
+
+    /// Holds at most `bytes` of extracted activations (`None`: no limit).
+    pub fn with_memory_budget(mut self, bytes: Option<usize>) -> Self {
+        self.memory_budget = bytes;
+        self
     }
 
     /// Keeps extracted layers in the folder `dir` (or nowhere, for `None`).

@@ -12,13 +12,14 @@ mod cache;
 mod config;
 mod explanation;
 
+pub use cache::{LayerActivations, MemoryUse};
 pub use config::ExplainerConfig;
 pub use explanation::{Explanation, Premise};
 
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ndarray::{s, ArrayView2, ArrayView4, Axis};
+use ndarray::{s, ArrayView4, Axis};
 
 use crate::accuracy::{Accuracy, Split};
 use crate::cone::{Geometry, Place};
@@ -193,7 +194,7 @@ impl Explainer<Precomputed> {
         let size = config.size;
         let images = images.map(|i| i.map(|a| head(a, size)));
         let lens = [0, 1].map(|s| sets[s].values().next().map_or(0, |a| a.nrows().min(size)));
-        let mut cache = LayerCache::new(geometry.len());
+        let mut cache = LayerCache::new(geometry.len()).with_budget(config.memory_budget);
         for (split, set) in [Split::Train, Split::Test].into_iter().zip(sets) {
             for (l, a) in set {
                 cache.insert(split, l, head(a, size));
@@ -213,7 +214,7 @@ impl<S: ActivationSource> Explainer<S> {
     /// The configuration's errors as [`Explainer::new`].
     pub fn with_source(source: S, config: ExplainerConfig) -> Result<Self> {
         let (params, layers) = checked(&config, source.geometry())?;
-        let cache = LayerCache::new(source.geometry().len());
+        let cache = LayerCache::new(source.geometry().len()).with_budget(config.memory_budget);
         #[cfg(feature = "cache")]
         let cache = cache.with_disk(config.cache.map(crate::cache::ActivationCache::new));
         Ok(Explainer {
@@ -335,7 +336,7 @@ impl<S: ActivationSource> Explainer<S> {
             self.unit_shape(l)?;
         }
         let start = Instant::now();
-        let extracted = self
+        let (_, extracted) = self
             .cache
             .fill(&self.source, split, layers, &self.observer)?;
         Ok(if extracted {
@@ -345,19 +346,22 @@ impl<S: ActivationSource> Explainer<S> {
         })
     }
 
-    /// The activations of `layer` on a data set, `[N, units]` channels last.
+    /// The activations of `layer` on a data set, `[N, units]` channels last
+    /// (extracted first if need be).
     ///
     /// # Errors
     /// As [`Explainer::prepare`].
-    pub fn activations(&self, split: Split, layer: usize) -> Result<ArrayView2<'_, f32>> {
-        self.prepare(split, &[layer])?;
-        Ok(self.cached(split, layer))
+    pub fn activations(&self, split: Split, layer: usize) -> Result<LayerActivations> {
+        self.unit_shape(layer)?;
+        let (mut got, _) = self
+            .cache
+            .fill(&self.source, split, &[layer], &self.observer)?;
+        Ok(got.remove(0))
     }
 
-    fn cached(&self, split: Split, layer: usize) -> ArrayView2<'_, f32> {
-        self.cache
-            .get(split, layer)
-            .expect("prepared before it is read")
+    /// How much memory the session's activations take, and its budget.
+    pub fn memory_use(&self) -> MemoryUse {
+        self.cache.memory()
     }
 
     /// The network's predicted class for every sample of a data set.
@@ -366,7 +370,7 @@ impl<S: ActivationSource> Explainer<S> {
     /// As [`Explainer::prepare`].
     pub fn predictions(&self, split: Split) -> Result<Vec<usize>> {
         let acts = self.activations(split, self.output_layer())?;
-        Ok(acts.rows().into_iter().map(argmax).collect())
+        Ok(acts.view().rows().into_iter().map(argmax).collect())
     }
 
     fn check_premise(&self, premise: Premise) -> Result<()> {
@@ -387,7 +391,7 @@ impl<S: ActivationSource> Explainer<S> {
     pub fn mask(&self, split: Split, predicate: &LayerPredicate) -> Result<Vec<bool>> {
         let acts = self.activations(split, predicate.layer)?;
         let shape = self.unit_shape(predicate.layer)?;
-        Ok(predicate.predicate.eval_batch(acts, shape)?.to_vec())
+        Ok(predicate.predicate.eval_batch(acts.view(), shape)?.to_vec())
     }
 
     /// Explains why `premise` satisfies `conclusion` with an interpolant at
@@ -433,8 +437,12 @@ impl<S: ActivationSource> Explainer<S> {
             });
         }
         let start = Instant::now();
-        let train = self.cached(Split::Train, layer);
-        let acts = self.cached(premise.split, layer);
+        let (train, acts) = (
+            self.activations(Split::Train, layer)?,
+            self.activations(premise.split, layer)?,
+        );
+        let test = self.activations(Split::Test, layer)?;
+        let (train, acts) = (train.view(), acts.view());
         let premise_row = acts.slice(s![premise.index..premise.index + 1, ..]);
         let input =
             SearchInput::masked(premise_row, train, &train_mask, shape).with_cone(Some(cone));
@@ -445,13 +453,7 @@ impl<S: ActivationSource> Explainer<S> {
         let search_seconds = start.elapsed().as_secs_f64();
         let pred = Predicate::from(interpolant.clone());
         let train_acc = Accuracy::measure(Split::Train, &pred, train, shape, &train_mask)?;
-        let test_acc = Accuracy::measure(
-            Split::Test,
-            &pred,
-            self.cached(Split::Test, layer),
-            shape,
-            &test_mask,
-        )?;
+        let test_acc = Accuracy::measure(Split::Test, &pred, test.view(), shape, &test_mask)?;
         Ok(Explanation {
             premise,
             conclusion: conclusion.clone(),
@@ -544,7 +546,7 @@ impl<S: ActivationSource> Explainer<S> {
         }
         let j = bound.unit.flat(self.unit_shape(layer)?)?;
         let acts = self.activations(split, layer)?;
-        let mut values: Vec<f32> = acts.index_axis(Axis(1), j).to_vec();
+        let mut values: Vec<f32> = acts.view().index_axis(Axis(1), j).to_vec();
         values.sort_unstable_by(f32::total_cmp);
         let q = match bound.op {
             Op::Ge => 100.0 - percentile,

@@ -43,7 +43,13 @@ impl Activations {
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Activations> {
         let dir = dir.as_ref();
         let path = dir.join("geometry.json");
-        let geometry: Geometry = crate::files::read_json_object(&path, MAX_GEOMETRY)?;
+        let geometry: Geometry =
+            crate::files::read_json_object(&path, MAX_GEOMETRY).map_err(|e| match e {
+                Error::BadFile { path, reason } => {
+                    Error::bad_file(path, format!("not a valid geometry: {reason}"))
+                }
+                other => other,
+            })?;
         let mut acts = Activations::new(geometry);
         for split in [Split::Train, Split::Test] {
             let sub = dir.join(folder(split));
