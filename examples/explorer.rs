@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example explorer            # then open http://127.0.0.1:8000
-//! cargo run --release --example explorer -- --port 8080 --host 0.0.0.0
+//! cargo run --release --example explorer -- --port 8080 --host 0.0.0.0 --allow-host mybox.lan
 //! ```
+//!
+//! The server answers only requests addressed to a loopback name, the address
+//! it listens on, or a name given with `--allow-host`, and refuses API
+//! requests from other origins.
 //!
 //! Offers every zoo model whose weights and data are available: the embedded
 //! Fashion-MNIST model always; MNIST and CIFAR-10 with `--weights-dir DIR`
@@ -18,7 +22,7 @@ use clap::Parser;
 use nnitp::catalog::ZooCatalog;
 
 mod common;
-use nnitp::viz::explorer::Explorer;
+use nnitp::viz::explorer::{Explorer, ExplorerConfig};
 
 /// Serve the nnitp explorer.
 #[derive(Parser)]
@@ -39,6 +43,14 @@ struct Args {
     /// Device: flex, ndarray or wgpu.
     #[arg(long, default_value = "flex")]
     device: String,
+    /// Also answer requests addressed to this host name (repeatable), e.g.
+    /// the machine's name when listening on 0.0.0.0.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
+    /// The most activations a loaded model keeps in memory, in MiB (0: no
+    /// limit); the layers used least recently are dropped beyond it.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    memory_budget: usize,
     #[command(flatten)]
     cache: common::CacheArgs,
 }
@@ -59,7 +71,12 @@ fn main() -> ExitCode {
         cache: args.cache.dir(),
     };
     let addr = format!("{}:{}", args.host, args.port);
-    match Explorer::bind(&addr, Arc::new(catalog)) {
+    let mut config = ExplorerConfig::new()
+        .with_memory_budget((args.memory_budget > 0).then_some(args.memory_budget << 20));
+    for host in &args.allow_hosts {
+        config = config.with_host(host);
+    }
+    match Explorer::bind_with(&addr, Arc::new(catalog), config) {
         Ok(explorer) => {
             println!("explorer: {}", explorer.url());
             explorer.run();

@@ -112,9 +112,14 @@ fn workflow_and_bad_requests() {
     );
     assert_eq!(a.status, 400);
 
+    let a = post("/api/load", r#"{"model": "fashion-mnist", "layers": []}"#);
+    assert_eq!(a.status, 400);
+    assert!(error_of(&a).contains("select at least one layer"));
+
     let a = post("/api/load", LOAD);
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     assert_eq!(a.json()["images"], 600);
+    let load = a.json()["load"].as_u64().unwrap();
 
     // images of a category
     let a = get("/api/images?category=0");
@@ -124,11 +129,27 @@ fn workflow_and_bad_requests() {
     assert!(images.iter().all(|i| i["predicted"] == 0));
     assert_eq!(get("/api/images?category=10").status, 400);
     assert_eq!(get("/api/images?category=x").status, 400);
-    let png = get(&format!("/api/image/{}.png?scale=3", images[0]["index"]));
+    // image URLs name the load (the model) and the data set
+    let png = get(&format!(
+        "/api/image/{load}/train/{}.png?scale=3",
+        images[0]["index"]
+    ));
     assert_eq!(png.status, 200);
     assert_eq!(&png.body[..4], b"\x89PNG");
-    assert_eq!(get("/api/image/600.png").status, 400);
-    assert_eq!(get("/api/image/abc.png").status, 404);
+    let test_png = get(&format!(
+        "/api/image/{load}/test/{}.png?scale=3",
+        images[0]["index"]
+    ));
+    assert_eq!(test_png.status, 200);
+    assert_ne!(png.body, test_png.body, "the two data sets' images differ");
+    assert_eq!(get(&format!("/api/image/{load}/train/600.png")).status, 400);
+    assert_eq!(get(&format!("/api/image/{load}/train/abc.png")).status, 404);
+    assert_eq!(get(&format!("/api/image/{load}/valid/0.png")).status, 404);
+    assert_eq!(
+        get(&format!("/api/image/{}/train/0.png", load + 1)).status,
+        404
+    );
+    assert_eq!(get("/api/image/0.png").status, 404);
 
     // nothing to show or go back to yet
     assert_eq!(post("/api/examples", r#"{"cell": 0}"#).status, 400);

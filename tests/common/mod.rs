@@ -6,9 +6,10 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-/// An HTTP answer: status and body.
+/// An HTTP answer: status, head (status line and headers) and body.
 pub struct Answer {
     pub status: u16,
+    pub head: String,
     pub body: Vec<u8>,
 }
 
@@ -22,17 +23,22 @@ impl Answer {
 
 /// Sends one request (`Connection: close`) and reads the whole answer.
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Answer {
+    let body = body.unwrap_or("");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    raw(addr, &[head.as_bytes(), body.as_bytes()].concat())
+}
+
+/// Sends `bytes` as they are and reads the whole answer.
+pub fn raw(addr: SocketAddr, bytes: &[u8]) -> Answer {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
-    let body = body.unwrap_or("");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
+    s.write_all(bytes).unwrap();
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    // a server refusing a request may close before reading all of it
+    let _ = s.read_to_end(&mut raw);
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -46,7 +52,7 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -
     {
         body = dechunk(&body);
     }
-    Answer { status, body }
+    Answer { status, head, body }
 }
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {

@@ -11,16 +11,41 @@ use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, ParamOverrides, Spl
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::messages::Messages;
+use super::redact::redact_paths;
 use super::session::{image_png, ApiError, ApiResult, Session, View};
 use super::{DynSource, Opened, SharedCatalog};
 
-/// Messages kept for the page's messages pane.
-const MESSAGES: usize = 200;
+/// The longest request path echoed in a message.
+const MAX_ECHO: usize = 100;
 
 /// What a handler answers.
 pub(crate) enum Reply {
     Json(u16, Value),
     Bytes(&'static str, Vec<u8>),
+    /// 405, with the methods the path allows.
+    NotAllowed(&'static str),
+}
+
+/// The endpoints, each with the one method it allows.
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("/api/models", "GET"),
+    ("/api/status", "GET"),
+    ("/api/load", "POST"),
+    ("/api/images", "GET"),
+    ("/api/grid.png", "GET"),
+    ("/api/image/", "GET"),
+    ("/api/explain", "POST"),
+    ("/api/examples", "POST"),
+    ("/api/back", "POST"),
+];
+
+/// `path` cut to [`MAX_ECHO`] characters for a message.
+fn echo(path: &str) -> String {
+    match path.char_indices().nth(MAX_ECHO) {
+        Some((i, _)) => format!("{}...", &path[..i]),
+        None => path.to_string(),
+    }
 }
 
 impl From<ApiError> for Reply {
@@ -33,7 +58,9 @@ impl From<ApiError> for Reply {
 pub(crate) struct State {
     pub catalog: SharedCatalog,
     session: Mutex<Option<Session>>,
-    messages: Arc<Mutex<Vec<String>>>,
+    messages: Arc<Mutex<Messages>>,
+    /// The memory budget of a loaded model's activations.
+    memory_budget: Option<usize>,
     busy: AtomicBool,
     task: Mutex<String>,
     pictures: Mutex<Pictures>,
@@ -63,20 +90,19 @@ struct Extraction {
     owner: u64,
 }
 
-/// Adds a line to a messages list, keeping the last [`MESSAGES`].
-fn say_to(messages: &Mutex<Vec<String>>, line: impl Into<String>) {
-    let mut m = lock(messages);
-    m.push(line.into());
-    let extra = m.len().saturating_sub(MESSAGES);
-    m.drain(..extra);
+/// Adds a line to the messages.
+fn say_to(messages: &Mutex<Messages>, line: impl Into<String>) {
+    lock(messages).push(&line.into());
 }
 
 /// What the page draws from, kept apart from the session so that images and
 /// the grid are served even while a computation holds the session.
 #[derive(Default)]
 struct Pictures {
-    /// The images of the data set shown.
-    images: Option<Arc<Array4<f32>>>,
+    /// The load these images belong to (image URLs name it).
+    load: u64,
+    /// The images of the training and the test set.
+    images: [Option<Arc<Array4<f32>>>; 2],
     /// The current grid (PNG).
     grid: Option<Vec<u8>>,
 }
@@ -127,11 +153,12 @@ struct ExamplesRequest {
 }
 
 impl State {
-    pub fn new(catalog: SharedCatalog) -> Self {
+    pub fn new(catalog: SharedCatalog, memory_budget: Option<usize>) -> Self {
         State {
             catalog,
             session: Mutex::new(None),
-            messages: Arc::new(Mutex::new(Vec::new())),
+            messages: Arc::new(Mutex::new(Messages::default())),
+            memory_budget,
             busy: AtomicBool::new(false),
             task: Mutex::new(String::new()),
             pictures: Mutex::new(Pictures::default()),
@@ -204,7 +231,10 @@ impl State {
                         start.elapsed().as_secs_f64()
                     ),
                 ),
-                Err(e) => say_to(&messages, format!("error: extraction failed: {e}")),
+                Err(e) => say_to(
+                    &messages,
+                    format!("error: extraction failed: {}", redact_paths(&e.to_string())),
+                ),
             }
         });
     }
@@ -246,41 +276,48 @@ impl State {
     }
 
     fn route(&self, method: &str, path: &str, query: &str, body: &[u8]) -> ApiResult<Reply> {
-        match (method, path) {
-            ("GET", "/api/models") => Ok(Reply::Json(200, json!(self.catalog.models()))),
-            ("GET", "/api/status") => Ok(Reply::Json(200, self.status())),
-            ("POST", "/api/load") => self.load(parse(body)?),
-            ("GET", "/api/images") => {
-                let category = query_usize(query, "category")?.unwrap_or(0);
+        let endpoint = ENDPOINTS.iter().find(|(p, _)| {
+            if p.ends_with('/') {
+                path.starts_with(p)
+            } else {
+                path == *p
+            }
+        });
+        let Some(&(endpoint, allowed)) = endpoint else {
+            let what = if path.starts_with("/api/") {
+                "no such API endpoint"
+            } else {
+                "not found"
+            };
+            return Err(ApiError::not_found(format!("{what}: {}", echo(path))));
+        };
+        if method != allowed {
+            return Ok(Reply::NotAllowed(allowed));
+        }
+        match endpoint {
+            "/api/models" => Ok(Reply::Json(200, json!(self.catalog.models()))),
+            "/api/status" => {
+                let since = query_number(query, "since")?.unwrap_or(0);
+                Ok(Reply::Json(200, self.status(since)))
+            }
+            "/api/load" => self.load(parse(body)?),
+            "/api/images" => {
+                let category = query_number(query, "category")?.unwrap_or(0);
                 let (mut g, _busy) = self.claim("listing images")?;
                 let s = Self::loaded(&mut g)?;
                 let images = s.list(category)?;
                 Ok(Reply::Json(
                     200,
-                    json!({ "category": category, "images": images }),
+                    json!({ "category": category, "split": s.split, "images": images }),
                 ))
             }
-            ("GET", "/api/grid.png") => {
+            "/api/grid.png" => {
                 let png = lock(&self.pictures).grid.clone();
                 let png = png.ok_or_else(|| ApiError::not_found("no grid is shown"))?;
                 Ok(Reply::Bytes("image/png", png))
             }
-            ("GET", p) if p.starts_with("/api/image/") => {
-                let index = p["/api/image/".len()..]
-                    .strip_suffix(".png")
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .ok_or_else(|| ApiError::not_found(format!("no such image: {p}")))?;
-                let scale = query_usize(query, "scale")?.unwrap_or(4).min(16) as u32;
-                let images = lock(&self.pictures).images.clone();
-                let images = images.ok_or_else(|| {
-                    ApiError::bad("no model is loaded: choose one in the Model tab")
-                })?;
-                Ok(Reply::Bytes(
-                    "image/png",
-                    image_png(images.view(), index, scale)?,
-                ))
-            }
-            ("POST", "/api/explain") => {
+            "/api/image/" => self.image(path, query),
+            "/api/explain" => {
                 let r: ExplainRequest = parse(body)?;
                 let (mut g, _busy) = self.claim(&format!("explaining image {}", r.image))?;
                 let s = Self::loaded(&mut g)?;
@@ -298,7 +335,7 @@ impl State {
                 ));
                 Ok(self.show(v))
             }
-            ("POST", "/api/examples") => {
+            "/api/examples" => {
                 let r: ExamplesRequest = parse(body)?;
                 let (mut g, _busy) = self.claim("finding examples")?;
                 let s = Self::loaded(&mut g)?;
@@ -310,18 +347,50 @@ impl State {
                 ));
                 Ok(self.show(v))
             }
-            ("POST", "/api/back") => {
+            _ => {
                 let (mut g, _busy) = self.claim("going back")?;
                 let s = Self::loaded(&mut g)?;
                 let v = s.back()?;
                 Ok(self.show(v))
             }
-            (_, p) if p.starts_with("/api/") => Err(ApiError {
-                status: 404,
-                message: format!("no such API endpoint: {method} {p}"),
-            }),
-            (_, p) => Err(ApiError::not_found(format!("not found: {p}"))),
         }
+    }
+
+    /// `/api/image/<load>/<split>/<index>.png`: image `index` of a data set
+    /// of the model loaded as number `load` (so that a URL never shows
+    /// another model's or data set's image).
+    fn image(&self, path: &str, query: &str) -> ApiResult<Reply> {
+        let bad = || ApiError::not_found(format!("no such image: {}", echo(path)));
+        let rest = path["/api/image/".len()..]
+            .strip_suffix(".png")
+            .ok_or_else(bad)?;
+        let mut parts = rest.split('/');
+        let (Some(load), Some(split), Some(index), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let load: u64 = load.parse().map_err(|_| bad())?;
+        let split = match split {
+            "train" => Split::Train,
+            "test" => Split::Test,
+            _ => return Err(bad()),
+        };
+        let index: usize = index.parse().map_err(|_| bad())?;
+        let scale = query_number(query, "scale")?.unwrap_or(4).min(16) as u32;
+        let pictures = lock(&self.pictures);
+        if pictures.load != load || load == 0 {
+            return Err(ApiError::not_found(
+                "an image of a model no longer loaded: reload the page",
+            ));
+        }
+        let images = pictures.images[usize::from(split == Split::Test)].clone();
+        drop(pictures);
+        let images = images.ok_or_else(|| ApiError::bad("this data set has no images"))?;
+        Ok(Reply::Bytes(
+            "image/png",
+            image_png(images.view(), index, scale)?,
+        ))
     }
 
     /// Makes `v` the grid served and answers with it.
@@ -330,21 +399,28 @@ impl State {
         Reply::Json(200, json!(v))
     }
 
-    fn status(&self) -> Value {
+    fn status(&self, since: u64) -> Value {
         let busy = self.busy.load(Ordering::SeqCst);
-        let (model, split) = match self.session.try_lock() {
-            Ok(g) => g
-                .as_ref()
-                .map_or((None, None), |s| (Some(s.info.name.clone()), Some(s.split))),
-            Err(_) => (None, None),
+        let (model, split, memory) = match self.session.try_lock() {
+            Ok(g) => g.as_ref().map_or((None, None, None), |s| {
+                (
+                    Some(s.info.name.clone()),
+                    Some(s.split),
+                    Some(s.explainer.memory_use()),
+                )
+            }),
+            Err(_) => (None, None, None),
         };
+        let messages = lock(&self.messages).since(since);
         json!({
             "busy": busy,
             "task": if busy { Some(lock(&self.task).clone()) } else { None },
             "model": model,
             "split": split,
+            "memory": memory,
             "extraction": *lock(&self.extraction),
-            "messages": *lock(&self.messages),
+            "messages": messages.messages,
+            "cursor": messages.cursor,
         })
     }
 
@@ -368,6 +444,11 @@ impl State {
             return Err(ApiError::bad("size must be at least 1"));
         }
         let layers = r.layers.unwrap_or_else(|| info.default_layers.clone());
+        if layers.is_empty() {
+            return Err(ApiError::bad(
+                "select at least one layer to explain at (Model tab, Selected layers)",
+            ));
+        }
         if let Some(&l) = layers.iter().find(|&&l| l >= info.layers.len()) {
             return Err(ApiError::bad(format!(
                 "layer {l} is out of range ({} has {} layers)",
@@ -400,7 +481,8 @@ impl State {
             let start = Instant::now();
             let config = ExplainerConfig::new(layers)
                 .with_params(params)
-                .with_size(size);
+                .with_size(size)
+                .with_memory_budget(self.memory_budget);
             let Opened {
                 mut explainer,
                 train_labels,
@@ -408,7 +490,7 @@ impl State {
             } = self
                 .catalog
                 .open(&info.name, config)
-                .map_err(|e| ApiError::bad(e.to_string()))?;
+                .map_err(|e| ApiError::bad(redact_paths(&e.to_string())))?;
             self.say(format!(
                 "loaded {} in {:.2} s",
                 info.name,
@@ -431,14 +513,17 @@ impl State {
             self.extract_in_background(explainer, load);
         }
         let s = g.as_ref().expect("loaded");
+        let images = |split| s.explainer.images(split).map(|i| Arc::new(i.to_owned()));
         *lock(&self.pictures) = Pictures {
-            images: s.explainer.images(s.split).map(|i| Arc::new(i.to_owned())),
+            load: s.load,
+            images: [images(Split::Train), images(Split::Test)],
             grid: None,
         };
         Ok(Reply::Json(
             200,
             json!({
                 "model": info,
+                "load": s.load,
                 "split": s.split,
                 "params": s.explainer.params(),
                 "layers": s.explainer.layers(),
@@ -452,7 +537,7 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed request body: {e}")))
 }
 
-fn query_usize(query: &str, key: &str) -> ApiResult<Option<usize>> {
+fn query_number<T: std::str::FromStr>(query: &str, key: &str) -> ApiResult<Option<T>> {
     for pair in query.split('&') {
         if let Some((k, v)) = pair.split_once('=') {
             if k == key {

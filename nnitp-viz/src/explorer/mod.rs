@@ -8,11 +8,21 @@
 //! a "busy" message, and the page stays usable. Only the page's own files are
 //! served: no part of a request path reaches the file system.
 //!
+//! Security: the server answers only requests addressed to its own host
+//! names (loopback, or names given in [`ExplorerConfig`]), refuses
+//! cross-origin API requests and bodies that are not JSON, reads each request
+//! within a time limit and size bounds, keeps its messages and views bounded,
+//! holds a model's activations under a memory budget, and never sends server
+//! file paths to the page.
+//!
 //! The JSON API is documented in the README ("The explorer").
 
 mod api;
 mod assets;
+mod config;
 mod http;
+mod messages;
+mod redact;
 mod session;
 
 use std::sync::Arc;
@@ -20,6 +30,7 @@ use std::sync::Arc;
 use nnitp_core::{ActivationSource, Explainer, SearchParams};
 use serde::{Deserialize, Serialize};
 
+pub use config::ExplorerConfig;
 pub use http::Explorer;
 
 /// An activation source the explorer can hold across threads: a network with

@@ -14,6 +14,8 @@ use crate::view::{columns, comparisons, conjuncts};
 pub(crate) const COMPARISONS: usize = 9;
 /// Images listed for a category.
 pub(crate) const LISTED: usize = 50;
+/// Views the back button can return through; older ones are forgotten.
+pub(crate) const MAX_VIEWS: usize = 50;
 
 /// A grid cell as the page sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -95,7 +97,7 @@ impl ApiError {
 
 impl From<nnitp_core::Error> for ApiError {
     fn from(e: nnitp_core::Error) -> Self {
-        ApiError::bad(e.to_string())
+        ApiError::bad(super::redact::redact_paths(&e.to_string()))
     }
 }
 
@@ -105,7 +107,7 @@ impl From<crate::Error> for ApiError {
             crate::Error::Core(c) => c.into(),
             other => ApiError {
                 status: 500,
-                message: other.to_string(),
+                message: super::redact::redact_paths(&other.to_string()),
             },
         }
     }
@@ -334,6 +336,9 @@ impl Session {
                 label: labels.get(c.image).copied(),
                 predicted: predictions[c.image],
             });
+        }
+        if self.views.len() == MAX_VIEWS {
+            self.views.remove(0);
         }
         self.next_id += 1;
         let view = View {
