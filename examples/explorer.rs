@@ -71,8 +71,9 @@ fn main() -> ExitCode {
         cache: args.cache.dir(),
     };
     let addr = format!("{}:{}", args.host, args.port);
-    let mut config = ExplorerConfig::new()
-        .with_memory_budget((args.memory_budget > 0).then_some(args.memory_budget << 20));
+    let mut config = ExplorerConfig::new().with_memory_budget(
+        (args.memory_budget > 0).then_some(args.memory_budget.saturating_mul(1 << 20)),
+    );
     for host in &args.allow_hosts {
         config = config.with_host(host);
     }

@@ -16,7 +16,8 @@ use nnitp_core::UnitBox;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::font::draw_number;
+use crate::font::{draw_number, text_size};
+use crate::labels;
 
 /// Background of the grid and of the space around a cropped region.
 const BACKGROUND: Rgb<u8> = Rgb([40, 40, 40]);
@@ -251,12 +252,29 @@ pub fn render(
             width: cw,
             height: chh,
         });
+        // digits at the regions' centres on the whole image, moved apart
+        // where centres coincide
+        let centres: Vec<(i64, i64)> = c
+            .regions
+            .iter()
+            .map(|region| {
+                let (rr, cc) = (&region.ranges()[0], &region.ranges()[1]);
+                let cy = f64::from(gap) + (rr.start + rr.end) as f64 / 2.0 * f64::from(scale);
+                let cx = f64::from(x) + (cc.start + cc.end) as f64 / 2.0 * f64::from(scale);
+                (cx as i64, cy as i64)
+            })
+            .collect();
+        let sizes: Vec<(i64, i64)> = (0..c.regions.len())
+            .map(|k| {
+                let (w, h) = text_size(&k.to_string(), digit_size);
+                (i64::from(w), i64::from(h))
+            })
+            .collect();
+        let cell = (i64::from(x), i64::from(gap), i64::from(cw), i64::from(chh));
+        let spots = labels::place(&centres, &sizes, cell);
         for (k, region) in c.regions.iter().enumerate() {
             let (rr, cc) = (region.ranges()[0].clone(), region.ranges()[1].clone());
-            // digit at the region's centre on the whole image
-            let cy = f64::from(gap) + (rr.start + rr.end) as f64 / 2.0 * f64::from(scale);
-            let cx = f64::from(x) + (cc.start + cc.end) as f64 / 2.0 * f64::from(scale);
-            draw_number(&mut out, k, cx as i64, cy as i64, digit_size, DIGIT);
+            draw_number(&mut out, k, spots[k].0, spots[k].1, digit_size, DIGIT);
             // the region, cropped and scaled to fit its cell
             let y = gap + (k as u32 + 1) * (chh + gap);
             let (rh, rw) = (rr.len() as u32, cc.len() as u32);

@@ -12,6 +12,7 @@ pub mod error;
 pub mod explorer;
 mod font;
 pub mod grid;
+mod labels;
 pub mod report;
 pub mod view;
 

@@ -1,6 +1,7 @@
 // End-to-end test of the explorer in headless Chromium, driven by Playwright:
 // load the model, choose a category, select an image, explain it, see the
-// interpolant and the grid, drill into a region, go back, open Examples.
+// interpolant and the grid in view at 1400x1000, drill into a region, go back,
+// open Examples, watch a slow (busy) request, then switch to the test set.
 //
 //   node tests/browser/explorer.mjs URL SCREENSHOT_DIR
 //
@@ -38,6 +39,16 @@ async function idle() {
   await page.waitForFunction(() => document.getElementById("busy").textContent === "idle");
 }
 const text = (sel) => page.locator(sel).innerText();
+// whether the element's box lies (at least partly) in the window
+const inView = (sel) => page.locator(sel).evaluate((e) => {
+  const r = e.getBoundingClientRect();
+  return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
+});
+async function viewShot(name) {
+  step += 1;
+  await page.screenshot({ path: join(shots, `${String(step).padStart(2, "0")}-${name}.png`) });
+  console.log(`step ${step}: ${name}`);
+}
 
 try {
   await page.goto(url);
@@ -80,6 +91,21 @@ try {
   await page.waitForFunction(() => document.getElementById("grid").naturalWidth > 0);
   const cells = await page.locator("#cells .cell").count();
   if (cells < 2) throw new Error(`grid has ${cells} cells`);
+  // at 1400x1000 the explanation and the top of its grid are in view without scrolling
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (const sel of ["#view-text", "#grid", "#busy"]) {
+    if (!(await inView(sel))) throw new Error(`${sel} is not in view after explaining`);
+  }
+  // rows name their conjuncts, columns their images
+  const conjuncts = await page.locator("#conjuncts li").count();
+  const rowLabels = await page.locator("#row-labels span").count();
+  if (conjuncts < 1 || rowLabels !== conjuncts) throw new Error(`${conjuncts} conjuncts, ${rowLabels} row labels`);
+  const captions = await page.locator("#captions span").allInnerTexts();
+  const columns = await page.locator("#cells .cell[data-row='0']").count();
+  if (captions.length !== columns || !captions.every((c) => /^#\d+\n(\d+|\?) → \d+$/.test(c))) {
+    throw new Error(`captions ${JSON.stringify(captions)} for ${columns} columns`);
+  }
+  await viewShot("layout-1400x1000");
   // hovering a region cell shows its predicate and fraction
   const region = page.locator("#cells .cell[data-row='1'][data-column='0']");
   await region.hover();
@@ -121,6 +147,72 @@ try {
   await page.waitForFunction(() => document.getElementById("view-title").textContent.startsWith("counterexamples"));
   await idle();
   await shot("counterexamples");
+
+  // an error is shown once in the header and once in the messages, not twice
+  await page.click("#back");
+  await idle();
+  await page.fill("#percentile", "150");
+  await page.locator("#cells .cell[data-row='1'][data-column='0']").click({ button: "right" });
+  await page.click("#menu-examples");
+  await page.waitForFunction(() => document.getElementById("notice").textContent.includes("percentile"));
+  if (!(await inView("#notice"))) throw new Error("the error is not in view");
+  await page.waitForFunction(() => document.getElementById("messages").textContent.includes("percentile"));
+  await page.waitForTimeout(1600); // two polls
+  const said = await page.locator("#messages div").evaluateAll((l) => l.map((d) => d.textContent));
+  const shown = said.filter((l) => l.includes("must lie in")).length;
+  if (shown !== 1) throw new Error(`error shown ${shown} times in the messages`);
+  await page.fill("#percentile", "");
+
+  // a slow request: the busy badge and the notice say so where the user is
+  // looking (scrolled to the grid), and the controls wait for it
+  await page.route("**/api/explain", async (route) => {
+    await new Promise((r) => setTimeout(r, 2000));
+    await route.continue();
+  });
+  await page.locator("#cells .cell[data-row='0'][data-column='1']").scrollIntoViewIfNeeded();
+  await page.locator("#cells .cell[data-row='0'][data-column='1']").click();
+  await page.waitForFunction(() => document.getElementById("busy").textContent.startsWith("busy"));
+  if (!(await inView("#busy"))) throw new Error("the busy badge is out of view");
+  if (!(await text("#notice")).startsWith("explaining image")) throw new Error(`notice: ${await text("#notice")}`);
+  if (!(await page.locator("#category").isDisabled())) throw new Error("the category can change while busy");
+  await viewShot("busy");
+  await idle();
+  await page.unroute("**/api/explain");
+  // the caption follows the view: it names the comparison image just explained
+  const key = await page.locator("#captions span").first().innerText();
+  const caption = await text("#selection-caption");
+  if (!caption.startsWith("image " + key.split("\n")[0].slice(1) + ":")) throw new Error(`caption ${caption} for ${key}`);
+  // the readout follows the view: cleared until a cell is hovered
+  // (empty, or a predicate of a cell of this view under the pointer)
+  const shownPredicate = await text("#predicate");
+  const current = await page.locator("#cells .cell").evaluateAll((l) => l.map((d) => d.title));
+  const inThisView = current.some((t) => t === shownPredicate);
+  if (shownPredicate !== "(hover a cell)" && !inThisView) throw new Error(`the readout kept ${shownPredicate}`);
+
+  // switch to the test set: nothing of the training set stays on screen, and
+  // every image URL names the data set
+  await page.click("#tab-model");
+  await page.selectOption("#split", "test");
+  await page.click("#load");
+  await page.waitForSelector("#listing figure");
+  await idle();
+  if (!(await page.locator("#view").isHidden())) throw new Error("the old explanation stayed");
+  if (!(await page.locator("#selection").isHidden())) throw new Error("the old selection stayed");
+  const srcs = await page.locator("#listing figure img").evaluateAll((l) => l.map((i) => i.getAttribute("src")));
+  if (!srcs.every((s) => s.includes("/test/"))) throw new Error(`image URLs ${srcs.slice(0, 3)}`);
+  await page.locator("#listing figure").first().click();
+  await page.click("#selected-image");
+  await page.waitForSelector("#view:not([hidden])");
+  await idle();
+  await viewShot("test-set");
+  // an empty layer selection is refused before anything is sent
+  await page.click("#tab-model");
+  await page.locator("#selected option").evaluateAll((os) => os.forEach((o) => { o.selected = true; }));
+  await page.click("#remove-layer");
+  await page.click("#load");
+  await page.waitForFunction(() => document.getElementById("notice").textContent.includes("select at least one layer"));
+  const log = await text("#messages");
+  if (log.includes("favicon")) throw new Error("a request for the icon failed");
 
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
   console.log("explorer browser test passed");

@@ -174,6 +174,16 @@ impl Session {
         Ok(())
     }
 
+    /// The note a title gets when comparisons are restricted to a class.
+    fn restricted(&self, restrict: Option<usize>) -> String {
+        restrict.map_or(String::new(), |c| {
+            format!(
+                ", comparisons restricted to images classified {c} ({})",
+                self.info.classes.get(c).map_or("?", String::as_str)
+            )
+        })
+    }
+
     /// The first images the model classifies as `category`.
     pub fn list(&mut self, category: usize) -> ApiResult<Vec<Listed>> {
         self.check_class(category)?;
@@ -229,7 +239,12 @@ impl Session {
         };
         let e = ex.explain(premise, &predicate, layer)?;
         let itp = e.predicate();
-        let title = format!("image {image}: why {} (layer {})", predicate, layer);
+        let title = format!(
+            "image {image}: why {} (layer {}){}",
+            predicate,
+            layer,
+            self.restricted(restrict)
+        );
         let text = e.to_string();
         self.push_grid("explanation", title, text, Some(e), itp, image, restrict)
     }
@@ -280,7 +295,15 @@ impl Session {
         } else {
             "examples"
         };
-        let title = format!("{kind} of layer {}: {}", shown.layer, shown.predicate);
+        let at = percentile.map_or(String::new(), |p| {
+            format!(", threshold at the {p}th percentile of its unit")
+        });
+        let title = format!(
+            "{kind} of layer {}: {}{at}{}",
+            shown.layer,
+            shown.predicate,
+            self.restricted(restrict)
+        );
         let text = shown.to_string();
         self.push_grid(kind, title, text, None, shown, key, restrict)
     }

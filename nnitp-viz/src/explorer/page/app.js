@@ -3,11 +3,12 @@
 
 const $ = (id) => document.getElementById(id);
 let models = [];
-let current = null;      // the model info of the loaded model
+let current = null;      // the loaded model: {info, load, split}
 let view = null;         // the view shown (explanation or examples)
 let selectedImage = null;
 let pending = 0;
 
+// A line in the messages pane (the server's log, polled).
 function log(line, error) {
   const div = document.createElement("div");
   div.textContent = line;
@@ -16,30 +17,46 @@ function log(line, error) {
   $("messages").scrollTop = $("messages").scrollHeight;
 }
 
+// The one-line notice in the header, where the user is looking.
+function notice(text, error) {
+  const n = $("notice");
+  n.textContent = text || "";
+  n.title = text || "";
+  n.className = error ? "error" : "";
+}
+
 function setBusy(busy, task) {
   const b = $("busy");
   b.className = busy ? "busy" : "idle";
   b.textContent = busy ? "busy" + (task ? ": " + task : "") : "idle";
   document.body.classList.toggle("busy", busy);
+  // controls that start a computation wait for the one running
+  for (const c of document.querySelectorAll(".control")) c.disabled = busy;
+  if (!busy) $("back").disabled = !view || view.depth === 0;
 }
 
-// Calls the API; returns the JSON answer, or null after showing the error.
-async function api(method, path, body) {
+// Calls the API; returns the JSON answer, or null after showing the error in
+// the header (the server's messages pane shows it too).
+async function api(method, path, body, what) {
   pending += 1;
-  setBusy(true);
+  setBusy(true, what);
+  if (what) notice(what + "...");
   try {
+    const post = method === "POST";
     const res = await fetch(path, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
+      headers: post ? { "Content-Type": "application/json" } : {},
+      body: post ? JSON.stringify(body || {}) : undefined,
     });
     const data = await res.json();
     if (!res.ok) {
-      log((res.status === 409 ? "" : "error: ") + data.error, true);
+      notice((res.status === 409 ? "" : "error: ") + data.error, true);
       return null;
     }
+    if (what) notice("");
     return data;
   } catch (e) {
+    notice("error: " + e, true);
     log("error: " + e, true);
     return null;
   } finally {
@@ -62,16 +79,14 @@ function showExtraction(x) {
     : "preparing the layers...";
 }
 
-// The server's messages pane, polled.
-let seen = 0;
+// The server's messages, asked for from the last one seen on.
+let cursor = 0;
 async function poll() {
   try {
-    const res = await fetch("/api/status");
+    const res = await fetch("/api/status?since=" + cursor);
     const s = await res.json();
-    const lines = s.messages.slice(Math.min(seen, s.messages.length));
-    if (s.messages.length < seen) seen = 0;
-    for (const l of lines) log(l, l.startsWith("error"));
-    seen = s.messages.length;
+    for (const l of s.messages) log(l, l.startsWith("error"));
+    cursor = s.cursor;
     if (pending === 0) setBusy(s.busy, s.task);
     showExtraction(s.extraction);
   } catch (e) { /* the server may be restarting */ }
@@ -114,7 +129,21 @@ function moveLayers(from, to) {
   for (const o of sorted) $(to).appendChild(o);
 }
 
+// The URL of an image of the loaded model's data set shown.
+function imageUrl(index, scale) {
+  return `/api/image/${current.load}/${current.split}/${index}.png?scale=${scale}`;
+}
+
+function className(c) {
+  return current && c !== null && c !== undefined ? current.info.classes[c] : "?";
+}
+
 async function loadModel() {
+  const layers = Array.from($("selected").options).map((o) => parseInt(o.value, 10));
+  if (layers.length === 0) {
+    notice("error: select at least one layer to explain at (Selected layers)", true);
+    return;
+  }
   const name = $("model-name").value;
   const body = {
     model: name,
@@ -124,18 +153,24 @@ async function loadModel() {
     mu: parseFloat($("mu").value),
     size: parseInt($("size").value, 10),
     ensemble_size: parseInt($("ensemble").value, 10),
-    layers: Array.from($("selected").options).map((o) => parseInt(o.value, 10)),
+    layers,
   };
-  const r = await api("POST", "/api/load", body);
+  const r = await api("POST", "/api/load", body, "loading " + name);
   if (!r) return;
-  current = r.model;
+  current = { info: r.model, load: r.load, split: r.split };
+  $("loaded-model").textContent =
+    `${r.model.name}, ${r.split === "train" ? "training" : "test"} set (${r.images} images), layers ${r.layers.join(", ")}`;
   $("category").innerHTML = "";
-  current.classes.forEach((c, i) => {
+  current.info.classes.forEach((c, i) => {
     const o = document.createElement("option");
     o.value = i;
     o.textContent = i + ": " + c;
     $("category").appendChild(o);
   });
+  // nothing of the model or data set shown before stays on screen
+  $("listing").innerHTML = "";
+  $("selection").hidden = true;
+  selectedImage = null;
   showView(null);
   showTab("images");
   await listImages();
@@ -143,9 +178,10 @@ async function loadModel() {
 
 async function listImages() {
   if (!current) return;
-  const c = $("category").value || 0;
-  const r = await api("GET", "/api/images?category=" + c);
+  const c = parseInt($("category").value || "0", 10);
+  const r = await api("GET", "/api/images?category=" + c, null, "listing images");
   if (!r) return;
+  $("category").value = r.category;
   const box = $("listing");
   box.innerHTML = "";
   for (const im of r.images) {
@@ -153,27 +189,32 @@ async function listImages() {
     f.dataset.index = im.index;
     if (im.label !== null && im.label !== im.predicted) f.classList.add("wrong");
     const img = document.createElement("img");
-    img.src = "/api/image/" + im.index + ".png?scale=2";
+    img.src = imageUrl(im.index, 2);
     img.alt = "image " + im.index;
     const cap = document.createElement("figcaption");
     cap.textContent = im.index + (im.label !== null ? " (" + im.label + ")" : "");
+    cap.title = "labelled " + className(im.label) + ", classified " + className(im.predicted);
     f.append(img, cap);
     f.addEventListener("click", () => selectImage(im, f));
     box.appendChild(f);
   }
-  log(r.images.length + " images classified as " + current.classes[c]);
+  $("listing-title").textContent =
+    `${r.images.length} images classified ${r.category} (${className(r.category)}); red: labelled otherwise`;
+  $("listing-box").open = true;
+}
+
+function showSelection(index, label, predicted, prompt) {
+  selectedImage = index;
+  $("selection").hidden = false;
+  $("selection-caption").textContent =
+    "image " + index + ": labelled " + className(label) + ", classified " + className(predicted) + prompt;
+  $("selected-image").src = imageUrl(index, 8);
 }
 
 function selectImage(im, fig) {
-  selectedImage = im.index;
   for (const f of document.querySelectorAll("#listing figure")) f.classList.remove("chosen");
   fig.classList.add("chosen");
-  $("selection").hidden = false;
-  const label = im.label !== null ? current.classes[im.label] : "?";
-  $("selection-caption").textContent =
-    "image " + im.index + ": labelled " + label + ", classified " + current.classes[im.predicted] +
-    " (click the image to explain it)";
-  $("selected-image").src = "/api/image/" + im.index + ".png?scale=8";
+  showSelection(im.index, im.label, im.predicted, " (click the image to explain it)");
 }
 
 function restrict() {
@@ -183,21 +224,64 @@ function restrict() {
 async function explain(image, predicate) {
   const body = { image, restrict: restrict() };
   if (predicate) body.predicate = predicate;
-  const v = await api("POST", "/api/explain", body);
+  const v = await api("POST", "/api/explain", body, "explaining image " + image);
   if (v) showView(v);
+}
+
+function clearReadout() {
+  $("predicate").textContent = "(hover a cell)";
+  $("fraction").textContent = "";
 }
 
 function showView(v) {
   view = v;
+  clearReadout();
   $("view").hidden = !v;
   $("back").disabled = !v || v.depth === 0;
   if (!v) return;
+  // the listing folds away so that the grid is in view
+  $("listing-box").open = false;
+  const key = v.cells[0];
+  showSelection(key.image, key.label, key.predicted, "");
   $("view-title").textContent = v.title;
   $("view-text").textContent = v.text;
   const grid = $("grid");
   grid.src = "/api/grid.png?v=" + v.id;
   grid.width = v.width;
   grid.height = v.height;
+  const rows = new Map();
+  for (const c of v.cells) if (c.row > 0 && !rows.has(c.row)) rows.set(c.row, c);
+  // the conjuncts, numbered as the digits on the key image and the row labels
+  const list = $("conjuncts");
+  list.innerHTML = "";
+  const labels = $("row-labels");
+  labels.innerHTML = "";
+  labels.style.height = v.height + "px";
+  for (const [row, c] of rows) {
+    const li = document.createElement("li");
+    li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + ")";
+    li.addEventListener("mouseenter", () => lightRow(row, true));
+    li.addEventListener("mouseleave", () => lightRow(row, false));
+    list.appendChild(li);
+    const s = document.createElement("span");
+    s.textContent = row - 1;
+    s.title = c.text;
+    Object.assign(s.style, { top: c.y + "px", height: c.height + "px" });
+    labels.appendChild(s);
+  }
+  // each column's image: index, label and prediction
+  const caps = $("captions");
+  caps.innerHTML = "";
+  caps.style.width = v.width + "px";
+  for (const c of v.cells.filter((c) => c.row === 0)) {
+    const s = document.createElement("span");
+    s.textContent = `#${c.image}\n${c.label === null ? "?" : c.label} → ${c.predicted}`;
+    s.style.whiteSpace = "pre";
+    if (c.label !== null && c.label !== c.predicted) s.className = "wrong";
+    s.title = `image ${c.image}: labelled ${className(c.label)}, classified ${className(c.predicted)}`;
+    Object.assign(s.style, { left: c.x + "px", width: c.width + "px" });
+    caps.appendChild(s);
+  }
   const cells = $("cells");
   cells.innerHTML = "";
   v.cells.forEach((c, i) => {
@@ -221,6 +305,10 @@ function showView(v) {
   });
 }
 
+function lightRow(row, on) {
+  for (const d of document.querySelectorAll(`#cells .cell[data-row='${row}']`)) d.classList.toggle("lit", on);
+}
+
 let menuCell = null;
 function openMenu(cell, x, y) {
   menuCell = cell;
@@ -236,7 +324,7 @@ async function examples(negate) {
   const body = { cell: menuCell, negate, restrict: restrict() };
   const p = $("percentile").value.trim();
   if (p !== "") body.percentile = parseFloat(p);
-  const v = await api("POST", "/api/examples", body);
+  const v = await api("POST", "/api/examples", body, negate ? "finding counterexamples" : "finding examples");
   if (v) showView(v);
 }
 
@@ -248,7 +336,7 @@ async function init() {
   $("category").addEventListener("change", listImages);
   $("selected-image").addEventListener("click", () => selectedImage !== null && explain(selectedImage, null));
   $("back").addEventListener("click", async () => {
-    const v = await api("POST", "/api/back");
+    const v = await api("POST", "/api/back", null, "going back");
     if (v) showView(v);
   });
   $("menu-examples").addEventListener("click", () => examples(false));
@@ -269,7 +357,7 @@ async function init() {
     $("model-name").appendChild(o);
   }
   if (models.length > 0) fillModel(models[0]);
-  else log("no model is available: see README for weights and data", true);
+  else notice("no model is available: see README for weights and data", true);
 }
 
 init();
