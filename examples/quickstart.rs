@@ -54,6 +54,13 @@ struct Args {
     /// Write each explanation's image grid (PNG) and an HTML report here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also measure how stable each explanation is over this many bootstrap
+    /// resamples of the training images.
+    #[arg(long, value_name = "K")]
+    stability: Option<usize>,
+    /// The seed of the resamples.
+    #[arg(long, default_value_t = 0)]
+    stability_seed: u64,
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -188,7 +195,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
     let premise = Premise::train(index);
-    let first = ex.explain(premise, &conclusion, layer)?;
+    let mut first = ex.explain(premise, &conclusion, layer)?;
+    if let Some(k) = args.stability {
+        first.stability = Some(ex.stability(&first, k, args.stability_seed)?);
+    }
     show(args, &first, "first explanation");
     let mut chain = vec![first.clone()];
 
@@ -211,7 +221,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 args,
                 format!("explaining conjunct {k}, {conjunct}, at layer {drill}"),
             );
-            let second = ex.explain(premise, &conjunct, drill)?;
+            let mut second = ex.explain(premise, &conjunct, drill)?;
+            if let Some(k) = args.stability {
+                second.stability = Some(ex.stability(&second, k, args.stability_seed)?);
+            }
             show(args, &second, "second explanation");
             chain.push(second);
         }
@@ -246,6 +259,10 @@ fn show(args: &Args, e: &Explanation, what: &str) {
         );
     } else {
         println!("{e}");
+        println!("{}", e.intervals_line());
+        if let Some(s) = &e.stability {
+            println!("{s}");
+        }
         // the walk extracted its layers up front: an explanation extracts
         // only what was not ready
         let extraction = if e.extract_seconds > 0.0 {

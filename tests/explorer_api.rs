@@ -235,8 +235,14 @@ fn workflow_and_bad_requests() {
     assert_eq!(ex["kind"], "examples");
     // the title names the percentile and the restriction applied
     let title = ex["title"].as_str().unwrap();
-    assert!(title.contains("threshold at the 20th percentile"), "{title}");
-    assert!(title.contains("restricted to images classified 0 (T-shirt/top)"), "{title}");
+    assert!(
+        title.contains("threshold at the 20th percentile"),
+        "{title}"
+    );
+    assert!(
+        title.contains("restricted to images classified 0 (T-shirt/top)"),
+        "{title}"
+    );
     assert!(ex["cells"]
         .as_array()
         .unwrap()

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::format::repr_f64;
+use crate::interval::Interval;
 use crate::predicate::Predicate;
 
 /// Which data set a figure was measured on.
@@ -33,7 +34,11 @@ impl fmt::Display for Split {
 /// `F` counts false positives (samples satisfying the interpolant but not the
 /// conclusion), `N` the samples satisfying the interpolant and `P` those
 /// satisfying the conclusion. Precision is `(N-F)/N`, recall `(N-F)/P`.
+///
+/// In JSON it also carries the 95 % intervals of both
+/// (`precision_interval`, `recall_interval`; see [`Interval::of`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "AccuracyJson", from = "AccuracyJson")]
 pub struct Accuracy {
     /// The data set measured.
     pub split: Split,
@@ -104,6 +109,67 @@ impl Accuracy {
         (self.positives > 0)
             .then(|| (self.satisfying - self.false_positives) as f64 / self.positives as f64)
     }
+
+    /// The 95 % interval of the precision ([`Interval::of`] `N-F` of `N`).
+    pub fn precision_interval(&self) -> Option<Interval> {
+        Interval::of(self.satisfying - self.false_positives, self.satisfying)
+    }
+
+    /// The 95 % interval of the recall ([`Interval::of`] `N-F` of `P`).
+    pub fn recall_interval(&self) -> Option<Interval> {
+        Interval::of(self.satisfying - self.false_positives, self.positives)
+    }
+
+    /// The two intervals as a phrase, e.g. `precision [0.8049, 1.0000]
+    /// (Clopper-Pearson), recall [0.0535, 0.1388] (Wilson)`.
+    pub fn intervals_text(&self) -> String {
+        let show = |i: Option<Interval>| i.map_or_else(|| "undefined".into(), |i| i.to_string());
+        format!(
+            "precision {}, recall {}",
+            show(self.precision_interval()),
+            show(self.recall_interval())
+        )
+    }
+}
+
+/// An [`Accuracy`] as JSON: the counts, and the intervals (ignored when read).
+#[derive(Serialize, Deserialize)]
+struct AccuracyJson {
+    split: Split,
+    #[serde(rename = "F")]
+    false_positives: usize,
+    #[serde(rename = "N")]
+    satisfying: usize,
+    #[serde(rename = "P")]
+    positives: usize,
+    #[serde(default, skip_deserializing)]
+    precision_interval: Option<Interval>,
+    #[serde(default, skip_deserializing)]
+    recall_interval: Option<Interval>,
+}
+
+impl From<Accuracy> for AccuracyJson {
+    fn from(a: Accuracy) -> Self {
+        AccuracyJson {
+            split: a.split,
+            false_positives: a.false_positives,
+            satisfying: a.satisfying,
+            positives: a.positives,
+            precision_interval: a.precision_interval(),
+            recall_interval: a.recall_interval(),
+        }
+    }
+}
+
+impl From<AccuracyJson> for Accuracy {
+    fn from(a: AccuracyJson) -> Self {
+        Accuracy {
+            split: a.split,
+            false_positives: a.false_positives,
+            satisfying: a.satisfying,
+            positives: a.positives,
+        }
+    }
 }
 
 fn ratio(x: Option<f64>) -> String {
@@ -150,6 +216,31 @@ mod tests {
         assert_eq!(
             t.to_string(),
             "On test set: F = 5, N = 39, P = 980, precision=0.8717948717948718, recall=0.03469387755102041"
+        );
+    }
+
+    #[test]
+    fn json_carries_the_intervals_and_reads_back() {
+        let a = Accuracy {
+            split: Split::Test,
+            false_positives: 0,
+            satisfying: 17,
+            positives: 189,
+        };
+        let v = serde_json::to_value(a).unwrap();
+        assert_eq!(v["F"], 0);
+        assert_eq!(v["precision_interval"]["method"], "clopper_pearson");
+        assert_eq!(v["precision_interval"]["high"], 1.0);
+        assert_eq!(v["recall_interval"]["method"], "wilson");
+        let back: Accuracy = serde_json::from_value(v).unwrap();
+        assert_eq!(back, a);
+        assert_eq!(
+            a.intervals_text(),
+            format!(
+                "precision {}, recall {}",
+                a.precision_interval().unwrap(),
+                a.recall_interval().unwrap()
+            )
         );
     }
 

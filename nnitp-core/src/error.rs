@@ -114,6 +114,15 @@ pub enum Error {
     /// A sample size of zero.
     #[error("the sample size must be at least 1")]
     InvalidSize,
+    /// A stability measurement with no resample.
+    #[error("the number of resamples must be at least 1")]
+    InvalidResamples,
+    /// A rule-set coverage target outside (0, 1].
+    #[error("the coverage target must lie in (0, 1], got {0}")]
+    InvalidCoverage(f64),
+    /// A rule set allowed no rule.
+    #[error("the rule limit must be at least 1")]
+    InvalidMaxRules,
     /// A percentile outside [0, 100].
     #[error("percentile must lie in [0, 100], got {0}")]
     InvalidPercentile(f64),

@@ -48,6 +48,7 @@ pub mod error;
 pub mod explainer;
 mod files;
 pub mod format;
+pub mod interval;
 #[cfg(feature = "burn")]
 pub mod network;
 pub mod npy;
@@ -65,6 +66,7 @@ pub use ndarray;
 pub use accuracy::{Accuracy, Split};
 pub use error::{Error, Result};
 pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
+pub use interval::{Interval, IntervalMethod};
 #[cfg(feature = "burn")]
 pub use network::{Network, NetworkSource, Taps};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};

@@ -57,6 +57,10 @@ pub struct Explanation {
     pub extract_seconds: f64,
     /// Seconds spent in the search.
     pub search_seconds: f64,
+    /// How stable the interpolant is under resampling of the training data,
+    /// when measured ([`Explainer::stability`](super::Explainer::stability)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<super::Stability>,
 }
 
 impl Explanation {
@@ -80,6 +84,22 @@ impl Explanation {
                 conjuncts: self.interpolant.len(),
             })?;
         Ok(LayerPredicate::new(self.layer, b.clone()))
+    }
+}
+
+impl Explanation {
+    /// The line that may follow nnitp's three: the 95 % intervals of the
+    /// precision and recall on both data sets, e.g. `95% intervals: training
+    /// set precision [0.9613, 1.0000] (Clopper-Pearson), recall [...] (Wilson);
+    /// test set ...`.
+    pub fn intervals_line(&self) -> String {
+        format!(
+            "95% intervals: {} {}; {} {}",
+            self.train.split,
+            self.train.intervals_text(),
+            self.test.split,
+            self.test.intervals_text()
+        )
     }
 }
 

@@ -11,10 +11,14 @@
 mod cache;
 mod config;
 mod explanation;
+mod rules;
+mod stability;
 
 pub use cache::{LayerActivations, MemoryUse};
 pub use config::ExplainerConfig;
 pub use explanation::{Explanation, Premise};
+pub use rules::{Rule, RuleSet, RuleSetParams, RuleSets, StopReason};
+pub use stability::{ConjunctStability, Stability};
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -463,6 +467,7 @@ impl<S: ActivationSource> Explainer<S> {
             test: test_acc,
             extract_seconds,
             search_seconds,
+            stability: None,
         })
     }
 

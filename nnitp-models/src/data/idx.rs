@@ -60,7 +60,7 @@ pub fn read_idx(
         Box::new(buffered)
     };
     let corrupt = |e: std::io::Error| {
-        if gzip && e.kind() != std::io::ErrorKind::UnexpectedEof {
+        if gzip {
             truncated(path, format!("corrupt gzip data: {e}"))
         } else {
             truncated(path, format!("unreadable data: {e}"))
