@@ -121,10 +121,10 @@ impl<S: ActivationSource> Explainer<S> {
                 seed.wrapping_add(r as u64)
                     .wrapping_mul(0x9e37_79b9_7f4a_7c15),
             );
-            for i in 0..n {
+            for (i, m) in rows_mask.iter_mut().enumerate() {
                 let j = rng.below(n as u64) as usize;
                 rows.row_mut(i).assign(&train.row(j));
-                rows_mask[i] = mask[j];
+                *m = mask[j];
             }
             let premise_row = acts.slice(s![premise.index..premise.index + 1, ..]);
             let input = SearchInput::masked(premise_row, rows.view(), &rows_mask, &shape)
