@@ -13,6 +13,8 @@
 //! as a classifier ("the class if any rule holds") on the test sample:
 //! precision, recall (with 95 % intervals) and fidelity to the network. With
 //! `--all`, a rule set per class and the fidelity of all of them together.
+//! `--out DIR` writes an HTML report with a grid of the images each rule
+//! covers.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -55,6 +57,10 @@ struct Args {
     /// Print the rule set(s) as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Write each rule set's report here (`rules.html`, a grid per rule; with
+    /// `--all`, one folder per class).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
 }
 
 fn print_set(set: &RuleSet, classes: &[&str]) {
@@ -63,18 +69,9 @@ fn print_set(set: &RuleSet, classes: &[&str]) {
     for (k, rule) in set.rules.iter().enumerate() {
         println!("  rule {k}: {rule}");
     }
-    let show = |x: Option<f64>| x.map_or("undefined".into(), |v| format!("{v:.4}"));
     println!(
-        "class {class} ({}): {} rules, coverage {:.4} ({}); as a classifier on {} test images: precision={} recall={} ({}), fidelity={:.4}; {:.2} s",
-        classes[class],
-        set.rules.len(),
-        set.coverage(),
-        set.stop,
-        set.test_samples,
-        show(set.test.precision()),
-        show(set.test.recall()),
-        set.test.intervals_text(),
-        set.test_fidelity,
+        "{}; {:.2} s",
+        nnitp::viz::report::rule_set_summary(set, classes),
         set.seconds
     );
 }
@@ -131,6 +128,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         } else {
             for set in &sets.sets {
                 print_set(set, classes);
+                if let Some(dir) = &args.out {
+                    let class = set.class().unwrap_or(0);
+                    let dir = dir.join(format!("class-{class}"));
+                    nnitp::viz::report::write_rules(&ex, set, &dir, classes)?;
+                }
             }
             println!(
                 "all classes: {} rules, test fidelity={:.4} (the most precise rule holding names the class); {:.2} s",
@@ -145,6 +147,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string(&set)?);
         } else {
             print_set(&set, classes);
+        }
+        if let Some(dir) = &args.out {
+            for f in nnitp::viz::report::write_rules(&ex, &set, dir, classes)? {
+                if !args.json {
+                    println!("wrote {}", f.display());
+                }
+            }
         }
     }
     if !args.json {

@@ -210,6 +210,42 @@ fn workflow_and_bad_requests() {
     let back = post("/api/back", "");
     assert_eq!(back.status, 200);
     assert_eq!(back.json()["text"], v["text"]);
+    // nnitp's three lines, then the 95% intervals
+    let text = v["text"].as_str().unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text
+        .lines()
+        .nth(3)
+        .unwrap()
+        .starts_with("95% intervals: training set precision ["));
+    assert!(v["explanation"]["train"]["precision_interval"]["low"].is_number());
+    // how stable is this explanation?
+    let a = post("/api/stability", r#"{"resamples": 4}"#);
+    assert_eq!(a.status, 200, "{}", error_of(&a));
+    let st = a.json();
+    assert_eq!(st["resamples"], 4);
+    assert_eq!(
+        st["conjuncts"].as_array().unwrap().len(),
+        v["explanation"]["interpolant"].as_array().unwrap().len()
+    );
+    assert_eq!(post("/api/stability", r#"{"resamples": 0}"#).status, 400);
+    assert_eq!(post("/api/stability", r#"{"resamples": 1000}"#).status, 400);
+    // the rules of a class, each with a grid of the images it covers
+    let a = post("/api/rules", r#"{"category": 0}"#);
+    assert_eq!(a.status, 200, "{}", error_of(&a));
+    let r = a.json();
+    assert!(r["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("class 0 (T-shirt/top): "));
+    let rules = r["rules"].as_array().unwrap();
+    assert!(!rules.is_empty());
+    assert!(rules[0]["text"].as_str().unwrap().starts_with("rule 0: ("));
+    assert!(rules[0]["grid"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
+    assert_eq!(post("/api/rules", r#"{"category": 10}"#).status, 400);
     assert_eq!(post("/api/examples", r#"{"cell": 999}"#).status, 400);
     assert_eq!(
         post(

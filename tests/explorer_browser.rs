@@ -98,6 +98,7 @@ fn explorer_in_headless_chromium() {
         "counterexamples",
         "layout-1400x1000",
         "busy",
+        "rules",
         "test-set",
     ] {
         let found = std::fs::read_dir(&shots).unwrap().any(|e| {

@@ -35,6 +35,9 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     let k = usize::from(conjuncts.len() > 1);
     assert_eq!(second["conclusion"]["predicate"]["bound"], conjuncts[k]);
     assert_eq!(second["extract_seconds"], 0.0);
+    // intervals in the JSON; stability only when asked for
+    assert!(first["train"]["precision_interval"]["high"].is_number());
+    assert!(first.get("stability").is_none());
     // the premise is a mistake: listed as class 0, labelled otherwise
     assert!(stderr.contains("classified 0 (T-shirt/top)"), "{stderr}");
     assert!(!stderr.contains("labelled 0 "), "{stderr}");
@@ -68,7 +71,32 @@ fn text_output_is_nnitps_lines() {
         "{stdout}"
     );
     assert!(lines[i + 2].starts_with("On test set: F = "), "{stdout}");
+    // then the 95% intervals, exact where counts are small
+    assert!(
+        lines[i + 3].starts_with("95% intervals: training set precision ["),
+        "{stdout}"
+    );
+    assert!(lines[i + 3].contains("; test set precision ["), "{stdout}");
     assert!(stdout.contains("explaining training image 3:"), "{stdout}");
+}
+
+#[test]
+fn stability_is_measured_when_asked_and_reproducible() {
+    let run = || {
+        let out = Command::new(example("quickstart"))
+            .args(["--json", "--size", "800", "--no-cache", "--stability", "5"])
+            .output()
+            .unwrap();
+        let stdout = examples_run::stdout_of(&out);
+        let first: serde_json::Value =
+            serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        first["stability"].clone()
+    };
+    let a = run();
+    assert_eq!(a["resamples"], 5);
+    assert_eq!(a["seed"], 0);
+    assert!(a["mean_jaccard"].as_f64().unwrap() <= 1.0);
+    assert_eq!(a, run(), "the same seed gives the same figures");
 }
 
 #[test]

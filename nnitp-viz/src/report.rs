@@ -1,15 +1,18 @@
-//! A self-contained HTML report of an explanation chain: for each explanation
-//! its interpolant and train/test lines and its grid (inlined PNG), each
-//! drill-down nested below its parent.
+//! Self-contained HTML reports: of an explanation chain (for each explanation
+//! its interpolant, train/test lines, 95 % intervals, stability when measured,
+//! and its grid as an inlined PNG, each drill-down nested below its parent),
+//! and of a rule set (each rule with its figures and a grid of the images it
+//! covers).
 
 use std::path::{Path, PathBuf};
 
+use nnitp_core::explainer::RuleSet;
 use nnitp_core::{ActivationSource, Explainer, Explanation};
 
 use crate::base64;
 use crate::error::{Error, Result};
 use crate::grid::GridOptions;
-use crate::view::explanation_grid;
+use crate::view::{explanation_grid, rule_grid};
 
 /// One explanation of a report, with its grid as PNG bytes.
 #[derive(Clone, Debug)]
@@ -45,21 +48,101 @@ pub fn html(title: &str, sections: &[Section]) -> String {
     for (i, s) in sections.iter().enumerate() {
         let e = &s.explanation;
         body.push_str(&format!(
-            "<section class=\"explanation\" id=\"explanation-{i}\">\n<h2>{}</h2>\n<p class=\"conclusion\">explains <code>{}</code> at layer {}</p>\n<pre>{}</pre>\n<p class=\"timing\">search {:.3} s, extraction {:.2} s</p>\n<img alt=\"grid of explanation {i}\" src=\"data:image/png;base64,{}\">\n",
+            "<section class=\"explanation\" id=\"explanation-{i}\">\n<h2>{}</h2>\n<p class=\"conclusion\">explains <code>{}</code> at layer {}</p>\n<pre>{}</pre>\n<p class=\"intervals\">{}</p>\n{}<p class=\"timing\">search {:.3} s, extraction {:.2} s</p>\n<img alt=\"grid of explanation {i}\" src=\"data:image/png;base64,{}\">\n",
             escape(&s.title),
             escape(&e.conclusion.to_string()),
             e.layer,
             escape(&e.to_string()),
+            escape(&e.intervals_line()),
+            e.stability.as_ref().map_or(String::new(), |st| format!(
+                "<p class=\"stability\">{}</p>\n",
+                escape(&st.to_string())
+            )),
             e.search_seconds,
             e.extract_seconds,
             base64::encode(&s.grid_png),
         ));
     }
     body.push_str(&"</section>\n".repeat(sections.len()));
+    page(title, &body)
+}
+
+/// A page around `body`, with the reports' style.
+fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; background: #fafafa; }}\nsection {{ border-left: 4px solid #c33; padding-left: 1em; margin: 1em 0; }}\npre {{ background: #fff; padding: .5em; overflow-x: auto; }}\nimg {{ image-rendering: pixelated; max-width: 100%; }}\n</style>\n</head>\n<body>\n<h1>{t}</h1>\n{body}</body>\n</html>\n",
         t = escape(title)
     )
+}
+
+/// The summary line of a rule set: rules, coverage, why it stopped, and its
+/// figures as a classifier on the test sample.
+pub fn rule_set_summary(set: &RuleSet, classes: &[&str]) -> String {
+    let class = set.class().unwrap_or(0);
+    let show = |x: Option<f64>| x.map_or("undefined".into(), |v| format!("{v:.4}"));
+    format!(
+        "class {class} ({}): {} rules at layer {}, coverage {:.4} ({}); as a classifier on {} test images: precision={} recall={} ({}), fidelity={:.4}",
+        classes.get(class).copied().unwrap_or("?"),
+        set.rules.len(),
+        set.layer,
+        set.coverage(),
+        set.stop,
+        set.test_samples,
+        show(set.test.precision()),
+        show(set.test.recall()),
+        set.test.intervals_text(),
+        set.test_fidelity,
+    )
+}
+
+/// Writes a grid of each rule of `set` (`rule-<k>.png`: the training images
+/// it covers, with its regions) and `rules.html` into `dir` (created if
+/// needed); returns the files written.
+///
+/// # Errors
+/// [`Error::Io`] and the grid's errors.
+pub fn write_rules<S: ActivationSource>(
+    ex: &Explainer<S>,
+    set: &RuleSet,
+    dir: impl AsRef<Path>,
+    classes: &[&str],
+) -> Result<Vec<PathBuf>> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files = Vec::new();
+    let summary = rule_set_summary(set, classes);
+    let mut body = format!("<p class=\"summary\">{}</p>\n", escape(&summary));
+    for (k, rule) in set.rules.iter().enumerate() {
+        body.push_str(&format!(
+            "<section class=\"rule\" id=\"rule-{k}\">\n<h2>rule {k}</h2>\n<pre>{}</pre>\n<p class=\"intervals\">training {}; test {}</p>\n",
+            escape(&rule.to_string()),
+            escape(&rule.train.intervals_text()),
+            escape(&rule.test.intervals_text()),
+        ));
+        if let Some(grid) = rule_grid(ex, set, k, 9, &GridOptions::default())? {
+            let png = grid.png()?;
+            let path = dir.join(format!("rule-{k}.png"));
+            write(&path, &png)?;
+            files.push(path);
+            body.push_str(&format!(
+                "<img alt=\"training images covered by rule {k}\" src=\"data:image/png;base64,{}\">\n",
+                base64::encode(&png)
+            ));
+        }
+        body.push_str("</section>\n");
+    }
+    let path = dir.join("rules.html");
+    let class = set.class().unwrap_or(0);
+    let title = format!(
+        "nnitp rules for class {class} ({})",
+        classes.get(class).copied().unwrap_or("?")
+    );
+    write(&path, page(&title, &body).as_bytes())?;
+    files.push(path);
+    Ok(files)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

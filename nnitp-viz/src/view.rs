@@ -1,6 +1,7 @@
-//! From explanations to grid columns: which images a grid shows and the input
-//! region of each conjunct, computed with an [`Explainer`].
+//! From explanations (and rules) to grid columns: which images a grid shows
+//! and the input region of each conjunct, computed with an [`Explainer`].
 
+use nnitp_core::explainer::RuleSet;
 use nnitp_core::{
     ActivationSource, Explainer, Explanation, LayerPredicate, Predicate, Split, UnitBox,
 };
@@ -96,4 +97,32 @@ pub fn explanation_grid<S: ActivationSource>(
     let images = ex.images(split).ok_or(Error::NoImages(split))?;
     let grid = render(images, &cols, options)?;
     Ok((grid, cols))
+}
+
+/// The grid of rule `k` of `set`: the first training image it covers with the
+/// rule's regions, then up to `count` more images it covers. `None` when the
+/// rule covers no image (or there is no rule `k`).
+///
+/// # Errors
+/// As [`render`].
+pub fn rule_grid<S: ActivationSource>(
+    ex: &Explainer<S>,
+    set: &RuleSet,
+    k: usize,
+    count: usize,
+    options: &GridOptions,
+) -> Result<Option<Grid>> {
+    let Some(rule) = set.rules.get(k) else {
+        return Ok(None);
+    };
+    let Some((&key, rest)) = rule.covered.split_first() else {
+        return Ok(None);
+    };
+    let others: Vec<usize> = rest.iter().copied().take(count).collect();
+    let predicate = LayerPredicate::new(set.layer, rule.interpolant.clone());
+    let cols = columns(ex, &predicate, key, &others)?;
+    let images = ex
+        .images(Split::Train)
+        .ok_or(Error::NoImages(Split::Train))?;
+    Ok(Some(render(images, &cols, options)?))
 }

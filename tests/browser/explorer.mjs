@@ -127,7 +127,13 @@ try {
   await page.waitForFunction(() => document.getElementById("view-text").textContent.startsWith("Interpolant: layer 14:"));
   await idle();
   if ((await text("#view-text")) !== itp) throw new Error("back did not restore the explanation");
+  if (!itp.split("\n")[3].startsWith("95% intervals: ")) throw new Error(`no intervals line: ${itp}`);
   await shot("back");
+
+  // how stable is it?
+  await page.click("#stability-button");
+  await page.waitForFunction(() => document.getElementById("stability").textContent.includes("bootstrap resamples"));
+  await idle();
 
   // Examples of a region's predicate, from the context menu, at the 10th percentile
   await page.fill("#percentile", "10");
@@ -188,6 +194,14 @@ try {
   const current = await page.locator("#cells .cell").evaluateAll((l) => l.map((d) => d.title));
   const inThisView = current.some((t) => t === shownPredicate);
   if (shownPredicate !== "(hover a cell)" && !inThisView) throw new Error(`the readout kept ${shownPredicate}`);
+
+  // the rules of the category shown, each with the images it covers
+  await page.click("#rules-button");
+  await page.waitForSelector("#rules:not([hidden])");
+  await idle();
+  if ((await page.locator("#rules-list li img").count()) < 1) throw new Error("no rule grid shown");
+  if (!(await text("#rules-summary")).startsWith("class 0 (T-shirt/top): ")) throw new Error(`rules summary ${await text("#rules-summary")}`);
+  await viewShot("rules");
 
   // switch to the test set: nothing of the training set stays on screen, and
   // every image URL names the data set

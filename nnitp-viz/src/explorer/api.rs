@@ -38,6 +38,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/explain", "POST"),
     ("/api/examples", "POST"),
     ("/api/back", "POST"),
+    ("/api/rules", "POST"),
+    ("/api/stability", "POST"),
 ];
 
 /// `path` cut to [`MAX_ECHO`] characters for a message.
@@ -140,6 +142,19 @@ struct ExplainRequest {
     image: usize,
     predicate: Option<LayerPredicate>,
     restrict: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesRequest {
+    category: usize,
+    layer: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StabilityRequest {
+    resamples: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -346,6 +361,25 @@ impl State {
                     v.cells.iter().filter(|c| c.cell.row == 0).count() - 1
                 ));
                 Ok(self.show(v))
+            }
+            "/api/rules" => {
+                let r: RulesRequest = parse(body)?;
+                let (mut g, _busy) =
+                    self.claim(&format!("finding the rules of class {}", r.category))?;
+                let s = Self::loaded(&mut g)?;
+                let v = s.rules(r.category, r.layer)?;
+                self.say(format!("{} ({:.2} s)", v.summary, v.seconds));
+                Ok(Reply::Json(200, json!(v)))
+            }
+            "/api/stability" => {
+                let r: StabilityRequest = parse(body)?;
+                let resamples = r.resamples.unwrap_or(20);
+                let (mut g, _busy) =
+                    self.claim(&format!("resampling the explanation {resamples} times"))?;
+                let s = Self::loaded(&mut g)?;
+                let st = s.stability(resamples)?;
+                self.say(st.to_string());
+                Ok(Reply::Json(200, json!(st)))
             }
             _ => {
                 let (mut g, _busy) = self.claim("going back")?;

@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use nnitp_core::explainer::{RuleSetParams, Stability};
 use nnitp_core::{Bound, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split};
 use serde::Serialize;
 
 use super::{DynSource, ModelInfo};
 use crate::grid::{render, Cell, GridColumn, GridOptions};
-use crate::view::{columns, comparisons, conjuncts};
+use crate::report::rule_set_summary;
+use crate::view::{columns, comparisons, conjuncts, rule_grid};
 
 /// Comparison images shown right of the key image.
 pub(crate) const COMPARISONS: usize = 9;
@@ -16,6 +18,30 @@ pub(crate) const COMPARISONS: usize = 9;
 pub(crate) const LISTED: usize = 50;
 /// Views the back button can return through; older ones are forgotten.
 pub(crate) const MAX_VIEWS: usize = 50;
+/// The most resamples a stability request may ask for.
+pub(crate) const MAX_RESAMPLES: usize = 100;
+
+/// One rule of a class's rule set, as the page shows it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RuleInfo {
+    /// The rule and its figures.
+    pub text: String,
+    /// The 95 % intervals on the training and test samples.
+    pub intervals: String,
+    /// The training images it covers: their number and the grid of the
+    /// first ten (a PNG data URL), if any.
+    pub covered: usize,
+    pub grid: Option<String>,
+}
+
+/// A class's rule set, as the page shows it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RulesView {
+    pub title: String,
+    pub summary: String,
+    pub rules: Vec<RuleInfo>,
+    pub seconds: f64,
+}
 
 /// A grid cell as the page sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -245,7 +271,7 @@ impl Session {
             layer,
             self.restricted(restrict)
         );
-        let text = e.to_string();
+        let text = format!("{e}\n{}", e.intervals_line());
         self.push_grid("explanation", title, text, Some(e), itp, image, restrict)
     }
 
@@ -379,6 +405,70 @@ impl Session {
         };
         self.views.push(view);
         Ok(self.views.last().expect("just pushed"))
+    }
+
+    /// The rule set of class `category` at `layer` (default: the last
+    /// selected layer) over the training sample, each rule with a grid of
+    /// the training images it covers.
+    pub fn rules(&mut self, category: usize, layer: Option<usize>) -> ApiResult<RulesView> {
+        self.check_class(category)?;
+        let ex = &self.explainer;
+        let layer = match layer {
+            Some(l) => l,
+            None => *ex
+                .layers()
+                .last()
+                .ok_or_else(|| ApiError::bad("no layer is selected"))?,
+        };
+        let set = ex.rule_set(category, layer, &RuleSetParams::new())?;
+        let classes: Vec<&str> = self.info.classes.iter().map(String::as_str).collect();
+        let mut rules = Vec::with_capacity(set.rules.len());
+        for (k, rule) in set.rules.iter().enumerate() {
+            let grid = rule_grid(ex, &set, k, 9, &GridOptions::default())?
+                .map(|g| g.png())
+                .transpose()?
+                .map(|png| format!("data:image/png;base64,{}", crate::base64::encode(&png)));
+            rules.push(RuleInfo {
+                text: format!("rule {k}: {rule}"),
+                intervals: format!(
+                    "95% intervals: training {}; test {}",
+                    rule.train.intervals_text(),
+                    rule.test.intervals_text()
+                ),
+                covered: rule.covered.len(),
+                grid,
+            });
+        }
+        Ok(RulesView {
+            title: format!(
+                "rules for class {category} ({}) at layer {layer}, over the training images",
+                classes.get(category).copied().unwrap_or("?")
+            ),
+            summary: rule_set_summary(&set, &classes),
+            rules,
+            seconds: set.seconds,
+        })
+    }
+
+    /// How stable the current view's explanation is over `resamples`
+    /// bootstrap resamples of the training sample (seed 0).
+    pub fn stability(&mut self, resamples: usize) -> ApiResult<Stability> {
+        if resamples == 0 || resamples > MAX_RESAMPLES {
+            return Err(ApiError::bad(format!(
+                "resamples must lie in 1..={MAX_RESAMPLES}, got {resamples}"
+            )));
+        }
+        let view = self
+            .views
+            .last_mut()
+            .ok_or_else(|| ApiError::bad("no explanation is shown: explain an image first"))?;
+        let e = view
+            .explanation
+            .as_mut()
+            .ok_or_else(|| ApiError::bad("the view shown is not an explanation"))?;
+        let s = self.explainer.stability(e, resamples, 0)?;
+        e.stability = Some(s.clone());
+        Ok(s)
     }
 
     /// Returns to the previous view.

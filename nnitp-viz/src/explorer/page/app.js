@@ -169,6 +169,7 @@ async function loadModel() {
   });
   // nothing of the model or data set shown before stays on screen
   $("listing").innerHTML = "";
+  $("rules").hidden = true;
   $("selection").hidden = true;
   selectedImage = null;
   showView(null);
@@ -233,9 +234,50 @@ function clearReadout() {
   $("fraction").textContent = "";
 }
 
+// The rule set of the category shown: each rule with its figures and a grid
+// of the training images it covers.
+async function showRules() {
+  if (!current) return;
+  const c = parseInt($("category").value || "0", 10);
+  const r = await api("POST", "/api/rules", { category: c }, "finding the rules of class " + c);
+  if (!r) return;
+  $("view").hidden = true;
+  $("rules").hidden = false;
+  clearReadout();
+  $("rules-title").textContent = r.title;
+  $("rules-summary").textContent = r.summary;
+  const list = $("rules-list");
+  list.innerHTML = "";
+  for (const rule of r.rules) {
+    const li = document.createElement("li");
+    const text = document.createElement("pre");
+    text.textContent = rule.text + "\n" + rule.intervals + "\ncovers " + rule.covered + " training images";
+    li.appendChild(text);
+    if (rule.grid) {
+      const img = document.createElement("img");
+      img.src = rule.grid;
+      img.alt = "training images covered by " + rule.text.split(":")[0];
+      li.appendChild(img);
+    }
+    list.appendChild(li);
+  }
+  $("listing-box").open = false;
+}
+
+async function showStability() {
+  const s = await api("POST", "/api/stability", { resamples: 20 }, "resampling the explanation");
+  if (!s) return;
+  const parts = s.conjuncts.map((c, k) => `${k}: ${Math.round(100 * c.frequency)}%`);
+  $("stability").textContent =
+    `over ${s.resamples} bootstrap resamples: conjuncts reappear ${parts.join(", ")}; ` +
+    `mean Jaccard overlap of the units ${s.mean_jaccard.toFixed(2)}`;
+}
+
 function showView(v) {
   view = v;
   clearReadout();
+  $("rules").hidden = true;
+  $("stability").textContent = "";
   $("view").hidden = !v;
   $("back").disabled = !v || v.depth === 0;
   if (!v) return;
@@ -334,6 +376,8 @@ async function init() {
   $("remove-layer").addEventListener("click", () => moveLayers("selected", "available"));
   $("load").addEventListener("click", loadModel);
   $("category").addEventListener("change", listImages);
+  $("rules-button").addEventListener("click", showRules);
+  $("stability-button").addEventListener("click", showStability);
   $("selected-image").addEventListener("click", () => selectedImage !== null && explain(selectedImage, null));
   $("back").addEventListener("click", async () => {
     const v = await api("POST", "/api/back", null, "going back");
