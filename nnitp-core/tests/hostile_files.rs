@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use ndarray::{Array2, ArrayD, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use nnitp_core::case::Case;
 use nnitp_core::npy;
 use nnitp_core::source::Activations;
@@ -87,6 +87,32 @@ proptest! {
         std::fs::create_dir(dir.path().join("test")).unwrap();
         let _ = Activations::read_dir(dir.path());
     }
+}
+
+#[test]
+fn a_case_json_that_is_an_array_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "case.json", b"[0.9, 0.9, 0.1]");
+    let err = Case::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("expected a JSON object"), "{err}");
+}
+
+#[test]
+fn a_geometry_json_that_is_an_array_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    put(dir.path(), "geometry.json", b"[[4], []]");
+    let err = Activations::read_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("expected a JSON object"), "{err}");
+}
+
+/// Cache entries exist with the `cache` feature (on with `burn`).
+#[cfg(feature = "cache")]
+mod cache_entries {
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn mutated_cache_entries_are_used_only_when_intact(
@@ -114,20 +140,5 @@ proptest! {
             None => prop_assert!(changed),
         }
     }
-}
-
-#[test]
-fn a_case_json_that_is_an_array_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    put(dir.path(), "case.json", b"[0.9, 0.9, 0.1]");
-    let err = Case::load(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("expected a JSON object"), "{err}");
-}
-
-#[test]
-fn a_geometry_json_that_is_an_array_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    put(dir.path(), "geometry.json", b"[[4], []]");
-    let err = Activations::read_dir(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("expected a JSON object"), "{err}");
+    }
 }
