@@ -158,3 +158,22 @@ pub fn progress_bar() -> Observer {
         let _ = err.flush();
     })
 }
+
+/// Prints the input region (rows, columns) each conjunct of `e` depends on.
+///
+/// # Errors
+/// When a conjunct's unit does not fit its layer.
+pub fn print_input_regions<S: nnitp::core::ActivationSource>(
+    ex: &nnitp::core::Explainer<S>,
+    e: &nnitp::core::Explanation,
+) -> nnitp::core::Result<()> {
+    for (i, b) in e.interpolant.bounds().iter().enumerate() {
+        let r = ex.input_box(e.layer, &b.unit)?;
+        let (rows, cols) = (&r.ranges()[0], &r.ranges()[1]);
+        println!(
+            "  conjunct {i}: {b} reads input rows {}..{}, columns {}..{}",
+            rows.start, rows.end, cols.start, cols.end
+        );
+    }
+    Ok(())
+}

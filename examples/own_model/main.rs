@@ -106,29 +106,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class));
     let first = ex.explain(premise, &conclusion, LAYERS[1])?;
     println!("{first}");
-    print_boxes(&ex, &first)?;
+    common::print_input_regions(&ex, &first)?;
     let conjunct = first.conjunct(0)?;
     println!("drilling down into {conjunct} at layer {}", LAYERS[0]);
     let second = ex.explain(premise, &conjunct, LAYERS[0])?;
     println!("{second}");
-    print_boxes(&ex, &second)?;
+    common::print_input_regions(&ex, &second)?;
     println!("total {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// Prints the input region (rows, columns) each conjunct depends on.
-fn print_boxes<S: nnitp::core::ActivationSource>(
-    ex: &Explainer<S>,
-    e: &nnitp::core::Explanation,
-) -> nnitp::core::Result<()> {
-    for (i, b) in e.interpolant.bounds().iter().enumerate() {
-        let r = ex.input_box(e.layer, &b.unit)?;
-        let (rows, cols) = (&r.ranges()[0], &r.ranges()[1]);
-        println!(
-            "  conjunct {i}: {b} reads input rows {}..{}, columns {}..{}",
-            rows.start, rows.end, cols.start, cols.end
-        );
-    }
     Ok(())
 }
 

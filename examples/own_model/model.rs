@@ -87,13 +87,10 @@ impl SmallCnn {
         }
         logits
     }
+}
 
-    /// The logits, for training.
-    ///
-    /// # Shapes
-    /// - `images`: `[N, 1, 28, 28]`
-    /// - output: `[N, 10]`
-    pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
+impl super::training::Classifier for SmallCnn {
+    fn logits(&self, images: Tensor<4>) -> Tensor<2> {
         self.run(images, &mut Taps::new(&[]))
     }
 }

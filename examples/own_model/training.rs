@@ -1,4 +1,4 @@
-//! A few epochs of Adam on channels-last images, for the example's model.
+//! A few epochs of Adam on channels-last images, for the examples' models.
 
 use nnitp::burn::module::Module;
 use nnitp::burn::nn::loss::CrossEntropyLossConfig;
@@ -7,7 +7,15 @@ use nnitp::burn::tensor::{Device, Int, Tensor, TensorData};
 use nnitp::core::rng::SplitMix64;
 use nnitp::ndarray::{Array4, Axis};
 
-use super::model::SmallCnn;
+/// A model the examples train: its logits for a batch of images.
+pub trait Classifier: Module + Clone {
+    /// The logits.
+    ///
+    /// # Shapes
+    /// - `images`: `[N, C, H, W]`
+    /// - output: `[N, classes]`
+    fn logits(&self, images: Tensor<4>) -> Tensor<2>;
+}
 
 /// A batch of channels-last images as an NCHW tensor.
 fn batch(images: &Array4<f32>, idx: &[usize], device: &Device) -> Tensor<4> {
@@ -19,14 +27,14 @@ fn batch(images: &Array4<f32>, idx: &[usize], device: &Device) -> Tensor<4> {
 
 /// Trains `model` for `epochs` passes over `images` (`[N, 28, 28, 1]`) with
 /// `labels`, in shuffled batches of 64; calls `epoch_done(epoch, mean loss)`.
-pub fn train(
-    model: SmallCnn,
+pub fn train<M: Classifier>(
+    model: M,
     images: &Array4<f32>,
     labels: &[u8],
     epochs: usize,
     device: &Device,
     mut epoch_done: impl FnMut(usize, f64),
-) -> SmallCnn {
+) -> M {
     let ad = device.clone().autodiff();
     let mut model = model.to_device(device).train();
     let mut optim = AdamConfig::new().init();

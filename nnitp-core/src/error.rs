@@ -114,6 +114,14 @@ pub enum Error {
     /// A sample size of zero.
     #[error("the sample size must be at least 1")]
     InvalidSize,
+    /// No path of the network leads from one place to a later layer.
+    #[error("no path of the network leads from {from:?} to layer {to}")]
+    NoPath {
+        /// Where the cone was to end.
+        from: crate::cone::Place,
+        /// The layer it started from.
+        to: usize,
+    },
     /// A stability measurement with no resample.
     #[error("the number of resamples must be at least 1")]
     InvalidResamples,

@@ -125,6 +125,17 @@ impl UnitBox {
                 .all(|(a, b)| b.is_empty() || (a.start <= b.start && b.end <= a.end))
     }
 
+    /// The smallest box holding this box and `other` (same rank).
+    pub fn hull(&self, other: &UnitBox) -> UnitBox {
+        UnitBox(
+            self.0
+                .iter()
+                .zip(&other.0)
+                .map(|(a, b)| a.start.min(b.start)..a.end.max(b.end))
+                .collect(),
+        )
+    }
+
     /// Checks that the box is non-empty and fits inside `shape`.
     ///
     /// # Errors

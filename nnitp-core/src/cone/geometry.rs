@@ -55,6 +55,8 @@ pub struct Geometry {
     kinds: Vec<LayerKind>,
     shapes: Vec<Vec<usize>>,
     names: Vec<String>,
+    /// Where each layer takes its input(s) from: earlier layers or the input.
+    inputs: Vec<Vec<Place>>,
 }
 
 /// A geometry as written: the input shape and the named layers.
@@ -65,12 +67,15 @@ struct GeometrySpec {
     layers: Vec<NamedLayer>,
 }
 
-/// One layer of a [`GeometrySpec`].
+/// One layer of a [`GeometrySpec`]: `inputs` only where the layer does not
+/// simply take the layer before it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NamedLayer {
     name: String,
     kind: LayerKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<Place>>,
 }
 
 impl TryFrom<GeometrySpec> for Geometry {
@@ -79,7 +84,10 @@ impl TryFrom<GeometrySpec> for Geometry {
     fn try_from(spec: GeometrySpec) -> Result<Self> {
         let mut b = GeometryBuilder::new(&spec.input_shape);
         for layer in spec.layers {
-            b.push(layer.name, layer.kind)?;
+            match layer.inputs {
+                Some(inputs) => b.push_from(layer.name, layer.kind, &inputs)?,
+                None => b.push(layer.name, layer.kind)?,
+            };
         }
         Ok(b.build())
     }
@@ -88,14 +96,29 @@ impl TryFrom<GeometrySpec> for Geometry {
 impl From<Geometry> for GeometrySpec {
     fn from(g: Geometry) -> Self {
         let names = (0..g.len()).map(|i| g.name(i)).collect::<Vec<_>>();
+        let layers = names
+            .into_iter()
+            .zip(g.kinds)
+            .zip(g.inputs)
+            .enumerate()
+            .map(|(i, ((name, kind), inputs))| NamedLayer {
+                name,
+                kind,
+                inputs: (inputs != [previous(i)]).then_some(inputs),
+            })
+            .collect();
         GeometrySpec {
             input_shape: g.input_shape,
-            layers: names
-                .into_iter()
-                .zip(g.kinds)
-                .map(|(name, kind)| NamedLayer { name, kind })
-                .collect(),
+            layers,
         }
+    }
+}
+
+/// The place before layer `i` in order: the layer a sequential layer takes.
+fn previous(i: usize) -> Place {
+    match i {
+        0 => Place::Input,
+        i => Place::Layer(i - 1),
     }
 }
 
@@ -138,6 +161,29 @@ impl Geometry {
         &self.names
     }
 
+    /// Where `layer` takes its inputs from (the layer before it, for a
+    /// sequential network).
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`].
+    pub fn inputs(&self, layer: usize) -> Result<&[Place]> {
+        self.inputs
+            .get(layer)
+            .map(Vec::as_slice)
+            .ok_or(Error::LayerOutOfRange {
+                layer,
+                layers: self.len(),
+            })
+    }
+
+    /// Whether every layer takes the one before it.
+    pub fn is_sequential(&self) -> bool {
+        self.inputs
+            .iter()
+            .enumerate()
+            .all(|(i, inputs)| inputs == &[previous(i)])
+    }
+
     /// The name of `layer` (`layer_i` when it was given none).
     pub fn name(&self, layer: usize) -> String {
         self.names
@@ -174,27 +220,55 @@ impl Geometry {
     }
 
     /// The box of units at `from` (a layer below `to`, or the input) that can
-    /// affect the box `b` of layer `to`'s units; all channels, clipped to the layer.
+    /// affect the box `b` of layer `to`'s units, through every path of the
+    /// network from `from` to `to`: at a layer with several consumers, the
+    /// smallest box holding every consumer's cone; all channels, clipped to
+    /// the layer.
     ///
     /// # Errors
     /// [`Error::LayerOutOfRange`], [`Error::LayerNotBelow`] when `from` is not
-    /// below `to`, [`Error::ConeOutsideShape`] when `b` does not fit layer `to`.
+    /// below `to`, [`Error::ConeOutsideShape`] when `b` does not fit layer
+    /// `to`, [`Error::NoPath`] when no path leads from `from` to `to`.
     pub fn cone(&self, from: Place, to: usize, b: &UnitBox) -> Result<UnitBox> {
         b.check_within(self.shape(Place::Layer(to))?)?;
-        let stop = match from {
+        let lowest = match from {
             Place::Input => 0,
             Place::Layer(f) if f < to => f + 1,
             Place::Layer(f) => return Err(Error::LayerNotBelow { from: f, to }),
         };
-        let mut b = b.clone();
-        for layer in (stop..=to).rev() {
-            let input = match layer {
-                0 => &self.input_shape,
-                l => &self.shapes[l - 1],
+        // the box reached so far at each layer (and the input), walking down
+        let mut boxes: Vec<Option<UnitBox>> = vec![None; to + 1];
+        let mut at_input: Option<UnitBox> = None;
+        boxes[to] = Some(b.clone());
+        for layer in (lowest..=to).rev() {
+            let Some(out) = boxes[layer].take() else {
+                continue;
             };
-            b = self.kinds[layer].back(&b, input);
+            let places = &self.inputs[layer];
+            let shapes: Vec<&[usize]> = places
+                .iter()
+                .map(|&p| self.shape(p).expect("inputs are earlier places"))
+                .collect();
+            let backs = self.kinds[layer].back_to_inputs(&out, &shapes);
+            for (&place, back) in places.iter().zip(backs) {
+                let Some(back) = back else { continue };
+                let slot = match place {
+                    Place::Input if from == Place::Input => &mut at_input,
+                    Place::Layer(i) if i + 1 >= lowest && i < layer => &mut boxes[i],
+                    // a path that bypasses `from`
+                    _ => continue,
+                };
+                *slot = Some(match slot.take() {
+                    Some(held) => held.hull(&back),
+                    None => back,
+                });
+            }
         }
-        Ok(b)
+        let found = match from {
+            Place::Input => at_input,
+            Place::Layer(f) => boxes[f].take(),
+        };
+        found.ok_or(Error::NoPath { from, to })
     }
 }
 
@@ -230,6 +304,7 @@ impl GeometryBuilder {
                 kinds: Vec::new(),
                 shapes: Vec::new(),
                 names: Vec::new(),
+                inputs: Vec::new(),
             },
         }
     }
@@ -242,12 +317,46 @@ impl GeometryBuilder {
             .unwrap_or(&self.geometry.input_shape)
     }
 
-    /// Appends layer `name` declared by `config` and hands the config back
-    /// (for `init`); the layer's index is the number of layers before it.
+    /// Appends layer `name` declared by `config`, taking the output of the
+    /// layer before it, and hands the config back (for `init`); the layer's
+    /// index is the number of layers before it.
     ///
     /// # Errors
     /// [`Error::BadGeometry`] naming the layer when it cannot take its input.
     pub fn push<C: LayerConfig>(&mut self, name: impl Into<String>, config: C) -> Result<C> {
+        let from = previous(self.geometry.kinds.len());
+        self.push_from(name, config, &[from])
+    }
+
+    /// Appends layer `name` declared by `config`, taking its input(s) from
+    /// `inputs` (earlier layers, or [`Place::Input`]): a skip connection's
+    /// first layer, or a merge ([`LayerKind::Add`], [`LayerKind::Concat`])
+    /// of several branches. Hands the config back.
+    ///
+    /// ```
+    /// use nnitp_core::cone::{Geometry, LayerKind, Padding, Place};
+    ///
+    /// // a residual block: conv -> relu -> conv, plus the block's input
+    /// let mut g = Geometry::builder(&[8, 8, 4]);
+    /// g.push("stem", LayerKind::conv2d(4, 3, Padding::Same))?; // 0
+    /// g.push("conv1", LayerKind::conv2d(4, 3, Padding::Same))?; // 1
+    /// g.push("relu1", LayerKind::Activation)?; // 2
+    /// g.push("conv2", LayerKind::conv2d(4, 3, Padding::Same))?; // 3
+    /// g.push_from("sum", LayerKind::Add, &[Place::Layer(3), Place::Layer(0)])?; // 4
+    /// let geometry = g.build();
+    /// assert_eq!(geometry.inputs(4)?, &[Place::Layer(3), Place::Layer(0)]);
+    /// # Ok::<(), nnitp_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::BadGeometry`] naming the layer when an input is not an
+    /// earlier place, or the layer cannot take the inputs' shapes.
+    pub fn push_from<C: LayerConfig>(
+        &mut self,
+        name: impl Into<String>,
+        config: C,
+        inputs: &[Place],
+    ) -> Result<C> {
         let layer = self.geometry.kinds.len();
         let name = name.into();
         let bad = |reason: String| Error::BadGeometry {
@@ -255,15 +364,27 @@ impl GeometryBuilder {
             name: name.clone(),
             reason,
         };
-        let input = self.current_shape().to_vec();
-        let kind = config.layer_kind(&input).map_err(bad)?;
-        let shape = kind.output_shape(&input).map_err(bad)?;
+        if let Some(late) = inputs
+            .iter()
+            .find(|p| matches!(p, Place::Layer(i) if *i >= layer))
+        {
+            return Err(bad(format!("its input {late:?} is not an earlier layer")));
+        }
+        let shapes: Vec<Vec<usize>> = inputs
+            .iter()
+            .map(|&p| self.geometry.shape(p).map(<[usize]>::to_vec))
+            .collect::<Result<_>>()?;
+        let first = shapes.first().cloned().unwrap_or_default();
+        let kind = config.layer_kind(&first).map_err(bad)?;
+        let views: Vec<&[usize]> = shapes.iter().map(Vec::as_slice).collect();
+        let shape = kind.output_shape_of(&views).map_err(bad)?;
         if shape.contains(&0) {
             return Err(bad(format!("empty output shape {shape:?}")));
         }
         self.geometry.kinds.push(kind);
         self.geometry.shapes.push(shape);
         self.geometry.names.push(name);
+        self.geometry.inputs.push(inputs.to_vec());
         Ok(config)
     }
 

@@ -193,6 +193,13 @@ pub enum LayerKind {
     BatchNorm,
     /// Dropout (shape preserving).
     Dropout,
+    /// Global average pooling: `[H, W, C]` to `[C]`.
+    GlobalAvgPool,
+    /// Element-wise sum of two or more inputs of one shape (a residual sum).
+    Add,
+    /// Concatenation of two or more inputs along the channels (the last axis);
+    /// the other dimensions must agree.
+    Concat,
 }
 
 impl LayerKind {
@@ -280,6 +287,13 @@ impl LayerKind {
             return Ok(vec![w.out(0, h)?, w.out(1, wd)?, channels]);
         }
         Ok(match self {
+            LayerKind::Add | LayerKind::Concat => {
+                return Err("a merge layer takes two or more inputs".into())
+            }
+            LayerKind::GlobalAvgPool => match input {
+                [_, _, c] => vec![*c],
+                _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
+            },
             LayerKind::Flatten => vec![input.iter().product()],
             LayerKind::FlattenChannelsFirst => match input {
                 [_, _, _] => vec![input.iter().product()],
@@ -308,7 +322,80 @@ impl LayerKind {
                 UnitBox::new([r[1].clone(), r[2].clone(), r[0].clone()])
             }
             LayerKind::Dense { .. } => UnitBox::full(input),
+            LayerKind::GlobalAvgPool => UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()]),
             _ => b.clone(),
+        }
+    }
+
+    /// Whether the layer takes several inputs ([`LayerKind::Add`],
+    /// [`LayerKind::Concat`]).
+    pub fn is_merge(&self) -> bool {
+        matches!(self, LayerKind::Add | LayerKind::Concat)
+    }
+
+    /// The output shape for inputs of shapes `inputs`: one for most kinds,
+    /// two or more for a merge.
+    ///
+    /// # Errors
+    /// Why the layer cannot take those inputs.
+    pub fn output_shape_of(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+        match (self, inputs) {
+            (LayerKind::Add | LayerKind::Concat, [] | [_]) => {
+                Err("a merge layer takes two or more inputs".into())
+            }
+            (LayerKind::Add, [first, rest @ ..]) => match rest.iter().find(|s| s != &first) {
+                Some(other) => Err(format!(
+                    "an element-wise sum needs inputs of one shape, got {first:?} and {other:?}"
+                )),
+                None => Ok(first.to_vec()),
+            },
+            (LayerKind::Concat, [first, rest @ ..]) => {
+                let lead = |s: &[usize]| s[..s.len().saturating_sub(1)].to_vec();
+                if first.is_empty() {
+                    return Err("cannot concatenate inputs without dimensions".into());
+                }
+                if let Some(other) = rest.iter().find(|s| s.is_empty() || lead(s) != lead(first)) {
+                    return Err(format!(
+                        "a concatenation needs inputs agreeing but for the channels, got {first:?} and {other:?}"
+                    ));
+                }
+                let mut out = first.to_vec();
+                *out.last_mut().expect("not empty") = inputs.iter().map(|s| s[s.len() - 1]).sum();
+                Ok(out)
+            }
+            (_, [input]) => self.output_shape(input),
+            (_, _) => Err(format!("takes one input, got {}", inputs.len())),
+        }
+    }
+
+    /// For each input (of shapes `inputs`), the box of its units that can
+    /// affect the output box `b`, or `None` when none can (a concatenation's
+    /// input whose channels lie outside `b`).
+    pub(crate) fn back_to_inputs(&self, b: &UnitBox, inputs: &[&[usize]]) -> Vec<Option<UnitBox>> {
+        match self {
+            LayerKind::Add => inputs.iter().map(|_| Some(b.clone())).collect(),
+            LayerKind::Concat => {
+                let last = b.0.len() - 1;
+                let wanted = &b.0[last];
+                let mut offset = 0;
+                inputs
+                    .iter()
+                    .map(|shape| {
+                        let c = shape[shape.len() - 1];
+                        let (lo, hi) = (wanted.start.max(offset), wanted.end.min(offset + c));
+                        offset += c;
+                        (lo < hi).then(|| {
+                            let mut r = b.0.clone();
+                            r[last] = lo - (offset - c)..hi - (offset - c);
+                            UnitBox(r)
+                        })
+                    })
+                    .collect()
+            }
+            _ => inputs
+                .iter()
+                .map(|input| Some(self.back(b, input)))
+                .collect(),
         }
     }
 }

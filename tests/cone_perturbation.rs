@@ -1,0 +1,93 @@
+//! Cones checked against real networks: change one input pixel, run the
+//! network, and record which units of a later layer change. Every unit that
+//! changes must lie in the cone (its input cone must hold the pixel), and the
+//! cone should not be much larger than the set that changes (the ratio is
+//! printed). On the zoo's sequential Fashion-MNIST model and on the residual
+//! network of the `own_resnet` example (skip connections, a strided
+//! projection, global average pooling).
+
+#[path = "../examples/own_resnet/model.rs"]
+mod model;
+#[path = "../examples/own_model/training.rs"]
+#[allow(dead_code)]
+mod training;
+
+use nnitp::burn::tensor::Device;
+use nnitp::core::cone::Place;
+use nnitp::core::network::{extract, Network};
+use nnitp::core::progress::Observer;
+use nnitp::core::{Unit, UnitBox};
+use nnitp::models::data::embedded_fashion_mnist;
+use nnitp::models::zoo::ModelKind;
+use nnitp::ndarray::{concatenate, s, Axis};
+
+/// For each layer in `layers`: the units changed by adding 1 to pixel
+/// `(r, c)` of `image` (each must have the pixel in its cone), and the units
+/// whose input cone holds the pixel; returns the ratio of the two summed over
+/// the layers.
+fn check(
+    net: &(impl Network + Sync),
+    image: usize,
+    (r, c): (usize, usize),
+    layers: &[usize],
+) -> f64 {
+    let data = embedded_fashion_mnist().unwrap();
+    let one = data
+        .test
+        .images
+        .slice(s![image..image + 1, .., .., ..])
+        .to_owned();
+    let mut bumped = one.clone();
+    bumped[[0, r, c, 0]] += 1.0;
+    let both = concatenate(Axis(0), &[one.view(), bumped.view()]).unwrap();
+    let outs = extract(net, both.view(), layers, 2, &Observer::none(), "perturbing").unwrap();
+    let g = net.geometry();
+    let pixel = UnitBox::new([r..r + 1, c..c + 1, 0..1]);
+    let (mut all_changed, mut all_in_cone) = (0usize, 0usize);
+    for (&layer, out) in layers.iter().zip(&outs) {
+        let shape = g.shape(Place::Layer(layer)).unwrap().to_vec();
+        let (mut changed, mut in_cone) = (0usize, 0usize);
+        for j in 0..out.ncols() {
+            let unit = Unit::from_flat(j, &shape).unwrap();
+            let cone = g.cone(Place::Input, layer, &UnitBox::unit(&unit)).unwrap();
+            let reaches = cone.contains_box(&pixel);
+            in_cone += usize::from(reaches);
+            if (out[[0, j]] - out[[1, j]]).abs() > 1e-6 {
+                changed += 1;
+                assert!(
+                    reaches,
+                    "layer {layer}: unit {unit} changed but its cone {cone} misses pixel ({r}, {c})"
+                );
+            }
+        }
+        assert!(changed > 0, "layer {layer}: nothing changed");
+        let ratio = in_cone as f64 / changed as f64;
+        eprintln!(
+            "layer {layer} ({}): {changed} units changed, {in_cone} in the cone, ratio {ratio:.2}",
+            g.name(layer)
+        );
+        all_changed += changed;
+        all_in_cone += in_cone;
+    }
+    all_in_cone as f64 / all_changed as f64
+}
+
+#[test]
+fn the_zoo_models_cones_hold_every_changed_unit() {
+    let net = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
+    for pixel in [(14, 14), (3, 20), (0, 0)] {
+        let ratio = check(&net, 0, pixel, &[0, 3, 6, 10, 14]);
+        // the cone is a box over all channels: not much larger than what
+        // changes (units a ReLU or a max pool leaves unchanged make the rest)
+        assert!(ratio < 2.0, "{ratio}");
+    }
+}
+
+#[test]
+fn a_residual_networks_cones_hold_every_changed_unit() {
+    let net = model::SmallResNet::new(&Device::flex()).unwrap();
+    for pixel in [(14, 14), (2, 25), (27, 0)] {
+        let ratio = check(&net, 3, pixel, &[1, 4, 5, 6, 9, 10, 11, 12, 13]);
+        assert!(ratio < 2.0, "{ratio}");
+    }
+}
