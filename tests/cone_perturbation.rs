@@ -84,6 +84,16 @@ fn the_zoo_models_cones_hold_every_changed_unit() {
 }
 
 #[test]
+fn the_zoo_resnets_cones_hold_every_changed_unit() {
+    // the architecture's cones do not depend on trained weights
+    let net = ModelKind::FashionMnistResnet.init(&Device::flex()).unwrap();
+    for pixel in [(14, 14), (1, 26)] {
+        let ratio = check(&net, 5, pixel, &[2, 8, 9, 16, 22, 24, 32, 40, 48, 49]);
+        assert!(ratio < 2.0, "{ratio}");
+    }
+}
+
+#[test]
 fn a_residual_networks_cones_hold_every_changed_unit() {
     let net = model::SmallResNet::new(&Device::flex()).unwrap();
     for pixel in [(14, 14), (2, 25), (27, 0)] {

@@ -113,7 +113,7 @@ pub enum Error {
         looked: String,
     },
     /// Model name not in the zoo.
-    #[error("unknown model {0:?} (known: cifar10, fashion-mnist, mnist)")]
+    #[error("unknown model {0:?} (known: cifar10, fashion-mnist, fashion-mnist-resnet, mnist)")]
     UnknownModel(String),
     /// Weights that do not fit the model.
     #[error("{}: these weights do not fit model {model}: {reason}", path.display())]

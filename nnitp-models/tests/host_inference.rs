@@ -45,6 +45,14 @@ fn other_kernels_and_paddings_match_too() {
     same_on_host_and_device(&net, images.view());
 }
 
+#[test]
+fn a_residual_network_matches_too() {
+    // skip connections, strided and 1x1 convolutions, sums, global pooling
+    let images = data::embedded_fashion_mnist().unwrap().test.head(32).images;
+    let net = ModelKind::FashionMnistResnet.init(&Device::flex()).unwrap();
+    same_on_host_and_device(&net, images.view());
+}
+
 /// Every layer of `host` (on flex) equals the same network's on the device
 /// path (an autodiff device) to float rounding.
 fn same_on_host_and_device(host: &Sequential, images: ndarray::ArrayView4<'_, f32>) {

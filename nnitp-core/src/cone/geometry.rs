@@ -317,6 +317,14 @@ impl GeometryBuilder {
             .unwrap_or(&self.geometry.input_shape)
     }
 
+    /// The shape at `place` declared so far.
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`] for a layer not declared yet.
+    pub fn shape_at(&self, place: Place) -> Result<&[usize]> {
+        self.geometry.shape(place)
+    }
+
     /// Appends layer `name` declared by `config`, taking the output of the
     /// layer before it, and hands the config back (for `init`); the layer's
     /// index is the number of layers before it.

@@ -1,7 +1,11 @@
-//! A sequential CNN described as a list of layers, Keras style, with the names
-//! and numbering nnitp uses (`conv2d_1`, `activation_1`, ...).
+//! A CNN described as a list of layers, Keras style, with the names and
+//! numbering nnitp uses (`conv2d_1`, `activation_1`, ...): each layer takes
+//! the one before it, unless it names its inputs (skip connections and
+//! residual sums).
 
-use nnitp_core::cone::{Geometry, Padding};
+use std::collections::BTreeMap;
+
+use nnitp_core::cone::{Geometry, Padding, Place};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -10,12 +14,15 @@ use crate::error::Result;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayerSpec {
-    /// 2-d convolution, stride 1.
+    /// 2-d convolution.
     Conv2d {
         /// Output channels.
         filters: usize,
         /// Square kernel size.
         kernel: usize,
+        /// Stride (both dimensions).
+        #[serde(default = "one")]
+        stride: usize,
         /// Padding.
         padding: Padding,
     },
@@ -37,6 +44,10 @@ pub enum LayerSpec {
     },
     /// Flattens `[H, W, C]` (channels last) to `[H*W*C]`.
     Flatten,
+    /// Element-wise sum of the layer's inputs (a residual sum).
+    Add,
+    /// Global average pooling, `[H, W, C]` to `[C]`.
+    GlobalAvgPool,
     /// Fully connected layer; its output is a softmax when `softmax` is set.
     Dense {
         /// Output units.
@@ -55,12 +66,19 @@ impl LayerSpec {
             LayerSpec::MaxPool2d { .. } => "max_pooling2d",
             LayerSpec::Dropout { .. } => "dropout",
             LayerSpec::Flatten => "flatten",
+            LayerSpec::Add => "add",
+            LayerSpec::GlobalAvgPool => "global_average_pooling2d",
             LayerSpec::Dense { .. } => "dense",
         }
     }
 }
 
-/// A sequential CNN: input shape and layers. Build with the chained methods:
+fn one() -> usize {
+    1
+}
+
+/// A CNN: input shape and layers, each on the layer before it or on the
+/// inputs it names. Build with the chained methods:
 ///
 /// ```
 /// use nnitp_models::zoo::Architecture;
@@ -79,6 +97,10 @@ pub struct Architecture {
     pub input_shape: [usize; 3],
     /// The layers in order.
     pub layers: Vec<LayerSpec>,
+    /// The inputs of the layers that do not take the layer before them, by
+    /// layer index.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<usize, Vec<Place>>,
 }
 
 impl Architecture {
@@ -87,13 +109,35 @@ impl Architecture {
         Architecture {
             input_shape,
             layers: Vec::new(),
+            inputs: BTreeMap::new(),
         }
     }
 
-    /// Appends a layer.
+    /// Appends a layer on the layer before it.
     pub fn push(mut self, layer: LayerSpec) -> Self {
         self.layers.push(layer);
         self
+    }
+
+    /// Appends a layer on `inputs` (earlier layers, or the image).
+    pub fn push_from(mut self, layer: LayerSpec, inputs: &[Place]) -> Self {
+        self.inputs.insert(self.layers.len(), inputs.to_vec());
+        self.layers.push(layer);
+        self
+    }
+
+    /// The index the next layer gets.
+    pub fn next_index(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Where layer `i` takes its inputs from.
+    pub fn inputs_of(&self, i: usize) -> Vec<Place> {
+        match self.inputs.get(&i) {
+            Some(p) => p.clone(),
+            None if i == 0 => vec![Place::Input],
+            None => vec![Place::Layer(i - 1)],
+        }
     }
 
     /// Appends a stride-1 convolution.
@@ -101,8 +145,19 @@ impl Architecture {
         self.push(LayerSpec::Conv2d {
             filters,
             kernel,
+            stride: 1,
             padding,
         })
+    }
+
+    /// Appends the sum of layers `a` and `b`.
+    pub fn add(self, a: usize, b: usize) -> Self {
+        self.push_from(LayerSpec::Add, &[Place::Layer(a), Place::Layer(b)])
+    }
+
+    /// Appends global average pooling.
+    pub fn global_avg_pool(self) -> Self {
+        self.push(LayerSpec::GlobalAvgPool)
     }
 
     /// Appends an ELU.

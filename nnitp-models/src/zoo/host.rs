@@ -192,6 +192,35 @@ impl Host {
         })
     }
 
+    /// Adds `other` (of the same shape) element-wise.
+    pub(super) fn add(&mut self, other: &Host) {
+        for (a, b) in self.values.iter_mut().zip(&other.values) {
+            *a += b;
+        }
+    }
+
+    /// The mean over rows and columns of each channel: `[N, H, W, C]` to `[N, C]`.
+    pub(super) fn global_avg_pool(&self) -> Host {
+        let [n, h, w, c] = self.map_dims();
+        let mut out = vec![0f32; n * c];
+        for b in 0..n {
+            let dst = &mut out[b * c..(b + 1) * c];
+            for px in self.values[b * h * w * c..(b + 1) * h * w * c].chunks_exact(c) {
+                for (d, v) in dst.iter_mut().zip(px) {
+                    *d += v;
+                }
+            }
+            let scale = 1.0 / (h * w) as f32;
+            for d in dst.iter_mut() {
+                *d *= scale;
+            }
+        }
+        Host {
+            values: out,
+            shape: vec![n, c],
+        }
+    }
+
     /// The layer flattened (channels last: the buffer as it is).
     pub(super) fn flatten(mut self) -> Host {
         let n = self.shape[0];

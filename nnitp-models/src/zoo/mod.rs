@@ -1,18 +1,18 @@
 //! The model zoo: nnitp's CIFAR-10, Fashion-MNIST and MNIST networks with the same
-//! layer numbering as nnitp, and the builder that gives any sequential CNN the
-//! [`nnitp_core::Network`] trait.
+//! layer numbering as nnitp, a small residual network for Fashion-MNIST, and the
+//! builder that gives any CNN of these layers the [`nnitp_core::Network`] trait.
 
 mod architecture;
 mod host;
 mod sequential;
 
 pub use architecture::{Architecture, LayerSpec};
-pub use sequential::{Flatten, Layer, Sequential};
+pub use sequential::{Flatten, GlobalAvgPool, Layer, Sequential, Sum};
 
 use std::path::Path;
 
 use burn::tensor::Device;
-use nnitp_core::cone::Padding;
+use nnitp_core::cone::{Padding, Place};
 use nnitp_core::SearchParams;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,9 @@ pub enum ModelKind {
     FashionMnist,
     /// nnitp's MNIST network (layers 0-17).
     Mnist,
+    /// A small ResNet for Fashion-MNIST (layers 0-50): a stem convolution and
+    /// three stages of two basic blocks (16, 32, 64 filters).
+    FashionMnistResnet,
 }
 
 /// The shipped Fashion-MNIST weights (trained on the full 60000 images).
@@ -47,17 +50,64 @@ fn block(arch: Architecture, filters: usize, dropout: f64) -> Architecture {
         .dropout(dropout)
 }
 
+/// A ResNet basic block on the layer before it: conv, batch norm, ReLU, conv,
+/// batch norm, plus the block's input (through a strided 1x1 convolution and
+/// batch norm when the block downsamples), ReLU.
+fn basic_block(arch: Architecture, filters: usize, downsample: bool) -> Architecture {
+    let input = arch.next_index() - 1;
+    let (stride, padding) = if downsample {
+        (2, Padding::explicit(1, 1))
+    } else {
+        (1, Padding::Same)
+    };
+    let a = arch
+        .push(LayerSpec::Conv2d {
+            filters,
+            kernel: 3,
+            stride,
+            padding,
+        })
+        .batch_norm()
+        .relu()
+        .conv2d(filters, 3, Padding::Same)
+        .batch_norm();
+    let main = a.next_index() - 1;
+    let (a, skip) = if downsample {
+        let a = a
+            .push_from(
+                LayerSpec::Conv2d {
+                    filters,
+                    kernel: 1,
+                    stride: 2,
+                    padding: Padding::Valid,
+                },
+                &[Place::Layer(input)],
+            )
+            .batch_norm();
+        let skip = a.next_index() - 1;
+        (a, skip)
+    } else {
+        (a, input)
+    };
+    a.add(main, skip).relu()
+}
+
 impl ModelKind {
     /// Every model of the zoo.
-    pub const ALL: [ModelKind; 3] = [
+    pub const ALL: [ModelKind; 4] = [
         ModelKind::Cifar10,
         ModelKind::FashionMnist,
         ModelKind::Mnist,
+        ModelKind::FashionMnistResnet,
     ];
 
-    /// The model's name (`cifar10`, `fashion-mnist`, `mnist`).
+    /// The model's name (`cifar10`, `fashion-mnist`, `mnist`,
+    /// `fashion-mnist-resnet`).
     pub fn name(self) -> &'static str {
-        self.dataset().name()
+        match self {
+            ModelKind::FashionMnistResnet => "fashion-mnist-resnet",
+            _ => self.dataset().name(),
+        }
     }
 
     /// Parses a model name.
@@ -75,7 +125,7 @@ impl ModelKind {
     pub fn dataset(self) -> DatasetKind {
         match self {
             ModelKind::Cifar10 => DatasetKind::Cifar10,
-            ModelKind::FashionMnist => DatasetKind::FashionMnist,
+            ModelKind::FashionMnist | ModelKind::FashionMnistResnet => DatasetKind::FashionMnist,
             ModelKind::Mnist => DatasetKind::Mnist,
         }
     }
@@ -93,12 +143,26 @@ impl ModelKind {
                 let a = block(Architecture::new(input), 32, 0.2);
                 block(a, 64, 0.3).flatten().dense(10, true)
             }
+            ModelKind::FashionMnistResnet => {
+                let a = Architecture::new(input)
+                    .conv2d(16, 3, Padding::Same)
+                    .batch_norm()
+                    .relu();
+                let a = basic_block(basic_block(a, 16, false), 16, false);
+                let a = basic_block(basic_block(a, 32, true), 32, false);
+                let a = basic_block(basic_block(a, 64, true), 64, false);
+                a.global_avg_pool().dense(10, true)
+            }
         }
     }
 
-    /// The layers explanations use by default (nnitp's).
+    /// The layers explanations use by default (nnitp's; for the ResNet, the
+    /// outputs of the last blocks of stages 2 and 3).
     pub fn default_layers(self) -> Vec<usize> {
-        vec![6, 14]
+        match self {
+            ModelKind::FashionMnistResnet => vec![32, 48],
+            _ => vec![6, 14],
+        }
     }
 
     /// nnitp's default search parameters for this model.
@@ -129,7 +193,7 @@ impl ModelKind {
     }
 
     /// The model with weights from `path`, or the shipped weights when `None`
-    /// (Fashion-MNIST only).
+    /// (the Fashion-MNIST models only).
     ///
     /// # Errors
     /// [`Error::WeightsMismatch`] for weights of another model; [`Error::Io`];

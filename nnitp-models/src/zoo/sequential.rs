@@ -1,5 +1,6 @@
 //! A burn model built from an [`Architecture`]; it implements
-//! [`nnitp_core::Network`], so any sequential CNN gets extraction and cones.
+//! [`nnitp_core::Network`], so any CNN of the zoo's layers (sequential, or
+//! with skip connections and residual sums) gets extraction and cones.
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -10,7 +11,7 @@ use burn::nn::{
 };
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
-use nnitp_core::cone::{Geometry, LayerKind, Padding};
+use nnitp_core::cone::{Geometry, LayerKind, Padding, Place};
 use nnitp_core::network::{LayerOutput, Network, Taps};
 
 use super::architecture::{Architecture, LayerSpec};
@@ -20,6 +21,14 @@ use crate::error::{Error, Result};
 /// A stateless flatten layer (channels last, as Keras).
 #[derive(Module, Debug, Default)]
 pub struct Flatten {}
+
+/// A stateless element-wise sum of the layer's inputs.
+#[derive(Module, Debug, Default)]
+pub struct Sum {}
+
+/// A stateless global average pooling, `[N, C, H, W]` to `[N, C]`.
+#[derive(Module, Debug, Default)]
+pub struct GlobalAvgPool {}
 
 /// One layer's burn module.
 #[derive(Module, Debug)]
@@ -38,11 +47,16 @@ pub enum Layer {
     Dropout(Dropout),
     /// Flatten.
     Flatten(Flatten),
+    /// Element-wise sum of the inputs.
+    Sum(Sum),
+    /// Global average pooling.
+    GlobalAvgPool(GlobalAvgPool),
     /// Dense (fully connected).
     Dense(Linear),
 }
 
 /// A layer's output: a feature map (NCHW) or a flat vector.
+#[derive(Clone)]
 enum Act {
     Map(Tensor<4>),
     Flat(Tensor<2>),
@@ -61,7 +75,8 @@ impl Act {
     }
 }
 
-/// A sequential CNN as a burn module.
+/// A zoo CNN as a burn module: layers in order, each on the layer before it
+/// or on the earlier layers its architecture names.
 #[derive(Module, Debug)]
 pub struct Sequential {
     layers: Vec<Layer>,
@@ -80,6 +95,8 @@ pub(super) enum Config {
     MaxPool2d(MaxPool2dConfig),
     Dropout(DropoutConfig),
     Flatten,
+    Sum,
+    GlobalAvgPool,
     Dense(LinearConfig),
 }
 
@@ -88,13 +105,15 @@ pub(super) enum Config {
 pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
     let mut g = Geometry::builder(&arch.input_shape);
     let mut configs = Vec::with_capacity(arch.layers.len());
-    for (spec, name) in arch.layers.iter().zip(arch.names()) {
-        let input = g.current_shape().to_vec();
+    for (i, (spec, name)) in arch.layers.iter().zip(arch.names()).enumerate() {
+        let inputs = arch.inputs_of(i);
+        let input = g.shape_at(inputs[0])?.to_vec();
         let channels = *input.last().unwrap_or(&0);
         let config = match *spec {
             LayerSpec::Conv2d {
                 filters,
                 kernel,
+                stride,
                 padding,
             } => {
                 let pad = match padding {
@@ -107,31 +126,49 @@ pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
                         right,
                     } => PaddingConfig2d::Explicit(top, left, bottom, right),
                 };
-                Config::Conv2d(g.push(
-                    name,
-                    Conv2dConfig::new([channels, filters], [kernel, kernel]).with_padding(pad),
-                )?)
+                Config::Conv2d(
+                    g.push_from(
+                        name,
+                        Conv2dConfig::new([channels, filters], [kernel, kernel])
+                            .with_stride([stride, stride])
+                            .with_padding(pad),
+                        &inputs,
+                    )?,
+                )
             }
-            LayerSpec::Elu => Config::Elu(g.push(name, EluConfig::new())?),
+            LayerSpec::Elu => Config::Elu(g.push_from(name, EluConfig::new(), &inputs)?),
             LayerSpec::Relu => {
-                g.push(name, Relu::new())?;
+                g.push_from(name, Relu::new(), &inputs)?;
                 Config::Relu
             }
             LayerSpec::BatchNorm => {
-                Config::BatchNorm(g.push(name, BatchNormConfig::new(channels))?)
+                Config::BatchNorm(g.push_from(name, BatchNormConfig::new(channels), &inputs)?)
             }
-            LayerSpec::MaxPool2d { window } => Config::MaxPool2d(g.push(
+            LayerSpec::MaxPool2d { window } => Config::MaxPool2d(g.push_from(
                 name,
                 MaxPool2dConfig::new([window, window]).with_strides([window, window]),
+                &inputs,
             )?),
-            LayerSpec::Dropout { prob } => Config::Dropout(g.push(name, DropoutConfig::new(prob))?),
+            LayerSpec::Dropout { prob } => {
+                Config::Dropout(g.push_from(name, DropoutConfig::new(prob), &inputs)?)
+            }
             LayerSpec::Flatten => {
-                g.push(name, LayerKind::Flatten)?;
+                g.push_from(name, LayerKind::Flatten, &inputs)?;
                 Config::Flatten
             }
-            LayerSpec::Dense { units, .. } => {
-                Config::Dense(g.push(name, LinearConfig::new(input.iter().product(), units))?)
+            LayerSpec::Add => {
+                g.push_from(name, LayerKind::Add, &inputs)?;
+                Config::Sum
             }
+            LayerSpec::GlobalAvgPool => {
+                g.push_from(name, LayerKind::GlobalAvgPool, &inputs)?;
+                Config::GlobalAvgPool
+            }
+            LayerSpec::Dense { units, .. } => Config::Dense(g.push_from(
+                name,
+                LinearConfig::new(input.iter().product(), units),
+                &inputs,
+            )?),
         };
         configs.push(config);
     }
@@ -156,6 +193,8 @@ impl Sequential {
                 Config::MaxPool2d(c) => Layer::MaxPool2d(c.init()),
                 Config::Dropout(c) => Layer::Dropout(c.init()),
                 Config::Flatten => Layer::Flatten(Flatten {}),
+                Config::Sum => Layer::Sum(Sum {}),
+                Config::GlobalAvgPool => Layer::GlobalAvgPool(GlobalAvgPool {}),
                 Config::Dense(c) => Layer::Dense(c.init(device)),
             })
             .collect();
@@ -171,19 +210,66 @@ impl Sequential {
         &self.arch
     }
 
+    /// For each layer, the last layer (up to `last`) that reads its output.
+    fn last_reads(&self, last: usize) -> Vec<Option<usize>> {
+        let mut reads = vec![None; self.layers.len()];
+        for i in 0..=last.min(self.layers.len().saturating_sub(1)) {
+            for p in self.arch.inputs_of(i) {
+                if let Place::Layer(j) = p {
+                    reads[j] = Some(i);
+                }
+            }
+        }
+        reads
+    }
+
     /// Runs the layers on `x`, calling `visit(i, output)` after each layer up to
-    /// `last`; returns the output of layer `last` before any softmax.
+    /// `last`; returns the output of layer `last` before any softmax. Each
+    /// layer's output is kept only until the last layer that reads it.
     fn run(&self, x: Tensor<4>, last: usize, mut visit: impl FnMut(usize, &Act)) -> Act {
-        let mut act = Act::Map(x);
+        let reads = self.last_reads(last);
+        let image = Act::Map(x);
+        let mut outs: Vec<Option<Act>> = vec![None; self.layers.len()];
+        let mut act = image.clone();
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            act = self.step(layer, act);
+            let inputs: Vec<Act> = self
+                .arch
+                .inputs_of(i)
+                .into_iter()
+                .map(|p| match p {
+                    Place::Input => image.clone(),
+                    Place::Layer(j) => outs[j].clone().expect("an earlier layer's output"),
+                })
+                .collect();
+            act = self.step(layer, inputs);
             visit(i, &act);
+            // drop what no later layer reads
+            for p in self.arch.inputs_of(i) {
+                if let Place::Layer(j) = p {
+                    if reads[j] == Some(i) {
+                        outs[j] = None;
+                    }
+                }
+            }
+            if reads[i].is_some() {
+                outs[i] = Some(act.clone());
+            }
         }
         act
     }
 
-    /// One layer on the device.
-    fn step(&self, layer: &Layer, act: Act) -> Act {
+    /// One layer on the device, on its inputs.
+    fn step(&self, layer: &Layer, mut inputs: Vec<Act>) -> Act {
+        if let Layer::Sum(_) = layer {
+            let mut parts = inputs.into_iter();
+            let first = parts.next().expect("a sum of two or more inputs");
+            return parts.fold(first, |a, b| match (a, b) {
+                (Act::Map(x), Act::Map(y)) => Act::Map(x + y),
+                (Act::Flat(x), Act::Flat(y)) => Act::Flat(x + y),
+                _ => unreachable!("the geometry check rejects a sum of unequal shapes"),
+            });
+        }
+        let act = inputs.swap_remove(0);
         match (layer, act) {
             (Layer::Conv2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
             (Layer::Elu(m), Act::Map(t)) => Act::Map(m.forward(t)),
@@ -195,8 +281,13 @@ impl Sequential {
             (Layer::MaxPool2d(m), Act::Map(t)) => Act::Map(m.forward(t)),
             (Layer::Dropout(m), Act::Map(t)) => Act::Map(m.forward(t)),
             (Layer::Dropout(m), Act::Flat(t)) => Act::Flat(m.forward(t)),
+            (Layer::GlobalAvgPool(_), Act::Map(t)) => {
+                let [n, c, _, _] = t.dims();
+                Act::Flat(t.mean_dims(&[2, 3]).reshape([n, c]))
+            }
             (Layer::Flatten(_), a) => Act::Flat(a.channels_last()),
             (Layer::Dense(m), a) => Act::Flat(m.forward(a.channels_last())),
+            (Layer::Sum(_), a) => a,
             (_, Act::Flat(_)) => {
                 unreachable!("the geometry check rejects spatial layers after flatten")
             }
@@ -236,25 +327,46 @@ impl Sequential {
         last: usize,
         taps: &mut Taps,
     ) -> nnitp_core::Result<()> {
-        let mut x = Host::from_images(images)?;
+        let reads = self.last_reads(last);
+        let image = Host::from_images(images)?;
+        let mut outs: Vec<Option<Host>> = vec![None; self.layers.len()];
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            x = match layer {
+            let places = self.arch.inputs_of(i);
+            let input = |p: &Place| -> &Host {
+                match *p {
+                    Place::Input => &image,
+                    Place::Layer(j) => outs[j].as_ref().expect("an earlier layer's output"),
+                }
+            };
+            let x = input(&places[0]);
+            let x = match layer {
                 Layer::Conv2d(m) => x.conv2d(m)?,
                 Layer::Elu(m) => {
-                    x.elu(m.alpha);
-                    x
+                    let mut y = x.clone();
+                    y.elu(m.alpha);
+                    y
                 }
                 Layer::Relu(_) => {
-                    x.relu();
-                    x
+                    let mut y = x.clone();
+                    y.relu();
+                    y
                 }
                 Layer::BatchNorm(m) => {
-                    x.batch_norm(m)?;
-                    x
+                    let mut y = x.clone();
+                    y.batch_norm(m)?;
+                    y
                 }
                 Layer::MaxPool2d(m) => x.max_pool(m.kernel_size, m.stride),
-                Layer::Dropout(_) => x,
-                Layer::Flatten(_) => x.flatten(),
+                Layer::Dropout(_) => x.clone(),
+                Layer::Flatten(_) => x.clone().flatten(),
+                Layer::Sum(_) => {
+                    let mut y = x.clone();
+                    for p in &places[1..] {
+                        y.add(input(p));
+                    }
+                    y
+                }
+                Layer::GlobalAvgPool(_) => x.global_avg_pool(),
                 Layer::Dense(m) => x.dense(m)?,
             };
             if taps.wants(i) {
@@ -270,6 +382,16 @@ impl Sequential {
                         shape: out.shape,
                     },
                 );
+            }
+            for p in &places {
+                if let Place::Layer(j) = *p {
+                    if reads[j] == Some(i) {
+                        outs[j] = None;
+                    }
+                }
+            }
+            if reads[i].is_some() {
+                outs[i] = Some(x);
             }
         }
         Ok(())
