@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use nnitp_core::cone::Place;
 use nnitp_core::ExplainerConfig;
+use nnitp_models::data::DatasetKind;
 use nnitp_models::zoo::ModelKind;
 use nnitp_models::Setup;
 use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
@@ -53,8 +54,9 @@ impl ZooCatalog {
     }
 
     fn available(&self, kind: ModelKind) -> bool {
-        let has_weights = kind == ModelKind::FashionMnist || self.weights(kind).is_some();
-        let has_data = kind == ModelKind::FashionMnist
+        let has_weights = kind.ships_weights() || self.weights(kind).is_some();
+        // Fashion-MNIST is always there: the embedded sample
+        let has_data = kind.dataset() == DatasetKind::FashionMnist
             || nnitp_models::data::locate(kind.dataset(), self.data_dir.as_deref()).is_ok();
         has_weights && has_data
     }

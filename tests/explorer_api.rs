@@ -82,6 +82,15 @@ fn workflow_and_bad_requests() {
         .find(|m| m["name"] == "fashion-mnist")
         .expect("fashion-mnist is offered");
     assert_eq!(fm["default_layers"], serde_json::json!([6, 14]));
+    // the residual network is offered too, with its layers
+    let resnet = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "fashion-mnist-resnet")
+        .expect("fashion-mnist-resnet is offered");
+    assert_eq!(resnet["default_layers"], serde_json::json!([32, 48]));
+    assert_eq!(resnet["layers"][8]["name"], "add_1");
     assert_eq!(fm["layers"][14]["name"], "max_pooling2d_2");
 
     // before a model is loaded

@@ -50,6 +50,41 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
 }
 
 #[test]
+fn explains_a_mistake_of_the_resnet_and_drills_down() {
+    let out = Command::new(example("quickstart"))
+        .args([
+            "--model",
+            "fashion-mnist-resnet",
+            "--embedded",
+            "--json",
+            "--size",
+            "1000",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let stdout = examples_run::stdout_of(&out);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    // the outputs of the last blocks of stages 3 and 2
+    assert_eq!(lines[0]["layer"], 48);
+    assert_eq!(lines[0]["conclusion"]["layer"], 50);
+    assert_eq!(lines[1]["layer"], 32);
+    assert_eq!(lines[1]["conclusion"]["layer"], 48);
+    assert!(!lines[0]["interpolant"].as_array().unwrap().is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("model fashion-mnist-resnet: data embedded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("classified 0 (T-shirt/top)"), "{stderr}");
+    assert!(!stderr.contains("labelled 0 "), "{stderr}");
+}
+
+#[test]
 fn text_output_is_nnitps_lines() {
     let out = Command::new(example("quickstart"))
         .args(["--size", "1000", "--image", "3", "--no-cache"])

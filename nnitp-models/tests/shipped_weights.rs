@@ -1,5 +1,5 @@
-//! The shipped Fashion-MNIST weights: their accuracy on the embedded test
-//! images, and on the full 10000-image test set where Debian's
+//! The shipped Fashion-MNIST weights (nnitp's CNN and the ResNet): their
+//! accuracy on the embedded test images, and on the full 10000-image test set where Debian's
 //! `dataset-fashion-mnist` is installed (required when `NNITP_REQUIRE_FULL_DATA`
 //! is set, as CI does). Also: weights of another model are a typed error.
 
@@ -13,13 +13,16 @@ use nnitp_models::Error;
 
 #[test]
 fn accuracy_on_the_embedded_test_images() {
-    let model = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
     let splits = data::embedded_fashion_mnist().unwrap();
-    let acc = accuracy(&model, &splits.test, 500).unwrap();
-    assert!(
-        acc >= 0.9,
-        "accuracy {acc} on the embedded 2000 test images"
-    );
+    for kind in [ModelKind::FashionMnist, ModelKind::FashionMnistResnet] {
+        let model = kind.load(None, &Device::flex()).unwrap();
+        let acc = accuracy(&model, &splits.test, 500).unwrap();
+        assert!(
+            acc >= 0.9,
+            "{}: accuracy {acc} on the embedded 2000 test images",
+            kind.name()
+        );
+    }
 }
 
 #[test]
@@ -33,11 +36,20 @@ fn accuracy_on_the_full_test_set() {
         eprintln!("skipped: {DEBIAN_FASHION_MNIST} is not installed");
         return;
     }
-    let model = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
     let splits = data::load_idx_dir(DatasetKind::FashionMnist, dir).unwrap();
     assert_eq!(splits.test.len(), 10_000);
-    let acc = accuracy(&model, &splits.test, 500).unwrap();
-    assert!(acc >= 0.91, "accuracy {acc} on the full test set");
+    for (kind, least) in [
+        (ModelKind::FashionMnist, 0.91),
+        (ModelKind::FashionMnistResnet, 0.925),
+    ] {
+        let model = kind.load(None, &Device::flex()).unwrap();
+        let acc = accuracy(&model, &splits.test, 500).unwrap();
+        assert!(
+            acc >= least,
+            "{}: accuracy {acc} on the full test set",
+            kind.name()
+        );
+    }
 }
 
 #[test]
@@ -100,4 +112,36 @@ fn zoo_layers_are_numbered_as_in_nnitp() {
     ));
     assert_eq!(ModelKind::Cifar10.default_params().alpha, 0.95);
     assert_eq!(ModelKind::Cifar10.default_size(), 20_000);
+}
+
+#[test]
+fn the_resnets_layers_are_numbered_as_documented() {
+    use nnitp_core::cone::Place;
+    let kind = ModelKind::from_name("fashion-mnist-resnet").unwrap();
+    let arch = kind.architecture();
+    let names = arch.names();
+    assert_eq!(names.len(), 51);
+    let g = arch.geometry().unwrap();
+    // the stem, then each block ends in a sum and a ReLU
+    for (layer, name, shape) in [
+        (2, "activation_1", vec![28, 28, 16]),
+        (8, "add_1", vec![28, 28, 16]),
+        (16, "activation_5", vec![28, 28, 16]),
+        (22, "conv2d_8", vec![14, 14, 32]),
+        (24, "add_3", vec![14, 14, 32]),
+        (32, "activation_9", vec![14, 14, 32]),
+        (38, "conv2d_13", vec![7, 7, 64]),
+        (48, "activation_13", vec![7, 7, 64]),
+        (49, "global_average_pooling2d_1", vec![64]),
+        (50, "dense_1", vec![10]),
+    ] {
+        assert_eq!(names[layer], name, "layer {layer}");
+        assert_eq!(g.shape(Place::Layer(layer)).unwrap(), shape.as_slice());
+    }
+    // the skip paths: identity in stage 1, a projection from stage 1's end
+    assert_eq!(g.inputs(8).unwrap(), &[Place::Layer(7), Place::Layer(2)]);
+    assert_eq!(g.inputs(22).unwrap(), &[Place::Layer(16)]);
+    assert_eq!(g.inputs(24).unwrap(), &[Place::Layer(21), Place::Layer(23)]);
+    assert_eq!(kind.default_layers(), vec![32, 48]);
+    assert_eq!(kind.dataset(), DatasetKind::FashionMnist);
 }

@@ -36,6 +36,9 @@ pub enum ModelKind {
 
 /// The shipped Fashion-MNIST weights (trained on the full 60000 images).
 const FASHION_MNIST_WEIGHTS: &[u8] = include_bytes!("../../weights/fashion-mnist.bpk");
+/// The shipped Fashion-MNIST ResNet weights (trained on the full 60000 images).
+const FASHION_MNIST_RESNET_WEIGHTS: &[u8] =
+    include_bytes!("../../weights/fashion-mnist-resnet.bpk");
 
 /// nnitp's convolutional block: conv, ELU, batch norm, conv, ELU, batch norm,
 /// 2x2 max pool, dropout.
@@ -184,6 +187,19 @@ impl ModelKind {
         }
     }
 
+    /// Whether weights for this model ship with the crate.
+    pub fn ships_weights(self) -> bool {
+        self.shipped_weights().is_some()
+    }
+
+    fn shipped_weights(self) -> Option<&'static [u8]> {
+        match self {
+            ModelKind::FashionMnist => Some(FASHION_MNIST_WEIGHTS),
+            ModelKind::FashionMnistResnet => Some(FASHION_MNIST_RESNET_WEIGHTS),
+            _ => None,
+        }
+    }
+
     /// A freshly initialised model on `device`.
     ///
     /// # Errors
@@ -201,10 +217,10 @@ impl ModelKind {
     /// shipped weights.
     pub fn load(self, weights: Option<&Path>, device: &Device) -> Result<Sequential> {
         let model = self.init(device)?;
-        match (weights, self) {
+        match (weights, self.shipped_weights()) {
             (Some(p), _) => model.load(p, self.name()),
-            (None, ModelKind::FashionMnist) => model.load_bytes(FASHION_MNIST_WEIGHTS, self.name()),
-            (None, _) => Err(Error::NoShippedWeights {
+            (None, Some(bytes)) => model.load_bytes(bytes, self.name()),
+            (None, None) => Err(Error::NoShippedWeights {
                 model: self.name().into(),
             }),
         }
