@@ -23,7 +23,7 @@ mod common;
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// Model: cifar10, fashion-mnist or mnist.
+    /// Model: cifar10, fashion-mnist, fashion-mnist-resnet or mnist.
     #[arg(long, default_value = "fashion-mnist")]
     model: String,
     /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).

@@ -17,7 +17,7 @@ use nnitp::models::{Loaded, Setup};
 /// Which zoo model, with which weights and data, on which device.
 #[derive(clap::Args)]
 pub struct ModelArgs {
-    /// Model: fashion-mnist, mnist or cifar10.
+    /// Model: fashion-mnist, fashion-mnist-resnet, mnist or cifar10.
     #[arg(long, default_value = "fashion-mnist")]
     pub model: String,
     /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
