@@ -31,8 +31,9 @@ fn folder(split: Split) -> &'static str {
 }
 
 impl Activations {
-    /// Reads activations from a folder (see the [module docs](self)): the
-    /// geometry, then every `layer_<i>.npy` of each data set.
+    /// Reads activations from a folder: `geometry.json`, then every
+    /// `train/layer_<i>.npy` and `test/layer_<i>.npy` (`[N, H, W, C]` channels
+    /// last, or `[N, units]`, float32), and optional `images.npy` in each.
     ///
     /// # Errors
     /// [`Error::Io`], [`Error::BadFile`] for an unreadable or invalid file (a
