@@ -20,9 +20,9 @@ fn explains_a_residual_network_and_drills_down() {
         &[
             "epoch 1: mean loss ",
             "test accuracy ",
-            "Interpolant: layer 12: (",
-            "drilling down into layer 12: ",
-            "Interpolant: layer 6: (",
+            "Interpolant: layer 18: (",
+            "drilling down into layer 18: ",
+            "Interpolant: layer 9: (",
             "reads input rows ",
         ],
     );

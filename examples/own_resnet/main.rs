@@ -1,8 +1,8 @@
 //! Explain your own residual network: a ResNet defined in `model.rs` (skip
 //! connections and a projection on the skip path, declared once), trained
 //! briefly on the embedded Fashion-MNIST sample (or loaded with `--weights`),
-//! then one decision explained at the second block's output (layer 12), one
-//! conjunct drilled down to the first block's output (layer 6), and each
+//! then one decision explained at the second block's output (layer 18), one
+//! conjunct drilled down to the first block's output (layer 9), and each
 //! conjunct's input region printed: cones run through the sums and the skip
 //! paths.
 //!
@@ -50,7 +50,7 @@ struct Args {
 }
 
 /// Explanations use the outputs of the two residual blocks.
-const LAYERS: [usize; 2] = [6, 12];
+const LAYERS: [usize; 2] = [9, 18];
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
