@@ -60,10 +60,14 @@ fn extraction_is_channels_last_and_independent_of_batch_size() {
     for (p, q) in [(&a[0], &b[1]), (&a[1], &b[2]), (&a[2], &b[0])] {
         assert!(p.iter().zip(q.iter()).all(|(u, v)| (u - v).abs() < 1e-5));
     }
-    // a layer asked for twice comes back twice
+    // a layer asked for twice comes back twice (the same values); another
+    // batch size gives the same activations to float rounding (a matrix
+    // product over 1 or 3 rows may round its last bit differently)
     let c = extract(&net, x.view(), &[6, 0, 6], 4).unwrap();
-    assert_eq!((&c[0], &c[2]), (&a[2], &a[2]));
-    assert_eq!(c[1], a[0]);
+    assert_eq!(c[0], c[2]);
+    for (p, q) in [(&c[0], &a[2]), (&c[1], &a[0])] {
+        assert!(p.iter().zip(q.iter()).all(|(u, v)| (u - v).abs() < 1e-6));
+    }
     // the output is a softmax
     for row in a[2].rows() {
         assert!((row.sum() - 1.0).abs() < 1e-5);
