@@ -240,7 +240,9 @@ impl LayerCache {
             return;
         };
         for &l in layers {
-            if let Some(values) = self.table().touch(split, l) {
+            // the table is not held while the entry is written
+            let held = self.table().touch(split, l);
+            if let Some(values) = held {
                 let _ = disk.put(&layer_key(&key, l), values.view());
             }
         }
