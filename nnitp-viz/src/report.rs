@@ -108,10 +108,7 @@ pub fn write_rules<S: ActivationSource>(
     classes: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    create_dir(dir)?;
     let mut files = Vec::new();
     let summary = rule_set_summary(set, classes);
     let mut body = format!("<p class=\"summary\">{}</p>\n", escape(&summary));
@@ -145,6 +142,14 @@ pub fn write_rules<S: ActivationSource>(
     Ok(files)
 }
 
+/// Creates `dir` and its parents if need be.
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -165,10 +170,7 @@ pub fn write_chain<S: ActivationSource>(
     classes: &[&str],
 ) -> Result<Vec<PathBuf>> {
     let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    create_dir(dir)?;
     let mut files = Vec::new();
     let mut sections = Vec::new();
     for (i, e) in chain.iter().enumerate() {
