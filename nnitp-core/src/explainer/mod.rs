@@ -413,17 +413,14 @@ impl<S: ActivationSource> Explainer<S> {
         layer: usize,
     ) -> Result<Explanation> {
         self.check_premise(premise)?;
-        let geometry = self.geometry();
-        let conc_shape = geometry.shape(Place::Layer(conclusion.layer))?;
-        let shape = geometry.shape(Place::Layer(layer))?;
+        let shape = self.unit_shape(layer)?;
         if layer >= conclusion.layer {
             return Err(Error::LayerNotBelow {
                 from: layer,
                 to: conclusion.layer,
             });
         }
-        let target = predicate_box(&conclusion.predicate, conc_shape)?;
-        let cone = geometry.cone(Place::Layer(layer), conclusion.layer, &target)?;
+        let cone = self.predicate_cone(Place::Layer(layer), conclusion)?;
         let both = [layer, conclusion.layer];
         let mut extract_seconds = self.prepare(Split::Train, &both)?;
         extract_seconds += self.prepare(Split::Test, &both)?;
@@ -486,10 +483,7 @@ impl<S: ActivationSource> Explainer<S> {
         let mask = self.mask(split, predicate)?;
         let preds = match class {
             Some(c) => {
-                let classes = self.unit_shape(self.output_layer())?.iter().product();
-                if c >= classes {
-                    return Err(Error::ClassOutOfRange { class: c, classes });
-                }
+                self.check_class(c)?;
                 Some(self.predictions(split)?)
             }
             None => None,
@@ -578,10 +572,36 @@ impl<S: ActivationSource> Explainer<S> {
     /// # Errors
     /// As [`Explainer::input_box`].
     pub fn predicate_input_box(&self, predicate: &LayerPredicate) -> Result<UnitBox> {
+        self.predicate_cone(Place::Input, predicate)
+    }
+
+    /// The box of units at `from` that can affect any unit `predicate`
+    /// mentions: for a conclusion, the units its search may use.
+    fn predicate_cone(&self, from: Place, predicate: &LayerPredicate) -> Result<UnitBox> {
         let geometry = self.geometry();
         let shape = geometry.shape(Place::Layer(predicate.layer))?;
         let b = predicate_box(&predicate.predicate, shape)?;
-        geometry.cone(Place::Input, predicate.layer, &b)
+        geometry.cone(from, predicate.layer, &b)
+    }
+
+    /// The number of classes (the output layer's units).
+    ///
+    /// # Errors
+    /// [`Error::LayerOutOfRange`] for a network without layers.
+    fn classes(&self) -> Result<usize> {
+        Ok(self.unit_shape(self.output_layer())?.iter().product())
+    }
+
+    /// Checks that `class` is one of the network's classes.
+    ///
+    /// # Errors
+    /// [`Error::ClassOutOfRange`].
+    fn check_class(&self, class: usize) -> Result<()> {
+        let classes = self.classes()?;
+        if class >= classes {
+            return Err(Error::ClassOutOfRange { class, classes });
+        }
+        Ok(())
     }
 }
 

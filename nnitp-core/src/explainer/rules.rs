@@ -8,7 +8,7 @@ use std::time::Instant;
 use ndarray::Axis;
 use serde::{Deserialize, Serialize};
 
-use super::{predicate_box, Explainer};
+use super::Explainer;
 use crate::accuracy::{Accuracy, Split};
 use crate::cone::Place;
 use crate::error::{Error, Result};
@@ -198,10 +198,7 @@ impl<S: ActivationSource> Explainer<S> {
         params.check()?;
         let start = Instant::now();
         let output = self.output_layer();
-        let classes: usize = self.unit_shape(output)?.iter().product();
-        if class >= classes {
-            return Err(Error::ClassOutOfRange { class, classes });
-        }
+        self.check_class(class)?;
         if layer >= output {
             return Err(Error::LayerNotBelow {
                 from: layer,
@@ -209,10 +206,8 @@ impl<S: ActivationSource> Explainer<S> {
             });
         }
         let conclusion = LayerPredicate::new(output, Predicate::IsMax(class));
-        let geometry = self.geometry();
-        let shape = geometry.shape(Place::Layer(layer))?.to_vec();
-        let target = predicate_box(&conclusion.predicate, geometry.shape(Place::Layer(output))?)?;
-        let cone = geometry.cone(Place::Layer(layer), output, &target)?;
+        let shape = self.unit_shape(layer)?.to_vec();
+        let cone = self.predicate_cone(Place::Layer(layer), &conclusion)?;
         let train_mask = self.mask(Split::Train, &conclusion)?;
         let test_mask = self.mask(Split::Test, &conclusion)?;
         let (train_h, test_h) = (
@@ -299,9 +294,7 @@ impl<S: ActivationSource> Explainer<S> {
     /// As [`Explainer::rule_set`].
     pub fn rule_sets(&self, layer: usize, params: &RuleSetParams) -> Result<RuleSets> {
         let start = Instant::now();
-        let output = self.output_layer();
-        let classes: usize = self.unit_shape(output)?.iter().product();
-        let sets = (0..classes)
+        let sets = (0..self.classes()?)
             .map(|c| self.rule_set(c, layer, params))
             .collect::<Result<Vec<_>>>()?;
         let test = self.activations(Split::Test, layer)?;

@@ -7,7 +7,7 @@ use std::fmt;
 use ndarray::{s, Array2};
 use serde::{Deserialize, Serialize};
 
-use super::{predicate_box, Explainer, Explanation};
+use super::{Explainer, Explanation};
 use crate::accuracy::Split;
 use crate::cone::Place;
 use crate::error::{Error, Result};
@@ -96,13 +96,8 @@ impl<S: ActivationSource> Explainer<S> {
             explanation.premise,
         );
         self.check_premise(premise)?;
-        let geometry = self.geometry();
-        let shape = geometry.shape(Place::Layer(layer))?.to_vec();
-        let target = predicate_box(
-            &conclusion.predicate,
-            geometry.shape(Place::Layer(conclusion.layer))?,
-        )?;
-        let cone = geometry.cone(Place::Layer(layer), conclusion.layer, &target)?;
+        let shape = self.unit_shape(layer)?.to_vec();
+        let cone = self.predicate_cone(Place::Layer(layer), conclusion)?;
         let mask = self.mask(Split::Train, conclusion)?;
         let train = self.activations(Split::Train, layer)?;
         let acts = self.activations(premise.split, layer)?;
