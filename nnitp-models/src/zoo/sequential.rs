@@ -223,39 +223,60 @@ impl Sequential {
         reads
     }
 
-    /// Runs the layers on `x`, calling `visit(i, output)` after each layer up to
-    /// `last`; returns the output of layer `last` before any softmax. Each
-    /// layer's output is kept only until the last layer that reads it.
-    fn run(&self, x: Tensor<4>, last: usize, mut visit: impl FnMut(usize, &Act)) -> Act {
+    /// Runs layers 0 to `last` on `image`: `step` computes a layer from its
+    /// inputs' outputs, `visit(i, output)` sees each layer's output. Each
+    /// output is kept only until the last layer that reads it. Returns the
+    /// output of layer `last`.
+    fn walk<T: Clone, E>(
+        &self,
+        image: T,
+        last: usize,
+        mut step: impl FnMut(&Layer, &[&T]) -> std::result::Result<T, E>,
+        mut visit: impl FnMut(usize, &T),
+    ) -> std::result::Result<T, E> {
         let reads = self.last_reads(last);
-        let image = Act::Map(x);
-        let mut outs: Vec<Option<Act>> = vec![None; self.layers.len()];
-        let mut act = image.clone();
+        let mut outs: Vec<Option<T>> = vec![None; self.layers.len()];
+        let mut act = None;
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            let inputs: Vec<Act> = self
-                .arch
-                .inputs_of(i)
-                .into_iter()
-                .map(|p| match p {
-                    Place::Input => image.clone(),
-                    Place::Layer(j) => outs[j].clone().expect("an earlier layer's output"),
+            let places = self.arch.inputs_of(i);
+            let inputs: Vec<&T> = places
+                .iter()
+                .map(|p| match *p {
+                    Place::Input => &image,
+                    Place::Layer(j) => outs[j].as_ref().expect("an earlier layer's output"),
                 })
                 .collect();
-            act = self.step(layer, inputs);
-            visit(i, &act);
+            let out = step(layer, &inputs)?;
+            visit(i, &out);
             // drop what no later layer reads
-            for p in self.arch.inputs_of(i) {
-                if let Place::Layer(j) = p {
+            for p in &places {
+                if let Place::Layer(j) = *p {
                     if reads[j] == Some(i) {
                         outs[j] = None;
                     }
                 }
             }
             if reads[i].is_some() {
-                outs[i] = Some(act.clone());
+                outs[i] = Some(out.clone());
             }
+            act = Some(out);
         }
-        act
+        Ok(act.unwrap_or(image))
+    }
+
+    /// Runs the layers on `x` on the device, calling `visit(i, output)` after
+    /// each layer up to `last`; returns the output of layer `last` before any
+    /// softmax.
+    fn run(&self, x: Tensor<4>, last: usize, visit: impl FnMut(usize, &Act)) -> Act {
+        let step = |layer: &Layer, inputs: &[&Act]| {
+            Ok::<_, std::convert::Infallible>(
+                self.step(layer, inputs.iter().map(|&a| a.clone()).collect()),
+            )
+        };
+        match self.walk(Act::Map(x), last, step, visit) {
+            Ok(act) => act,
+            Err(never) => match never {},
+        }
     }
 
     /// One layer on the device, on its inputs.
@@ -327,19 +348,9 @@ impl Sequential {
         last: usize,
         taps: &mut Taps,
     ) -> nnitp_core::Result<()> {
-        let reads = self.last_reads(last);
-        let image = Host::from_images(images)?;
-        let mut outs: Vec<Option<Host>> = vec![None; self.layers.len()];
-        for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            let places = self.arch.inputs_of(i);
-            let input = |p: &Place| -> &Host {
-                match *p {
-                    Place::Input => &image,
-                    Place::Layer(j) => outs[j].as_ref().expect("an earlier layer's output"),
-                }
-            };
-            let x = input(&places[0]);
-            let x = match layer {
+        let step = |layer: &Layer, inputs: &[&Host]| -> nnitp_core::Result<Host> {
+            let x = inputs[0];
+            Ok(match layer {
                 Layer::Conv2d(m) => x.conv2d(m)?,
                 Layer::Elu(m) => {
                     let mut y = x.clone();
@@ -361,14 +372,16 @@ impl Sequential {
                 Layer::Flatten(_) => x.clone().flatten(),
                 Layer::Sum(_) => {
                     let mut y = x.clone();
-                    for p in &places[1..] {
-                        y.add(input(p));
+                    for other in &inputs[1..] {
+                        y.add(other);
                     }
                     y
                 }
                 Layer::GlobalAvgPool(_) => x.global_avg_pool(),
                 Layer::Dense(m) => x.dense(m)?,
-            };
+            })
+        };
+        let visit = |i: usize, x: &Host| {
             if taps.wants(i) {
                 let out = if self.softmax_after(i) {
                     x.softmax()
@@ -383,17 +396,8 @@ impl Sequential {
                     },
                 );
             }
-            for p in &places {
-                if let Place::Layer(j) = *p {
-                    if reads[j] == Some(i) {
-                        outs[j] = None;
-                    }
-                }
-            }
-            if reads[i].is_some() {
-                outs[i] = Some(x);
-            }
-        }
+        };
+        self.walk(Host::from_images(images)?, last, step, visit)?;
         Ok(())
     }
 
