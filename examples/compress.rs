@@ -80,11 +80,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let loaded = args.model.load()?;
     let kind = loaded.kind;
     let classes = kind.dataset().classes();
-    let mut config = kind.explainer_config().with_cache(args.cache.dir());
-    config.params = config.params.overridden(&args.search.overrides());
-    if let Some(size) = args.size {
-        config.size = size;
-    }
+    let config = common::explainer_config(kind, &args.search, &args.cache, args.size);
     let bar = if args.json {
         Observer::none()
     } else {

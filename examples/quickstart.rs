@@ -78,11 +78,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let labels = loaded.splits.train.labels.clone();
     let source = loaded.splits.source.clone();
-    let mut config = kind.explainer_config().with_cache(args.cache.dir());
-    config.params = config.params.overridden(&args.search.overrides());
-    if let Some(size) = args.size {
-        config.size = size;
-    }
+    let config = common::explainer_config(kind, &args.search, &args.cache, args.size);
     // the bar on a terminal, and a count of the layers read from the cache
     let bar = if args.json {
         Observer::none()

@@ -117,6 +117,22 @@ pub fn finish<E: Display>(result: Result<(), E>) -> ExitCode {
     }
 }
 
+/// The zoo model's explainer settings with the search parameters, the cache
+/// folder and the sample size the command line asks for.
+pub fn explainer_config(
+    kind: ModelKind,
+    search: &SearchArgs,
+    cache: &CacheArgs,
+    size: Option<usize>,
+) -> nnitp::core::ExplainerConfig {
+    let mut config = kind.explainer_config().with_cache(cache.dir());
+    config.params = config.params.overridden(&search.overrides());
+    if let Some(size) = size {
+        config.size = size;
+    }
+    config
+}
+
 /// A progress bar on standard error for the library's progress reports, drawn
 /// at most ten times a second; reports nothing when stderr is not a terminal.
 pub fn progress_bar() -> Observer {
