@@ -46,6 +46,12 @@ fn python_repr(value: String, is_nan: bool, is_inf: bool, negative: bool) -> Str
     format!("{sign}{body}")
 }
 
+/// A ratio with four decimals, or `undefined` (e.g. a precision with no
+/// sample to measure it on).
+pub fn ratio4(x: Option<f64>) -> String {
+    x.map_or_else(|| "undefined".into(), |v| format!("{v:.4}"))
+}
+
 /// Python `repr` of an `f64` (e.g. `0.9850746268656716`, `1.0`, `5e-05`).
 pub fn repr_f64(x: f64) -> String {
     python_repr(

@@ -79,7 +79,7 @@ fn page(title: &str, body: &str) -> String {
 /// figures as a classifier on the test sample.
 pub fn rule_set_summary(set: &RuleSet, classes: &[&str]) -> String {
     let class = set.class().unwrap_or(0);
-    let show = |x: Option<f64>| x.map_or("undefined".into(), |v| format!("{v:.4}"));
+    let show = nnitp_core::format::ratio4;
     format!(
         "class {class} ({}): {} rules at layer {}, coverage {:.4} ({}); as a classifier on {} test images: precision={} recall={} ({}), fidelity={:.4}",
         classes.get(class).copied().unwrap_or("?"),

@@ -154,7 +154,7 @@ impl RuleSet {
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ratio = |x: Option<f64>| x.map_or("undefined".into(), |v| format!("{v:.4}"));
+        let ratio = crate::format::ratio4;
         write!(
             f,
             "{} train precision={} recall={} test precision={} recall={} coverage={:.4}",
