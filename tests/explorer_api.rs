@@ -49,10 +49,6 @@ fn start(gate: Option<Receiver<()>>) -> (Explorer, std::net::SocketAddr) {
 
 const LOAD: &str = r#"{"model": "fashion-mnist", "size": 600}"#;
 
-fn error_of(a: &common::Answer) -> String {
-    a.json()["error"].as_str().unwrap_or_default().to_string()
-}
-
 #[test]
 fn workflow_and_bad_requests() {
     let (_ex, addr) = start(None);
@@ -96,18 +92,18 @@ fn workflow_and_bad_requests() {
     // before a model is loaded
     let a = get("/api/images?category=0");
     assert_eq!(a.status, 400);
-    assert!(error_of(&a).contains("no model is loaded"));
+    assert!(a.error().contains("no model is loaded"));
 
     // bad loads
     let a = post("/api/load", r#"{"model": "resnet"}"#);
     assert_eq!(a.status, 404);
-    assert!(error_of(&a).contains("unknown model"));
+    assert!(a.error().contains("unknown model"));
     let a = post("/api/load", "{\"model\": ");
     assert_eq!(a.status, 400);
-    assert!(error_of(&a).contains("malformed"));
+    assert!(a.error().contains("malformed"));
     let a = post("/api/load", r#"{"model": "fashion-mnist", "alpha": 1.5}"#);
     assert_eq!(a.status, 400);
-    assert!(error_of(&a).contains("alpha"), "{}", error_of(&a));
+    assert!(a.error().contains("alpha"), "{}", a.error());
     let a = post(
         "/api/load",
         r#"{"model": "fashion-mnist", "layers": [6, 40]}"#,
@@ -123,7 +119,7 @@ fn workflow_and_bad_requests() {
 
     let a = post("/api/load", r#"{"model": "fashion-mnist", "layers": []}"#);
     assert_eq!(a.status, 400);
-    assert!(error_of(&a).contains("select at least one layer"));
+    assert!(a.error().contains("select at least one layer"));
 
     let a = post("/api/load", LOAD);
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
@@ -208,7 +204,7 @@ fn workflow_and_bad_requests() {
         &serde_json::json!({ "image": image, "predicate": deep }).to_string(),
     );
     assert_eq!(a.status, 400);
-    assert!(error_of(&a).contains("no selected layer below layer 6"));
+    assert!(a.error().contains("no selected layer below layer 6"));
     // a predicate that does not fit its layer
     let a = post(
         "/api/explain",
@@ -230,7 +226,7 @@ fn workflow_and_bad_requests() {
     assert!(v["explanation"]["train"]["precision_interval"]["low"].is_number());
     // how stable is this explanation?
     let a = post("/api/stability", r#"{"resamples": 4}"#);
-    assert_eq!(a.status, 200, "{}", error_of(&a));
+    assert_eq!(a.status, 200, "{}", a.error());
     let st = a.json();
     assert_eq!(st["resamples"], 4);
     assert_eq!(
@@ -241,7 +237,7 @@ fn workflow_and_bad_requests() {
     assert_eq!(post("/api/stability", r#"{"resamples": 1000}"#).status, 400);
     // the rules of a class, each with a grid of the images it covers
     let a = post("/api/rules", r#"{"category": 0}"#);
-    assert_eq!(a.status, 200, "{}", error_of(&a));
+    assert_eq!(a.status, 200, "{}", a.error());
     let r = a.json();
     assert!(r["summary"]
         .as_str()
@@ -341,9 +337,9 @@ fn a_request_while_another_computes_is_told_busy() {
         let a = request(addr, m, p, b);
         assert_eq!(a.status, 409, "{m} {p}");
         assert!(
-            error_of(&a).starts_with("busy: loading fashion-mnist"),
+            a.error().starts_with("busy: loading fashion-mnist"),
             "{}",
-            error_of(&a)
+            a.error()
         );
     }
     // the page itself is still served
@@ -366,10 +362,10 @@ fn loading_extracts_in_the_background_and_a_newer_load_owns_the_progress() {
     let post = |b: &str| request(addr, "POST", "/api/load", Some(b));
     let status = || request(addr, "GET", "/api/status", None).json();
     let first = post(r#"{"model": "fashion-mnist", "size": 600}"#);
-    assert_eq!(first.status, 200, "{}", error_of(&first));
+    assert_eq!(first.status, 200, "{}", first.error());
     // a second model (another size) loaded while the first may still extract
     let second = post(r#"{"model": "fashion-mnist", "size": 300}"#);
-    assert_eq!(second.status, 200, "{}", error_of(&second));
+    assert_eq!(second.status, 200, "{}", second.error());
     let mut s = status();
     for _ in 0..600 {
         if !s["extraction"]["running"].as_bool().unwrap() {

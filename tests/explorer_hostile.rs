@@ -27,10 +27,6 @@ fn zoo() -> ZooCatalog {
     ZooCatalog::new(Device::flex())
 }
 
-fn error_of(a: &Answer) -> String {
-    a.json()["error"].as_str().unwrap_or_default().to_string()
-}
-
 const LOAD: &str = r#"{"model": "fashion-mnist", "size": 300}"#;
 
 /// A POST of `body` to `path` with extra header lines.
@@ -70,7 +66,7 @@ fn foreign_hosts_origins_and_content_types_are_refused() {
         LOAD,
     );
     assert_eq!(a.status, 403);
-    assert!(error_of(&a).contains("cross-origin"));
+    assert!(a.error().contains("cross-origin"));
     // own host, a simple (preflight-free) content type
     let a = post_with(
         addr,
@@ -116,7 +112,7 @@ fn foreign_hosts_origins_and_content_types_are_refused() {
         &format!("{own}Origin: http://127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\n"),
         LOAD,
     );
-    assert_eq!(a.status, 200, "{}", error_of(&a));
+    assert_eq!(a.status, 200, "{}", a.error());
 }
 
 #[test]
@@ -192,6 +188,22 @@ fn oversized_requests_and_wrong_methods_are_refused() {
         .status,
         505
     );
+    // bytes that are not UTF-8, in the head and in a JSON body
+    let mut head = format!("GET /api/status HTTP/1.1\r\nHost: {addr}\r\nX-Name: ").into_bytes();
+    head.extend_from_slice(b"\xff\xfe\r\n\r\n");
+    assert_eq!(raw(addr, &head).status, 400);
+    let mut post = format!(
+        "POST /api/load HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n"
+    )
+    .into_bytes();
+    post.extend_from_slice(b"\"\xff\xfe\"");
+    let a = raw(addr, &post);
+    assert_eq!(a.status, 400);
+    assert!(
+        a.error().contains("malformed request body"),
+        "{}",
+        a.error()
+    );
     // wrong methods: 405 with the method allowed
     for (m, p, allow) in [
         ("GET", "/api/load", "POST"),
@@ -239,7 +251,7 @@ fn load_errors_name_no_server_path() {
     let (_ex, addr) = start(catalog, ExplorerConfig::new());
     let a = request(addr, "POST", "/api/load", Some(LOAD));
     assert_eq!(a.status, 400);
-    let e = error_of(&a);
+    let e = a.error();
     assert!(e.contains("train-images-idx3-ubyte"), "{e}");
     let dir = data.path().to_string_lossy().to_string();
     let status =
@@ -264,7 +276,7 @@ fn activations_stay_within_the_memory_budget() {
     }
     let explain = |body: &str| {
         let a = request(addr, "POST", "/api/explain", Some(body));
-        assert_eq!(a.status, 200, "{}", error_of(&a));
+        assert_eq!(a.status, 200, "{}", a.error());
         a.json()
     };
     // explanations at several layers, each of an empty-looking conjunction
@@ -276,7 +288,7 @@ fn activations_stay_within_the_memory_budget() {
         let a = request(addr, "POST", "/api/explain", Some(&body));
         // a conjunction holds for the image; its explanation needs a
         // selected layer below (6)
-        assert_eq!(a.status, 200, "{}", error_of(&a));
+        assert_eq!(a.status, 200, "{}", a.error());
         last = a.json();
     }
     let memory = &status()["memory"];
@@ -293,7 +305,7 @@ fn the_view_stack_is_bounded() {
     let mut depth = serde_json::Value::Null;
     for _ in 0..60 {
         let a = request(addr, "POST", "/api/explain", Some(r#"{"image": 0}"#));
-        assert_eq!(a.status, 200, "{}", error_of(&a));
+        assert_eq!(a.status, 200, "{}", a.error());
         depth = a.json()["depth"].clone();
     }
     // the back button reaches at most 49 views back

@@ -14,6 +14,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The `error` message of a JSON error answer (empty when there is none).
+    pub fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)
