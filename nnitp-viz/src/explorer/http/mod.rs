@@ -24,7 +24,7 @@ use response::{send, Response};
 
 /// A bound explorer server.
 pub struct Explorer {
-    listener: TcpListener,
+    listener: Arc<TcpListener>,
     state: Arc<State>,
     addr: SocketAddr,
     hosts: Arc<Hosts>,
@@ -55,7 +55,7 @@ impl Explorer {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         Ok(Explorer {
-            listener,
+            listener: Arc::new(listener),
             state: Arc::new(State::new(catalog, config.memory_budget)),
             addr,
             hosts: Arc::new(Hosts::new(addr, &config.hosts)),
