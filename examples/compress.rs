@@ -77,6 +77,7 @@ fn print_set(set: &RuleSet, classes: &[&str]) {
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    args.cache.keep_gpu_kernels();
     let loaded = args.model.load()?;
     let kind = loaded.kind;
     let classes = kind.dataset().classes();

@@ -13,7 +13,7 @@ use clap::Parser;
 use nnitp::models::train::accuracy;
 
 mod common;
-use common::ModelArgs;
+use common::{CacheArgs, ModelArgs};
 
 /// Evaluate a zoo model on its test set.
 #[derive(Parser)]
@@ -24,9 +24,12 @@ struct Args {
     /// Images per forward pass.
     #[arg(long, default_value_t = 500)]
     batch_size: usize,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 fn run(args: &Args) -> nnitp::models::Result<()> {
+    args.cache.keep_gpu_kernels();
     let loaded = args.model.load()?;
     let kind = loaded.kind;
     let test = &loaded.splits.test;

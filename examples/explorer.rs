@@ -57,6 +57,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    args.cache.keep_gpu_kernels();
     let device = match nnitp::models::device::parse(&args.device) {
         Ok(d) => d,
         Err(e) => {

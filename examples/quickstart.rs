@@ -65,6 +65,7 @@ struct Args {
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
+    args.cache.keep_gpu_kernels();
     let loaded = args.model.load()?;
     let kind = loaded.kind;
     let classes = kind.dataset().classes();

@@ -56,9 +56,12 @@ struct Args {
     /// Device: flex, ndarray or wgpu.
     #[arg(long, default_value = "flex")]
     device: String,
+    #[command(flatten)]
+    cache: common::CacheArgs,
 }
 
 fn run(args: &Args) -> nnitp::models::Result<()> {
+    args.cache.keep_gpu_kernels();
     let kind = ModelKind::from_name(&args.model)?;
     let device = nnitp::models::device::parse(&args.device)?;
     let splits = data::load(kind.dataset(), args.data.as_deref())?;

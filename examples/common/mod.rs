@@ -50,11 +50,13 @@ impl ModelArgs {
     }
 }
 
-/// Where extracted activations are kept between runs.
+/// Where extracted activations (and, in a `wgpu-fusion` build, compiled GPU
+/// kernels) are kept between runs.
 #[derive(clap::Args)]
 pub struct CacheArgs {
-    /// Keep extracted activations in DIR (default: $NNITP_CACHE, else the
-    /// platform's cache folder, e.g. ~/.cache/nnitp).
+    /// Keep extracted activations, and in a wgpu-fusion build compiled GPU
+    /// kernels, in DIR (default: $NNITP_CACHE, else the platform's cache
+    /// folder, e.g. ~/.cache/nnitp).
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Keep nothing on disk.
@@ -69,6 +71,17 @@ impl CacheArgs {
             None
         } else {
             self.cache.clone().or_else(nnitp::core::cache::default_dir)
+        }
+    }
+
+    /// In a `wgpu-fusion` build, keeps CubeCL's compiled kernels and autotune
+    /// results in the `cubecl` folder of the cache (or nowhere with
+    /// `--no-cache`); nothing otherwise. Call before any device is used.
+    pub fn keep_gpu_kernels(&self) {
+        #[cfg(feature = "wgpu-fusion")]
+        {
+            let dir = self.dir().map(|d| d.join("cubecl"));
+            nnitp::models::kernel_store::keep_kernels(dir.as_deref());
         }
     }
 }

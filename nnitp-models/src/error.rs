@@ -142,6 +142,17 @@ pub enum Error {
     /// A training parameter out of range.
     #[error("invalid training parameter: {0}")]
     InvalidTraining(String),
+    /// Training produced a NaN or infinite loss: the weights it would give are
+    /// unusable (a learning rate too high, or a backend computing wrongly).
+    #[error("training diverged: the loss of epoch {epoch}, step {step} is {loss}")]
+    Diverged {
+        /// The epoch (from 1).
+        epoch: usize,
+        /// The step within the epoch (from 1).
+        step: usize,
+        /// The loss.
+        loss: f32,
+    },
     /// An error of the core engine.
     #[error(transparent)]
     Core(#[from] nnitp_core::Error),

@@ -73,7 +73,9 @@ fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
 ///
 /// # Errors
 /// [`Error::InvalidTraining`] for zero epochs or batch size, or an empty set;
-/// [`Error::InputShape`] when the images do not fit the model.
+/// [`Error::InputShape`] when the images do not fit the model;
+/// [`Error::Diverged`] at the first step whose loss is not finite (nothing is
+/// reported for that epoch, so no unusable weights reach `report`).
 pub fn train(
     model: Sequential,
     train: &Dataset,
@@ -116,8 +118,16 @@ pub fn train(
             let loss = loss_fn.forward(logits.clone(), y);
             let pred: Vec<i64> = logits.argmax(1).into_data().iter::<i64>().collect();
             correct += pred.iter().zip(&labels).filter(|(p, l)| p == l).count();
-            loss_sum += f64::from(loss.clone().into_scalar::<f32>());
+            let value = loss.clone().into_scalar::<f32>();
             steps += 1;
+            if !value.is_finite() {
+                return Err(Error::Diverged {
+                    epoch,
+                    step: steps,
+                    loss: value,
+                });
+            }
+            loss_sum += f64::from(value);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(learning_rate, model, grads);
             observer.report(&Progress {

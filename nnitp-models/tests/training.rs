@@ -175,3 +175,54 @@ fn bad_training_parameters_are_errors() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+#[test]
+fn a_non_finite_loss_stops_training_with_an_error() {
+    let device = Device::flex();
+    let tr = dataset(64, 1);
+    let config = TrainConfig {
+        epochs: 2,
+        batch_size: 16,
+        ..TrainConfig::default()
+    };
+    // images of NaN: the first step's loss is NaN
+    let mut poisoned = tr.clone();
+    poisoned.images.fill(f32::NAN);
+    let mut epochs = 0;
+    let r = train(
+        net(&device),
+        &poisoned,
+        &tr,
+        &config,
+        &device,
+        &Observer::none(),
+        |_, _| epochs += 1,
+    );
+    assert!(
+        matches!(
+            r,
+            Err(Error::Diverged {
+                epoch: 1,
+                step: 1,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert_eq!(epochs, 0, "no epoch is reported");
+    // a learning rate so high that the weights overflow: stops within the run
+    let wild = TrainConfig {
+        learning_rate: 1e30,
+        ..config
+    };
+    let r = train(
+        net(&device),
+        &tr,
+        &tr,
+        &wild,
+        &device,
+        &Observer::none(),
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(Error::Diverged { .. })), "{r:?}");
+}
