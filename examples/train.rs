@@ -44,7 +44,8 @@ struct Args {
     /// Factor applied to the learning rate after each epoch.
     #[arg(long, default_value_t = 1.0)]
     lr_decay: f64,
-    /// Shuffling seed.
+    /// Seed of the weight initialisation, dropout and the mini-batch order:
+    /// the same seed, data and device give the same weights.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Use only the first N training images.
@@ -84,6 +85,8 @@ fn run(args: &Args) -> nnitp::models::Result<()> {
         lr_decay: args.lr_decay,
         seed: args.seed,
     };
+    // the device's random numbers: initialisation and dropout
+    device.seed(args.seed);
     let model = match &args.resume {
         Some(p) => kind.load(Some(p), &device)?,
         None => kind.init(&device)?,
