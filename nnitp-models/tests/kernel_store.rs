@@ -6,13 +6,9 @@
 
 use std::path::Path;
 
-use burn::module::Module;
-use burn::tensor::Device;
-use nnitp_core::network::extract;
-use nnitp_core::progress::Observer;
-use nnitp_models::data;
 use nnitp_models::kernel_store::{keep_kernels, KernelStore};
-use nnitp_models::zoo::ModelKind;
+
+mod parity;
 
 /// Bytes in the files under `dir`, at any depth.
 fn bytes_under(dir: &Path) -> u64 {
@@ -41,22 +37,7 @@ fn compiled_kernels_are_kept_in_the_folder_given() {
     assert_eq!(keep_kernels(None), KernelStore::AlreadyFixed);
     assert_eq!(bytes_under(&store), 0, "nothing is written before a run");
 
-    let flex = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
-    let gpu_device = nnitp_models::device::parse("wgpu").unwrap();
-    let gpu = flex.clone().to_device(&gpu_device);
-    let images = data::embedded_fashion_mnist().unwrap().test.head(64);
-    let layers = [0, 6, 14, 17];
-    let none = Observer::none();
-    let a = extract(&flex, images.view(), &layers, 32, &none, "flex").unwrap();
-    let b = extract(&gpu, images.view(), &layers, 32, &none, "wgpu").unwrap();
-    for ((x, y), l) in a.iter().zip(&b).zip(layers) {
-        let worst = x
-            .iter()
-            .zip(y.iter())
-            .map(|(u, v)| (u - v).abs())
-            .fold(0.0f32, f32::max);
-        assert!(worst <= 1e-4, "layer {l}: largest difference {worst}");
-    }
+    parity::assert_wgpu_matches_flex();
     assert!(
         bytes_under(&store) > 0,
         "no compiled kernel was written under {}",
