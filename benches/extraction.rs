@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nnitp::core::network::extract;
-use nnitp::core::progress::Observer;
+use nnitp::core::progress::{Observer, Task};
 use nnitp::models::data;
 use nnitp::models::zoo::ModelKind;
 
@@ -32,7 +32,7 @@ fn extraction(c: &mut Criterion) {
                     &[6, 14, 17],
                     32,
                     &Observer::none(),
-                    "bench",
+                    Task::Running,
                 )
                 .expect("extraction")
             })

@@ -15,7 +15,7 @@ mod training;
 use nnitp::burn::tensor::Device;
 use nnitp::core::cone::Place;
 use nnitp::core::network::{extract, Network};
-use nnitp::core::progress::Observer;
+use nnitp::core::progress::{Observer, Task};
 use nnitp::core::{Unit, UnitBox};
 use nnitp::models::data::embedded_fashion_mnist;
 use nnitp::models::zoo::ModelKind;
@@ -40,7 +40,7 @@ fn check(
     let mut bumped = one.clone();
     bumped[[0, r, c, 0]] += 1.0;
     let both = concatenate(Axis(0), &[one.view(), bumped.view()]).unwrap();
-    let outs = extract(net, both.view(), layers, 2, &Observer::none(), "perturbing").unwrap();
+    let outs = extract(net, both.view(), layers, 2, &Observer::none(), Task::Running).unwrap();
     let g = net.geometry();
     let pixel = UnitBox::new([r..r + 1, c..c + 1, 0..1]);
     let (mut all_changed, mut all_in_cone) = (0usize, 0usize);

@@ -19,8 +19,8 @@ use nnitp::models::data::embedded_fashion_mnist;
 
 use model::SmallCnn;
 
-mod examples_run;
-use examples_run::{assert_has_all, example, stdout_of};
+mod example;
+use example::{assert_has_all, example, stdout_of};
 
 #[test]
 fn a_hand_written_cnn_is_trained_checked_and_explained() {
@@ -88,46 +88,63 @@ fn a_hand_written_cnn_is_trained_checked_and_explained() {
 
 #[test]
 fn the_example_trains_explains_and_drills_down() {
-    let dir = tempfile::tempdir().unwrap();
-    let weights = dir.path().join("w.bpk");
-    let out = Command::new(example("own_model"))
-        .args(["--epochs", "1", "--no-cache", "--save"])
-        .arg(&weights)
-        .output()
-        .unwrap();
+    let out = Command::new(example("own_model")).arg("1").output().unwrap();
     let stdout = stdout_of(&out);
     assert_has_all(
         &stdout,
         &[
             "epoch 1: mean loss",
-            "test accuracy",
+            "explaining test image ",
             "Interpolant: layer 5: (",
             "drilling down into layer 5: ",
             "Interpolant: layer 2: (",
             "reads input rows",
         ],
     );
-    // loading the saved weights explains the same image the same way
-    let cache = tempfile::tempdir().unwrap();
-    let again = Command::new(example("own_model"))
-        .arg("--cache")
-        .arg(cache.path())
-        .arg("--weights")
-        .arg(&weights)
-        .output()
-        .unwrap();
-    let explained = |s: &str| {
-        s.lines()
-            .filter(|l| l.starts_with("Interpolant") || l.starts_with("explaining"))
-            .map(String::from)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(explained(&stdout_of(&again)), explained(&stdout));
-    // a missing weights file is a one-line error
-    let bad = Command::new(example("own_model"))
-        .args(["--no-cache", "--weights", "/nonexistent/w.bpk"])
-        .output()
-        .unwrap();
+    // a bad argument is an error, not a panic
+    let bad = Command::new(example("own_model")).arg("many").output().unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: "));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("not a number of epochs: many"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_library_examples_explain_and_drill_down() {
+    let out = Command::new(example("explain")).output().unwrap();
+    assert_has_all(
+        &stdout_of(&out),
+        &[
+            "classified ",
+            "Interpolant: layer 14: (",
+            "95% intervals: ",
+            "at layer 6",
+            "Interpolant: layer 6: (",
+        ],
+    );
+    // a folder of activations, as another framework writes it
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("acts");
+    let kind = nnitp::models::zoo::ModelKind::FashionMnist;
+    let loaded = nnitp::models::Setup::new(kind, Device::flex())
+        .with_embedded_data()
+        .load()
+        .unwrap();
+    let geometry = loaded.model.geometry().clone();
+    let ex = loaded
+        .explainer(ExplainerConfig::new(vec![6, 14]).with_size(300))
+        .unwrap();
+    let mut acts = nnitp::core::Activations::new(geometry);
+    for split in [Split::Train, Split::Test] {
+        for layer in [6, 14, 17] {
+            let values = ex.activations(split, layer).unwrap().view().to_owned();
+            acts = acts.with_layer(split, layer, values).unwrap();
+        }
+    }
+    acts.write_dir(&dir).unwrap();
+    let out = Command::new(example("activations")).arg(&dir).output().unwrap();
+    assert_has_all(
+        &stdout_of(&out),
+        &["test sample 0: classified ", "Interpolant: layer 14: (", "Interpolant: layer 6: ("],
+    );
 }

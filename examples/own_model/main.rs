@@ -1,41 +1,24 @@
 //! Explain your own burn model: a CNN defined in `model.rs` (not the zoo),
-//! trained briefly on the embedded Fashion-MNIST sample (or loaded with
-//! `--weights`), then one decision explained at layer 5, one conjunct drilled
-//! down to layer 2, and each conjunct's input region printed.
+//! trained briefly on the embedded Fashion-MNIST sample, then one decision
+//! explained at layer 5, one conjunct drilled down to layer 2, and each
+//! conjunct's input region printed.
 //!
 //! ```sh
-//! cargo run --release --example own_model [-- --device flex|ndarray|wgpu --epochs 3 --image 0 --weights FILE --save FILE]
+//! cargo run --release --example own_model [EPOCHS]
 //! ```
 
-#[path = "../common/mod.rs"]
-mod common;
 mod model;
 mod training;
 mod walk;
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-/// Explain a decision of a CNN defined in this example.
-#[derive(Parser)]
-struct Args {
-    /// Training epochs over the 10000 embedded training images.
-    #[arg(long, default_value_t = 3)]
-    epochs: usize,
-    #[command(flatten)]
-    walk: walk::WalkArgs,
-}
-
 /// Explanations use the two pooling layers.
 const LAYERS: [usize; 2] = [2, 5];
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    common::finish(walk::run(
-        model::SmallCnn::new,
-        args.epochs,
-        &args.walk,
-        LAYERS,
-    ))
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let epochs = match std::env::args().nth(1) {
+        Some(e) => e.parse().map_err(|_| format!("not a number of epochs: {e}"))?,
+        None => 3,
+    };
+    let model = model::SmallCnn::new(&nnitp::burn::tensor::Device::flex())?;
+    walk::run(model, epochs, LAYERS)
 }

@@ -1,46 +1,28 @@
 //! Explain your own residual network: a ResNet defined in `model.rs` (skip
 //! connections and a projection on the skip path, declared once), trained
-//! briefly on the embedded Fashion-MNIST sample (or loaded with `--weights`),
-//! then one decision explained at the second block's output (layer 18), one
-//! conjunct drilled down to the first block's output (layer 9), and each
-//! conjunct's input region printed: cones run through the sums and the skip
-//! paths.
+//! briefly on the embedded Fashion-MNIST sample, then one decision explained
+//! at the second block's output (layer 18), one conjunct drilled down to the
+//! first block's output (layer 9), and each conjunct's input region printed:
+//! cones run through the sums and the skip paths.
 //!
 //! ```sh
-//! cargo run --release --example own_resnet [-- --device flex|ndarray|wgpu --epochs 2 --image 0 --weights FILE --save FILE]
+//! cargo run --release --example own_resnet [EPOCHS]
 //! ```
 
-#[path = "../common/mod.rs"]
-mod common;
 mod model;
 #[path = "../own_model/training.rs"]
 mod training;
 #[path = "../own_model/walk.rs"]
 mod walk;
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-/// Explain a decision of a residual network defined in this example.
-#[derive(Parser)]
-struct Args {
-    /// Training epochs over the 10000 embedded training images.
-    #[arg(long, default_value_t = 2)]
-    epochs: usize,
-    #[command(flatten)]
-    walk: walk::WalkArgs,
-}
-
 /// Explanations use the outputs of the two residual blocks.
 const LAYERS: [usize; 2] = [9, 18];
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    common::finish(walk::run(
-        model::SmallResNet::new,
-        args.epochs,
-        &args.walk,
-        LAYERS,
-    ))
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let epochs = match std::env::args().nth(1) {
+        Some(e) => e.parse().map_err(|_| format!("not a number of epochs: {e}"))?,
+        None => 2,
+    };
+    let model = model::SmallResNet::new(&nnitp::burn::tensor::Device::flex())?;
+    walk::run(model, epochs, LAYERS)
 }

@@ -4,11 +4,45 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::accuracy::Split;
+
+/// What a long job is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Task {
+    /// Computing a data set's activations with the network.
+    Extracting(Split),
+    /// Reading a data set's activations from the disk cache (each layer read
+    /// is reported once, done at once).
+    ReadingCache(Split),
+    /// A forward pass over images of no data set (predictions, evaluation).
+    Running,
+    /// Training, epoch `epoch` (from 1).
+    Training {
+        /// The epoch, from 1.
+        epoch: usize,
+    },
+}
+
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |s: &Split| match s {
+            Split::Train => "training",
+            Split::Test => "test",
+        };
+        match self {
+            Task::Extracting(s) => write!(f, "extracting {} activations", set(s)),
+            Task::ReadingCache(s) => write!(f, "reading cached {} activations", set(s)),
+            Task::Running => f.write_str("running the network"),
+            Task::Training { epoch } => write!(f, "epoch {epoch}"),
+        }
+    }
+}
+
 /// How far a long job has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Progress<'a> {
-    /// What is being done, e.g. `extracting training activations`.
-    pub task: &'a str,
+pub struct Progress {
+    /// What is being done.
+    pub task: Task,
     /// Steps (images) done so far.
     pub done: usize,
     /// Steps in all.
@@ -18,25 +52,25 @@ pub struct Progress<'a> {
 /// A progress callback, or none. Cheap to clone; called from worker threads.
 ///
 /// ```
-/// use nnitp_core::progress::{Observer, Progress};
+/// use nnitp_core::progress::{Observer, Progress, Task};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use std::sync::Arc;
 ///
 /// let seen = Arc::new(AtomicUsize::new(0));
 /// let s = seen.clone();
 /// let observer = Observer::new(move |p: &Progress| s.store(p.done, Ordering::Relaxed));
-/// observer.report(&Progress { task: "demo", done: 3, total: 10 });
+/// observer.report(&Progress { task: Task::Running, done: 3, total: 10 });
 /// assert_eq!(seen.load(Ordering::Relaxed), 3);
 /// ```
 #[derive(Clone, Default)]
 pub struct Observer(Option<Arc<Callback>>);
 
 /// The callback behind an [`Observer`].
-type Callback = dyn Fn(&Progress<'_>) + Send + Sync;
+type Callback = dyn Fn(&Progress) + Send + Sync;
 
 impl Observer {
     /// Calls `f` with every progress report.
-    pub fn new(f: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+    pub fn new(f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         Observer(Some(Arc::new(f)))
     }
 
@@ -46,7 +80,7 @@ impl Observer {
     }
 
     /// Passes `progress` to the callback, if any.
-    pub fn report(&self, progress: &Progress<'_>) {
+    pub fn report(&self, progress: &Progress) {
         if let Some(f) = &self.0 {
             f(progress);
         }

@@ -7,7 +7,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Axis;
 use nnitp_core::predicate::argmax;
-use nnitp_core::progress::{Observer, Progress};
+use nnitp_core::progress::{Observer, Progress, Task};
 use nnitp_core::rng::SplitMix64;
 
 use crate::data::Dataset;
@@ -108,7 +108,6 @@ pub fn train(
         let start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..train.len()).collect();
         SplitMix64::new(config.seed.wrapping_add(epoch as u64)).shuffle(&mut order);
-        let task = format!("epoch {epoch}");
         let (mut loss_sum, mut correct, mut steps) = (0.0, 0usize, 0usize);
         for idx in order.chunks(config.batch_size) {
             let x = batch_tensor(train, idx, &ad);
@@ -131,7 +130,7 @@ pub fn train(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(learning_rate, model, grads);
             observer.report(&Progress {
-                task: &task,
+                task: Task::Training { epoch },
                 done: (steps - 1) * config.batch_size + idx.len(),
                 total: train.len(),
             });
@@ -181,7 +180,7 @@ pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<
         &[last],
         batch_size,
         &Observer::none(),
-        "predicting",
+        Task::Running,
     )?;
     Ok(out[0].rows().into_iter().map(argmax).collect())
 }

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use ndarray::Array2;
 use ndarray::Array4;
 use nnitp_core::cone::{Padding, Place};
-use nnitp_core::progress::Observer;
+use nnitp_core::progress::{Observer, Task};
 use nnitp_core::{
     Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise, SearchParams,
     Split, Unit,
@@ -21,7 +21,7 @@ fn extract(
     layers: &[usize],
     batch: usize,
 ) -> nnitp_core::Result<Vec<Array2<f32>>> {
-    nnitp_core::network::extract(net, x, layers, batch, &Observer::none(), "test")
+    nnitp_core::network::extract(net, x, layers, batch, &Observer::none(), Task::Running)
 }
 
 fn small_net(device: &Device) -> Sequential {

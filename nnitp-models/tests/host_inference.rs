@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use nnitp_core::cone::Padding;
 use nnitp_core::network::extract;
-use nnitp_core::progress::Observer;
+use nnitp_core::progress::{Observer, Task};
 use nnitp_core::rng::SplitMix64;
 use nnitp_models::data;
 use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
@@ -61,8 +61,8 @@ fn same_on_host_and_device(host: &Sequential, images: ndarray::ArrayView4<'_, f3
     assert!(!device_path.host_inference(&Device::flex().autodiff()));
     let layers: Vec<usize> = (0..nnitp_core::Network::geometry(host).len()).collect();
     let none = Observer::none();
-    let a = extract(host, images, &layers, 16, &none, "host").unwrap();
-    let b = extract(&device_path, images, &layers, 16, &none, "device").unwrap();
+    let a = extract(host, images, &layers, 16, &none, Task::Running).unwrap();
+    let b = extract(&device_path, images, &layers, 16, &none, Task::Running).unwrap();
     for (l, (x, y)) in a.iter().zip(&b).enumerate() {
         let worst = x
             .iter()

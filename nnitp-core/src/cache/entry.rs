@@ -130,6 +130,20 @@ pub(super) fn write(path: &Path, key: &Digest, values: ArrayView2<'_, f32>) -> s
     written
 }
 
+/// Whether `name` is the temporary file of an entry this process is writing
+/// (see [`create_temporary`]).
+pub(super) fn is_own_temporary(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    // `<entry>.<process>.<thread>.<nanos>.<attempt>`
+    let pid = std::process::id().to_string();
+    stem.rsplit('.').nth(3) == Some(pid.as_str())
+}
+
 /// A new file in `dir` that no other writer has: named after the entry, this
 /// process, this thread and the time, created only if it does not exist yet.
 fn create_temporary(dir: &Path, name: &str) -> std::io::Result<(File, std::path::PathBuf)> {

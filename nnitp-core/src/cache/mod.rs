@@ -13,4 +13,4 @@ mod entry;
 mod folder;
 
 pub use entry::Mapped;
-pub use folder::{default_dir, ActivationCache};
+pub use folder::{default_dir, ActivationCache, WriteFailure};

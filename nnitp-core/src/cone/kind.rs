@@ -202,6 +202,86 @@ pub enum LayerKind {
     Concat,
 }
 
+impl std::fmt::Display for Padding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Padding::Same => f.write_str("same"),
+            Padding::Valid => f.write_str("valid"),
+            Padding::Explicit {
+                top,
+                left,
+                bottom,
+                right,
+            } => write!(f, "{top},{left},{bottom},{right}"),
+        }
+    }
+}
+
+/// One line: the kind and its hyperparameters, e.g. `conv2d 32 3x3 stride
+/// 1x1 padding same`.
+impl std::fmt::Display for LayerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pair = |p: &[usize; 2]| format!("{}x{}", p[0], p[1]);
+        let dilated = |d: &[usize; 2]| {
+            if *d == [1, 1] {
+                String::new()
+            } else {
+                format!(" dilation {}", pair(d))
+            }
+        };
+        match self {
+            LayerKind::Conv2d {
+                filters,
+                kernel,
+                stride,
+                dilation,
+                padding,
+            } => write!(
+                f,
+                "conv2d {filters} {} stride {} padding {padding}{}",
+                pair(kernel),
+                pair(stride),
+                dilated(dilation)
+            ),
+            LayerKind::MaxPool2d {
+                window,
+                stride,
+                padding,
+                dilation,
+                ceil,
+            } => write!(
+                f,
+                "max_pool2d {} stride {} padding {padding}{}{}",
+                pair(window),
+                pair(stride),
+                dilated(dilation),
+                if *ceil { " ceil" } else { "" }
+            ),
+            LayerKind::AvgPool2d {
+                window,
+                stride,
+                padding,
+                ceil,
+            } => write!(
+                f,
+                "avg_pool2d {} stride {} padding {padding}{}",
+                pair(window),
+                pair(stride),
+                if *ceil { " ceil" } else { "" }
+            ),
+            LayerKind::Flatten => f.write_str("flatten"),
+            LayerKind::FlattenChannelsFirst => f.write_str("flatten_channels_first"),
+            LayerKind::Dense { units } => write!(f, "dense {units}"),
+            LayerKind::Activation => f.write_str("activation"),
+            LayerKind::BatchNorm => f.write_str("batch_norm"),
+            LayerKind::Dropout => f.write_str("dropout"),
+            LayerKind::GlobalAvgPool => f.write_str("global_avg_pool"),
+            LayerKind::Add => f.write_str("add"),
+            LayerKind::Concat => f.write_str("concat"),
+        }
+    }
+}
+
 impl LayerKind {
     /// A stride-1, undilated convolution.
     pub fn conv2d(filters: usize, kernel: usize, padding: Padding) -> Self {

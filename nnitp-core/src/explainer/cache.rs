@@ -141,6 +141,9 @@ pub(super) struct LayerCache {
     budget: Option<usize>,
     #[cfg(feature = "cache")]
     disk: Option<crate::cache::ActivationCache>,
+    /// The first failure to write `disk`; nothing more is written after it.
+    #[cfg(feature = "cache")]
+    write_failure: Mutex<Option<crate::cache::WriteFailure>>,
 }
 
 impl LayerCache {
@@ -157,6 +160,8 @@ impl LayerCache {
             budget: None,
             #[cfg(feature = "cache")]
             disk: None,
+            #[cfg(feature = "cache")]
+            write_failure: Mutex::new(None),
         }
     }
 
@@ -213,10 +218,6 @@ impl LayerCache {
             return;
         };
         let rows = source.len(split);
-        let task = match split {
-            Split::Train => "reading cached training activations",
-            Split::Test => "reading cached test activations",
-        };
         for &l in layers {
             let Ok(cols) = source.geometry().units(l) else {
                 continue;
@@ -224,7 +225,7 @@ impl LayerCache {
             if let Some(m) = disk.get(&layer_key(&key, l), rows, cols) {
                 self.table().set(split, l, Stored::Mapped(m), false);
                 observer.report(&crate::progress::Progress {
-                    task,
+                    task: crate::progress::Task::ReadingCache(split),
                     done: rows,
                     total: rows,
                 });
@@ -232,18 +233,38 @@ impl LayerCache {
         }
     }
 
-    /// Writes freshly extracted layers to the disk cache; a failure to write
-    /// costs only the next process's time, so it is not an error here.
+    /// The first failure to write the disk cache, if any.
+    #[cfg(feature = "cache")]
+    pub(super) fn write_failure(&self) -> Option<crate::cache::WriteFailure> {
+        self.write_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Writes freshly extracted layers to the disk cache. A failure to write
+    /// costs only the next process's time, so it is not an error here: the
+    /// first is kept for [`LayerCache::write_failure`] and nothing more is
+    /// written (a full disk is not tried again for every layer).
     #[cfg(feature = "cache")]
     fn write_disk<S: ActivationSource + ?Sized>(&self, source: &S, split: Split, layers: &[usize]) {
         let (Some(disk), Some(key)) = (&self.disk, source.cache_key(split)) else {
             return;
         };
         for &l in layers {
+            if self.write_failure().is_some() {
+                return;
+            }
             // the table is not held while the entry is written
             let held = self.table().touch(split, l);
             if let Some(values) = held {
-                let _ = disk.put(&layer_key(&key, l), values.view());
+                if let Err(e) = disk.put(&layer_key(&key, l), values.view()) {
+                    *self.write_failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(crate::cache::WriteFailure {
+                            dir: disk.dir().to_path_buf(),
+                            error: Arc::new(e),
+                        });
+                }
             }
         }
     }

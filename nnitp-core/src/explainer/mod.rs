@@ -363,6 +363,13 @@ impl<S: ActivationSource> Explainer<S> {
         Ok(got.remove(0))
     }
 
+    /// The first failure to write the disk cache ([`ExplainerConfig::with_cache`]),
+    /// if any: the explainer works on without it, writing nothing more there.
+    #[cfg(feature = "cache")]
+    pub fn cache_write_failure(&self) -> Option<crate::cache::WriteFailure> {
+        self.cache.write_failure()
+    }
+
     /// How much memory the session's activations take, and its budget.
     pub fn memory_use(&self) -> MemoryUse {
         self.cache.memory()

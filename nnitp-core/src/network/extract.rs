@@ -12,7 +12,7 @@ use super::tensor_values;
 use super::Network;
 use crate::cone::{Geometry, LayerKind, Place};
 use crate::error::{Error, Result};
-use crate::progress::{Observer, Progress};
+use crate::progress::{Observer, Progress, Task};
 
 /// Checks that images fit the network's input (`[N, H, W, C]`).
 pub(crate) fn check_images(
@@ -248,7 +248,7 @@ fn check_flatten_order(
 /// Runs `network` over `images` (`[N, H, W, C]`) in batches of `batch_size`
 /// and returns the activations of each layer in `layers` as `[N, units]`
 /// matrices, channels last. Batches run on as many threads as the machine has
-/// cores; progress (images done) goes to `observer` under the name `task`.
+/// cores; progress (images done) goes to `observer` as `task`.
 ///
 /// # Errors
 /// [`Error::LayerOutOfRange`], [`Error::ShapeMismatch`] when the images do not
@@ -260,7 +260,7 @@ pub fn extract(
     layers: &[usize],
     batch_size: usize,
     observer: &Observer,
-    task: &str,
+    task: Task,
 ) -> Result<Vec<Array2<f32>>> {
     let geometry = network.geometry();
     if batch_size == 0 {

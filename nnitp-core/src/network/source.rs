@@ -10,7 +10,7 @@ use crate::accuracy::Split;
 use crate::cone::Geometry;
 use crate::digest::{Digest, DigestBuilder};
 use crate::error::{Error, Result};
-use crate::progress::Observer;
+use crate::progress::{Observer, Task};
 use crate::source::{slot, ActivationSource};
 
 /// A burn [`Network`] and its training and test images (`[N, H, W, C]`,
@@ -113,17 +113,13 @@ impl<N: Network + Send + Sync> ActivationSource for NetworkSource<N> {
         layers: &[usize],
         observer: &Observer,
     ) -> Result<Vec<Array2<f32>>> {
-        let task = match split {
-            Split::Train => "extracting training activations",
-            Split::Test => "extracting test activations",
-        };
         extract(
             &self.network,
             self.images[slot(split)].view(),
             layers,
             self.batch_size,
             observer,
-            task,
+            Task::Extracting(split),
         )
     }
 }

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::Device;
 use nnitp_core::network::extract;
-use nnitp_core::progress::Observer;
+use nnitp_core::progress::{Observer, Task};
 use nnitp_models::data;
 use nnitp_models::zoo::ModelKind;
 
@@ -17,8 +17,8 @@ pub fn assert_wgpu_matches_flex() {
     let images = data::embedded_fashion_mnist().unwrap().test.head(64);
     let layers = [0, 6, 14, 17];
     let none = Observer::none();
-    let a = extract(&flex, images.view(), &layers, 32, &none, "flex").unwrap();
-    let b = extract(&gpu, images.view(), &layers, 32, &none, "wgpu").unwrap();
+    let a = extract(&flex, images.view(), &layers, 32, &none, Task::Running).unwrap();
+    let b = extract(&gpu, images.view(), &layers, 32, &none, Task::Running).unwrap();
     for ((x, y), l) in a.iter().zip(&b).zip(layers) {
         let worst = x
             .iter()

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
 use ndarray::Array4;
-use nnitp_core::progress::{Observer, Progress};
+use nnitp_core::progress::{Observer, Progress, Task};
 use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, ParamOverrides, Split};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -84,6 +84,9 @@ struct Extraction {
     total: usize,
     /// Images per second in this task.
     rate: f64,
+    /// The task, as the library reported it.
+    #[serde(skip)]
+    current: Option<Task>,
     /// When this task started.
     #[serde(skip)]
     started: Option<Instant>,
@@ -197,7 +200,8 @@ impl State {
             if e.owner != owner {
                 return;
             }
-            if e.task != p.task || e.started.is_none() {
+            if e.current != Some(p.task) || e.started.is_none() {
+                e.current = Some(p.task);
                 e.task = p.task.to_string();
                 e.started = Some(Instant::now());
             }

@@ -1,6 +1,6 @@
 //! The explorer end to end in a real headless Chromium, driven by Playwright
-//! (`tests/browser/explorer.mjs`), against the `explorer` example serving the
-//! shipped Fashion-MNIST model. Needs Node.js, Debian's `chromium` and
+//! (`tests/browser/explorer.mjs`), against the explorer that `nnitp explore`
+//! serves with the shipped Fashion-MNIST model. Needs Node.js, Debian's `chromium` and
 //! `npm ci --prefix tests/browser` (`.ci/run` installs all three). Where one
 //! is missing the test says so and is skipped, unless `NNITP_REQUIRE_BROWSER`
 //! is set (as `.ci/run` does): then it fails. Screenshots of each step go to
@@ -10,8 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-mod examples_run;
-use examples_run::example;
+mod run;
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
@@ -26,7 +25,7 @@ impl Drop for Server {
 #[test]
 fn explorer_in_headless_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let browser_dir = root.join("tests/browser");
+    let browser_dir = root.join("../tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let node = Command::new("node")
         .arg("--version")
@@ -52,12 +51,11 @@ fn explorer_in_headless_chromium() {
         return;
     }
 
-    let mut child = Command::new(example("explorer"))
-        .args(["--port", "0", "--no-cache"])
+    let mut child = run::nnitp(&["explore", "--port", "0", "--no-cache", "--no-open"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("the explorer example is built by `cargo test`");
+        .expect("cargo builds nnitp for its tests");
     let stdout = child.stdout.take().unwrap();
     let server = Server(child);
     let mut line = String::new();

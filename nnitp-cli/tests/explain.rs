@@ -1,18 +1,14 @@
-//! The `quickstart` example as a user runs it, on the shipped model and the
-//! embedded (or Debian's) Fashion-MNIST: the walk from a mistake to a
-//! drill-down, the report it writes, the activation cache across runs, and
-//! one-line errors.
+//! `nnitp explain` as a user runs it, on the shipped model and the embedded
+//! (or Debian's) Fashion-MNIST: the walk from a mistake to a drill-down, the
+//! report it writes, the activation cache across runs, and one-line errors.
 
-use std::process::Command;
-
-mod examples_run;
-use examples_run::example;
+mod run;
+use run::{assert_fails, nnitp, stdout_of};
 
 #[test]
 fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     let out_dir = tempfile::tempdir().unwrap();
-    let out = Command::new(example("quickstart"))
-        .args(["--json", "--size", "1000", "--no-cache", "--out"])
+    let out = nnitp(&["explain", "--json", "--size", "1000", "--no-cache", "--out"])
         .arg(out_dir.path())
         .output()
         .unwrap();
@@ -38,7 +34,8 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     // intervals in the JSON; stability only when asked for
     assert!(first["train"]["precision_interval"]["high"].is_number());
     assert!(first.get("stability").is_none());
-    // the premise is a mistake: listed as class 0, labelled otherwise
+    // the premise is a mistake: listed as class 0, labelled otherwise (the
+    // walk's lines go to stderr with --json)
     assert!(stderr.contains("classified 0 (T-shirt/top)"), "{stderr}");
     assert!(!stderr.contains("labelled 0 "), "{stderr}");
     for f in ["explanation-0.png", "explanation-1.png", "report.html"] {
@@ -51,7 +48,7 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
 
 #[test]
 fn explains_a_mistake_of_the_resnet_and_drills_down() {
-    let out = Command::new(example("quickstart"))
+    let out = nnitp(&["explain"])
         .args([
             "--model",
             "fashion-mnist-resnet",
@@ -63,7 +60,7 @@ fn explains_a_mistake_of_the_resnet_and_drills_down() {
         ])
         .output()
         .unwrap();
-    let stdout = examples_run::stdout_of(&out);
+    let stdout = stdout_of(&out);
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -86,8 +83,7 @@ fn explains_a_mistake_of_the_resnet_and_drills_down() {
 
 #[test]
 fn text_output_is_nnitps_lines() {
-    let out = Command::new(example("quickstart"))
-        .args(["--size", "1000", "--image", "3", "--no-cache"])
+    let out = nnitp(&["explain", "--size", "1000", "--image", "3", "--no-cache"])
         .output()
         .unwrap();
     assert!(
@@ -118,11 +114,11 @@ fn text_output_is_nnitps_lines() {
 #[test]
 fn stability_is_measured_when_asked_and_reproducible() {
     let run = || {
-        let out = Command::new(example("quickstart"))
-            .args(["--json", "--size", "800", "--no-cache", "--stability", "5"])
+        let out = nnitp(&["explain", "--json", "--size", "800", "--no-cache"])
+            .args(["--stability", "5"])
             .output()
             .unwrap();
-        let stdout = examples_run::stdout_of(&out);
+        let stdout = stdout_of(&out);
         let first: serde_json::Value =
             serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
         first["stability"].clone()
@@ -136,42 +132,77 @@ fn stability_is_measured_when_asked_and_reproducible() {
 
 #[test]
 fn bad_arguments_are_one_line_errors() {
-    for args in [
-        vec!["--category", "10"],
-        vec!["--image", "1000", "--size", "1000"],
-        vec!["--model", "resnet"],
-        vec!["--weights", "/nonexistent/weights.bpk"],
-        vec!["--device", "tpu"],
-        vec!["--alpha", "0"],
-        vec!["--layer", "20"],
-        vec!["--layer", "17"],
-        vec!["--image", "99999"],
+    // failures: exit status 1, checked before any extraction
+    for (args, want) in [
+        (vec!["--category", "10"], "--category 10: out of range"),
+        (vec!["--image", "1000", "--size", "1000"], "image 1000"),
+        (vec!["--model", "resnet"], "--model \"resnet\""),
+        (vec!["--weights", "/nonexistent/weights.bpk"], "/nonexistent/weights.bpk"),
+        (vec!["--alpha", "0"], "alpha"),
+        (vec!["--layer", "20"], "layer 20 is out of range"),
+        (vec!["--layer", "17"], "--layer 17: not a hidden layer"),
+        (vec!["--layer", "conv9"], "no layer named \"conv9\""),
+        (vec!["--image", "99999"], "image 99999"),
     ] {
-        let out = Command::new(example("quickstart"))
-            .args(&args)
-            .arg("--no-cache")
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?} succeeded");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr.lines().last().unwrap_or_default();
-        assert!(last.starts_with("error: "), "{args:?}: {stderr}");
-        // arguments are checked before any extraction
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(!stdout.contains("extracted"), "{args:?}: {stdout}");
+        let out = nnitp(&["explain", "--no-cache"]).args(&args).output().unwrap();
+        let stderr = assert_fails(&out, 1, want);
+        assert!(!stderr.contains("extracted"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
-    let out = Command::new(example("evaluate"))
-        .args(["--embedded", "--batch-size", "0"])
+    // usage errors: exit status 2, clap's message naming the argument
+    for (args, want) in [
+        (vec!["--image", "-1"], "invalid value '-1' for '--image <N>'"),
+        (vec!["--category", "-3"], "invalid value '-3' for '--category <CATEGORY>'"),
+        (vec!["--drill", "-1"], "invalid value '-1' for '--drill <N>'"),
+        (vec!["--layer", "-2"], "a layer index cannot be negative"),
+        (vec!["--device", "tpu"], "invalid value 'tpu' for '--device <DEVICE>'"),
+        (vec!["--split", "validation"], "invalid value 'validation'"),
+        (vec!["--imgae", "3"], "unexpected argument '--imgae'"),
+    ] {
+        let out = nnitp(&["explain", "--no-cache"]).args(&args).output().unwrap();
+        assert_fails(&out, 2, want);
+    }
+    let out = nnitp(&["evaluate", "--embedded", "--batch-size", "0"])
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_fails(&out, 1, "batch size must be at least 1");
+}
+
+#[test]
+fn drills_down_as_often_as_asked_on_the_test_set() {
+    let out = nnitp(&["explain", "--json", "--size", "800", "--no-cache"])
+        .args(["--split", "test", "--image", "5", "--layer", "max_pooling2d_2"])
+        .args(["--drill", "2"])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // layer 14 by name, then 6; nothing lies below 6 of the default layers
+    let layers: Vec<&serde_json::Value> = lines.iter().map(|l| &l["layer"]).collect();
+    assert_eq!(layers, [14, 6]);
+    assert_eq!(lines[0]["premise"]["split"], "test");
+    assert_eq!(lines[0]["premise"]["index"], 5);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("batch size must be at least 1"), "{stderr}");
+    assert!(stderr.contains("no drill-down below layer 6"), "{stderr}");
+}
+
+#[test]
+fn quiet_prints_results_only() {
+    let out = nnitp(&["explain", "--quiet", "--size", "500", "--image", "3"])
+        .arg("--no-cache")
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    assert!(stdout.contains("Interpolant: layer 14: ("), "{stdout}");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
 fn says_when_there_is_no_layer_to_drill_down_to() {
-    let out = Command::new(example("quickstart"))
+    let out = nnitp(&["explain"])
         .args([
             "--size",
             "500",
@@ -183,22 +214,23 @@ fn says_when_there_is_no_layer_to_drill_down_to() {
         ])
         .output()
         .unwrap();
-    let stdout = examples_run::stdout_of(&out);
+    let stdout = stdout_of(&out);
     assert!(stdout.contains("Interpolant: layer 6: "), "{stdout}");
     assert!(
-        stdout.contains("no drill-down: no explanation layer lies below layer 6"),
+        stdout.contains("no drill-down below layer 6: no explanation layer lies below it"),
         "{stdout}"
     );
-    assert!(stdout.contains("first explanation: search "), "{stdout}");
-    assert!(stdout.contains("(its layers were ready)"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("layer 6: search "), "{stderr}");
+    assert!(stderr.contains("(its layers were ready)"), "{stderr}");
 }
 
 #[test]
 fn a_second_run_reads_the_cache() {
     let cache = tempfile::tempdir().unwrap();
     let run = |args: &[&str], env: Option<&std::path::Path>| {
-        let mut cmd = Command::new(example("quickstart"));
-        cmd.args(["--json", "--size", "800"]).args(args);
+        let mut cmd = nnitp(&["explain", "--json", "--size", "800"]);
+        cmd.args(args);
         match env {
             Some(dir) => cmd.env("NNITP_CACHE", dir),
             None => cmd.env_remove("NNITP_CACHE"),

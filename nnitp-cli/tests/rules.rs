@@ -1,15 +1,12 @@
-//! The `compress` example as a user runs it on the shipped model and the
-//! embedded data: a rule set for T-shirt/top ending with its summary line, the
+//! `nnitp rules` as a user runs it on the shipped model and the embedded
+//! data: a rule set for T-shirt/top ending with its summary line, the
 //! JSON form, the report, and one-line errors.
 
-use std::process::Command;
-
-mod examples_run;
-use examples_run::{assert_has_all, example, stdout_of};
+mod run;
+use run::{assert_has_all, nnitp, stdout_of};
 
 fn compress(args: &[&str]) -> std::process::Output {
-    Command::new(example("compress"))
-        .args(["--embedded", "--no-cache", "--size", "2000"])
+    nnitp(&["rules", "--embedded", "--no-cache", "--size", "2000"])
         .args(args)
         .output()
         .unwrap()

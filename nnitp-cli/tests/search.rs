@@ -1,22 +1,21 @@
-//! The `interpolant` example as a user runs it: JSON on the last line, nnitp's
-//! text with `--text`, a one-line error and a non-zero exit on bad input.
+//! `nnitp search` as a user runs it: nnitp's text, the JSON report with
+//! `--json`, a one-line error and a non-zero exit on bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-mod examples_run;
-use examples_run::example;
+mod run;
+use run::{assert_fails, nnitp};
 
 fn case(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("nnitp-core/tests/fixtures/golden")
+        .join("../nnitp-core/tests/fixtures/golden")
         .join(name)
 }
 
 #[test]
 fn prints_the_report_as_json() {
     let started = std::time::Instant::now();
-    let out = Command::new(example("interpolant"))
+    let out = nnitp(&["search", "--json"])
         .arg(case("ties"))
         .output()
         .unwrap();
@@ -47,10 +46,7 @@ fn prints_the_report_as_json() {
 
 #[test]
 fn prints_nnitp_text() {
-    let out = Command::new(example("interpolant"))
-        .arg(case("ties"))
-        .arg("--text")
-        .output()
+    let out = nnitp(&["search"]).arg(case("ties")).output()
         .unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -67,19 +63,14 @@ fn prints_nnitp_text() {
 
 #[test]
 fn a_missing_folder_is_a_one_line_error() {
-    let out = Command::new(example("interpolant"))
-        .arg("/no/such/case")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let out = nnitp(&["search", "/no/such/case"]).output().unwrap();
+    let stderr = assert_fails(&out, 1, "/no/such/case/case.json");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("/no/such/case/case.json"), "{stderr}");
 }
 
 #[test]
 fn bad_parameters_are_a_one_line_error() {
-    let out = Command::new(example("interpolant"))
+    let out = nnitp(&["search"])
         .arg(case("ties"))
         .args(["--gamma", "0"])
         .output()

@@ -1,17 +1,16 @@
-//! The `train` example as a user runs it on a small IDX data set written
+//! `nnitp train` as a user runs it on a small IDX data set written
 //! here: `--seed` makes a run reproducible (initialisation, dropout and batch
 //! order: the same weights, compared by digest, since the file also holds
 //! per-run parameter ids), and another seed gives other weights.
 
 use std::path::Path;
-use std::process::Command;
 
-use burn::tensor::Device;
+use nnitp::burn::tensor::Device;
 use nnitp::core::network::module_digest;
 use nnitp::models::zoo::ModelKind;
 
-mod examples_run;
-use examples_run::{example, stdout_of};
+mod run;
+use run::{nnitp, stdout_of};
 
 /// Writes an IDX file of unsigned bytes: the magic (type 0x08, the number of
 /// dimensions), `dims` (big-endian u32 each), then `body`.
@@ -56,8 +55,7 @@ fn dataset(dir: &Path, train: u32, test: u32) {
 
 /// Trains one epoch with `seed` and returns the digest of the saved weights.
 fn train(data: &Path, seed: &str, out: &Path) -> nnitp::core::digest::Digest {
-    let run = Command::new(example("train"))
-        .args(["--data", data.to_str().unwrap()])
+    let run = nnitp(&["train", "--data", data.to_str().unwrap()])
         .args(["--epochs", "1", "--batch-size", "16", "--seed", seed])
         .args(["--out", out.to_str().unwrap()])
         .output()

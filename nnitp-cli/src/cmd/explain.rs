@@ -1,0 +1,306 @@
+//! `nnitp explain`: find an image the network gets wrong (or the one given),
+//! explain its classification at a layer, then drill down into a conjunct at
+//! the layer below, as often as asked.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
+
+use super::{emit, emit_json};
+use crate::args::{LayerRef, SearchArgs, Shared, SplitName};
+use crate::model::Session;
+use crate::progress::Bars;
+use crate::Failure;
+
+/// The examples `nnitp explain --help` ends with.
+pub const EXAMPLES: &str = "Examples:
+  nnitp explain --embedded                 the first mistake among images classified as 0
+  nnitp explain --image 12 --split test --drill 2 --json";
+
+/// How many images of the category are listed when looking for a mistake.
+const LISTED: usize = 50;
+
+/// Options of `nnitp explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The category the network predicts for the images listed.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub category: usize,
+    /// Explain this image instead of the first mistake.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub image: Option<usize>,
+    /// The data set of the image.
+    #[arg(long, value_enum, default_value_t = SplitName::Train)]
+    pub split: SplitName,
+    /// Layer of the first explanation, by index or name (default: the
+    /// model's last explanation layer).
+    #[arg(long, value_parser = LayerRef::parse, allow_hyphen_values = true)]
+    pub layer: Option<LayerRef>,
+    /// How many drill-downs: each explains a conjunct of the previous
+    /// explanation at the explanation layer below it.
+    #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true)]
+    pub drill: usize,
+    /// Also measure how stable each explanation is over K bootstrap
+    /// resamples of the training images.
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
+    pub stability: Option<usize>,
+    /// The seed of the resamples.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub stability_seed: u64,
+    /// Print one JSON object per explanation (JSON Lines) and nothing else.
+    #[arg(long)]
+    pub json: bool,
+    /// Write each explanation's image grid (PNG) and an HTML report here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+/// Lines of the walk's narrative: results in text mode, notes with `--json`.
+struct Say<'a> {
+    json: bool,
+    shared: &'a Shared,
+}
+
+impl Say<'_> {
+    fn line(&self, line: impl std::fmt::Display) {
+        if self.json {
+            self.shared.note(line);
+        } else {
+            emit(line);
+        }
+    }
+}
+
+/// Runs `nnitp explain`.
+///
+/// # Errors
+/// The model cannot be opened; the options do not fit it; the search fails.
+pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
+    let started = Instant::now();
+    let say = Say {
+        json: args.json,
+        shared,
+    };
+    let bars = Bars::new(shared.quiet);
+    let session = Session::open(shared, &args.search, bars.observer.clone())?;
+    let ex = &session.explainer;
+    let split = Split::from(args.split);
+
+    // the options are checked before anything is extracted
+    if args.category >= session.classes.len() {
+        return Err(Failure::new(format!(
+            "--category {}: out of range (the model has classes 0..{})",
+            args.category,
+            session.classes.len()
+        )));
+    }
+    let output = ex.output_layer();
+    let layer = match &args.layer {
+        Some(l) => {
+            let l = l.resolve(ex.geometry()).map_err(Failure::new)?;
+            if l >= output {
+                return Err(Failure::new(format!(
+                    "--layer {l}: not a hidden layer (layer {output} is the output)"
+                )));
+            }
+            l
+        }
+        None => session.default_layer()?,
+    };
+    if let Some(i) = args.image {
+        let images = ex.len(split);
+        if i >= images {
+            return Err(nnitp::core::Error::ImageOutOfRange { index: i, images }.into());
+        }
+    }
+    let mut drills = Vec::new();
+    let mut below = layer;
+    for _ in 0..args.drill {
+        match ex.previous_layer(below) {
+            Some(l) => {
+                drills.push(l);
+                below = l;
+            }
+            None => break,
+        }
+    }
+    shared.note(format!(
+        "model {}: data {}, {} training and {} test images ({:.2} s to load)",
+        session.name,
+        session.source,
+        ex.len(Split::Train),
+        ex.len(Split::Test),
+        started.elapsed().as_secs_f64()
+    ));
+
+    // every layer the walk needs, in one pass per data set
+    let mut needed = vec![layer, output];
+    needed.extend(&drills);
+    let extract = ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?;
+    session.warn_cache();
+    let read = bars.cache_reads();
+    shared.note(match read {
+        0 => format!("extracted layers {needed:?} in {extract:.2} s"),
+        n if n == 2 * needed.len() => {
+            format!("read layers {needed:?} from the cache in {extract:.2} s")
+        }
+        n => format!(
+            "extracted layers {needed:?} in {extract:.2} s ({n} of {} read from the cache)",
+            2 * needed.len()
+        ),
+    });
+
+    let (index, category) = pick(args, &session, split, &say)?;
+    let labelled = match session.label(split, index) {
+        Some(l) => format!("labelled {l} ({}), ", session.class(l)),
+        None => String::new(),
+    };
+    say.line(format!(
+        "explaining {} image {index}: {labelled}classified {category} ({})",
+        images_of(split),
+        session.class(category)
+    ));
+    let premise = match split {
+        Split::Train => Premise::train(index),
+        Split::Test => Premise::test(index),
+    };
+    let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
+    let first = explain(args, &session, premise, &conclusion, layer)?;
+    show(args, shared, &first)?;
+    let mut chain = vec![first];
+    for &drill in &drills {
+        let last = chain.last().expect("the first explanation is there");
+        if last.interpolant.is_empty() {
+            say.line("no drill-down: the interpolant is `true`, it has no conjunct");
+            break;
+        }
+        let k = usize::from(last.interpolant.len() > 1);
+        let conjunct = last.conjunct(k)?;
+        say.line(format!(
+            "explaining conjunct {k}, {conjunct}, at layer {drill}"
+        ));
+        let next = explain(args, &session, premise, &conjunct, drill)?;
+        show(args, shared, &next)?;
+        chain.push(next);
+    }
+    if drills.len() < args.drill {
+        say.line(format!(
+            "no drill-down below layer {below}: no explanation layer lies below it (the model's are {:?})",
+            ex.layers()
+        ));
+    }
+    if let Some(dir) = &args.out {
+        let files = nnitp::viz::report::write_chain(ex, &chain, dir, &session.class_names())?;
+        for f in files {
+            say.line(format!("wrote {}", f.display()));
+        }
+    }
+    shared.note(format!("total {:.2} s", started.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// The image to explain and the class it is given: `--image`, else the
+/// first listed image of `--category` whose label differs (the network's
+/// mistake), or the first listed where labels are unknown.
+fn pick(
+    args: &ExplainArgs,
+    session: &Session,
+    split: Split,
+    say: &Say<'_>,
+) -> Result<(usize, usize), Failure> {
+    let ex = &session.explainer;
+    if let Some(i) = args.image {
+        // in range: checked before extraction
+        return Ok((i, ex.predictions(split)?[i]));
+    }
+    let predicted = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(args.category));
+    let listed = ex.satisfying(split, &predicted, LISTED, None)?;
+    say.line(format!(
+        "first {} {} images classified as {} ({}):",
+        listed.len(),
+        images_of(split),
+        args.category,
+        session.class(args.category)
+    ));
+    let row: Vec<String> = listed
+        .iter()
+        .map(|&i| match session.label(split, i) {
+            Some(l) => format!("{i}:{l}"),
+            None => i.to_string(),
+        })
+        .collect();
+    let known = session.labels.iter().all(Option::is_some);
+    say.line(format!(
+        "  {}  {}",
+        if known { "index:label" } else { "index" },
+        row.join(" ")
+    ));
+    let found = if known {
+        listed
+            .iter()
+            .copied()
+            .find(|&i| session.label(split, i) != Some(args.category))
+            .ok_or_else(|| {
+                Failure::new("the network classifies all of these correctly: pick one with --image")
+            })?
+    } else {
+        *listed.first().ok_or_else(|| {
+            Failure::new(format!(
+                "no {} image is classified as {}: pick one with --image",
+                images_of(split),
+                args.category
+            ))
+        })?
+    };
+    Ok((found, args.category))
+}
+
+/// `training` or `test`, as in "training image 12".
+fn images_of(split: Split) -> &'static str {
+    match split {
+        Split::Train => "training",
+        Split::Test => "test",
+    }
+}
+
+/// One explanation, with its stability when asked for.
+fn explain(
+    args: &ExplainArgs,
+    session: &Session,
+    premise: Premise,
+    conclusion: &LayerPredicate,
+    layer: usize,
+) -> Result<Explanation, Failure> {
+    let ex = &session.explainer;
+    let mut e = ex.explain(premise, conclusion, layer)?;
+    if let Some(k) = args.stability {
+        e.stability = Some(ex.stability(&e, k, args.stability_seed)?);
+    }
+    Ok(e)
+}
+
+/// nnitp's three lines and the intervals line (with `--json`, the object).
+fn show(args: &ExplainArgs, shared: &Shared, e: &Explanation) -> Result<(), Failure> {
+    if args.json {
+        return emit_json(e);
+    }
+    emit(e);
+    emit(e.intervals_line());
+    if let Some(s) = &e.stability {
+        emit(s);
+    }
+    let extraction = if e.extract_seconds > 0.0 {
+        format!("plus {:.2} s extracting its layers", e.extract_seconds)
+    } else {
+        "its layers were ready".to_string()
+    };
+    shared.note(format!(
+        "layer {}: search {:.3} s ({extraction})",
+        e.layer, e.search_seconds
+    ));
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `nnitp export DIR`: a zoo model's activations as a `.npy` folder, which
+//! `--model DIR` then reads as a model like any other.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use nnitp::core::{Activations, ExplainerConfig, Split};
+
+use super::emit;
+use crate::args::{LayerRef, Shared};
+use crate::model::{load_zoo, ModelRef};
+use crate::progress::Bars;
+use crate::Failure;
+
+/// The examples `nnitp export --help` ends with.
+pub const EXAMPLES: &str = "Examples:
+  nnitp export acts --embedded --size 2000     then: nnitp explain --model acts
+  nnitp export acts --layers 6,14 --size 500";
+
+/// Options of `nnitp export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The folder to write (geometry.json, train/ and test/ with
+    /// layer_<i>.npy and images.npy).
+    pub dir: PathBuf,
+    /// Layers to write, by index or name (default: the model's explanation
+    /// layers); the output layer is always written.
+    #[arg(long, value_delimiter = ',', value_parser = LayerRef::parse, allow_hyphen_values = true)]
+    pub layers: Vec<LayerRef>,
+}
+
+/// Runs `nnitp export`.
+///
+/// # Errors
+/// The model or its data cannot be read; the folder cannot be written.
+pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
+    let kind = ModelRef::parse(&shared.model)?.zoo("export")?;
+    let loaded = load_zoo(kind, shared)?;
+    let geometry = nnitp::core::Network::geometry(&loaded.model).clone();
+    let output = geometry.len() - 1;
+    let mut layers = Vec::new();
+    for l in &args.layers {
+        layers.push(l.resolve(&geometry).map_err(Failure::new)?);
+    }
+    if layers.is_empty() {
+        layers = kind.default_layers();
+    }
+    layers.retain(|&l| l != output);
+    layers.sort_unstable();
+    layers.dedup();
+    let config = ExplainerConfig::new(layers.clone())
+        .with_size(shared.size.unwrap_or(kind.default_size()))
+        .with_cache(shared.cache_dir());
+    let bars = Bars::new(shared.quiet);
+    let ex = loaded
+        .explainer(config)?
+        .with_observer(bars.observer.clone());
+    let mut written = layers.clone();
+    written.push(output);
+    let mut acts = Activations::new(geometry);
+    for split in [Split::Train, Split::Test] {
+        ex.prepare(split, &written)?;
+        for &l in &written {
+            acts = acts.with_layer(split, l, ex.activations(split, l)?.view().to_owned())?;
+        }
+        if let Some(images) = ex.images(split) {
+            let n = ex.len(split).min(images.shape()[0]);
+            let head = images.slice(nnitp::ndarray::s![..n, .., .., ..]).to_owned();
+            acts = acts.with_images(split, head)?;
+        }
+    }
+    if let Some(f) = ex.cache_write_failure() {
+        eprintln!("warning: {f}; this run's activations were not kept");
+    }
+    acts.write_dir(&args.dir)?;
+    emit(format!(
+        "exported layers {written:?} of {} training and {} test images of {} to {}",
+        ex.len(Split::Train),
+        ex.len(Split::Test),
+        kind.name(),
+        args.dir.display()
+    ));
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! `--model`: a zoo model (with its data and weights) or a folder of
+//! activations, opened alike as an explanation session.
+
+use std::path::PathBuf;
+
+use nnitp::core::cone::Geometry;
+use nnitp::core::progress::Observer;
+use nnitp::core::{ActivationSource, Activations, Explainer, ExplainerConfig, Split};
+use nnitp::models::zoo::ModelKind;
+use nnitp::models::{Loaded, Setup};
+
+use crate::args::{SearchArgs, Shared};
+use crate::Failure;
+
+/// What `--model` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelRef {
+    /// A model of the zoo.
+    Zoo(ModelKind),
+    /// A folder of `.npy` activations (`nnitp export`, or any framework).
+    Folder(PathBuf),
+}
+
+impl ModelRef {
+    /// A zoo name, else an existing folder.
+    ///
+    /// # Errors
+    /// Neither a zoo name nor a folder.
+    pub fn parse(name: &str) -> Result<ModelRef, Failure> {
+        if let Ok(kind) = ModelKind::from_name(name) {
+            return Ok(ModelRef::Zoo(kind));
+        }
+        let path = PathBuf::from(name);
+        if path.is_dir() {
+            return Ok(ModelRef::Folder(path));
+        }
+        let zoo: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
+        Err(Failure::new(format!(
+            "--model {name:?}: no zoo model has this name ({}) and no folder is there",
+            zoo.join(", ")
+        )))
+    }
+
+    /// The zoo model, for subcommands that run the network itself.
+    ///
+    /// # Errors
+    /// A folder of activations.
+    pub fn zoo(&self, what: &str) -> Result<ModelKind, Failure> {
+        match self {
+            ModelRef::Zoo(k) => Ok(*k),
+            ModelRef::Folder(p) => Err(Failure::new(format!(
+                "--model {}: {what} needs a network, and a folder of activations has none (use a zoo model)",
+                p.display()
+            ))),
+        }
+    }
+}
+
+/// An explanation session with what the command line shows about it.
+pub struct Session {
+    /// The model's name (the zoo name, or the folder).
+    pub name: String,
+    /// The session.
+    pub explainer: Explainer<Box<dyn ActivationSource>>,
+    /// The class names (numbers where the model has none).
+    pub classes: Vec<String>,
+    /// The true labels of the training and test images, where known.
+    pub labels: [Option<Vec<u8>>; 2],
+    /// Where the data came from.
+    pub source: String,
+}
+
+impl Session {
+    /// Opens `--model` with the shared options and the search parameters
+    /// given; `observer` gets the
+    /// extraction's progress.
+    ///
+    /// # Errors
+    /// The model, its data or its weights cannot be read; the options do not
+    /// fit the model.
+    pub fn open(
+        shared: &Shared,
+        search: &SearchArgs,
+        observer: Observer,
+    ) -> Result<Session, Failure> {
+        let session = match ModelRef::parse(&shared.model)? {
+            ModelRef::Zoo(kind) => Self::zoo(kind, shared, search)?,
+            ModelRef::Folder(dir) => Self::folder(&dir, shared, search)?,
+        };
+        Ok(Session {
+            explainer: session.explainer.with_observer(observer),
+            ..session
+        })
+    }
+
+    fn zoo(kind: ModelKind, shared: &Shared, search: &SearchArgs) -> Result<Session, Failure> {
+        let loaded = load_zoo(kind, shared)?;
+        let labels = [
+            Some(loaded.splits.train.labels.clone()),
+            Some(loaded.splits.test.labels.clone()),
+        ];
+        let source = loaded.splits.source.clone();
+        let mut config = kind.explainer_config().with_cache(shared.cache_dir());
+        configure(&mut config, shared, search);
+        let explainer = loaded.explainer(config)?.boxed();
+        Ok(Session {
+            name: kind.name().into(),
+            explainer,
+            classes: kind
+                .dataset()
+                .classes()
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            labels,
+            source,
+        })
+    }
+
+    fn folder(
+        dir: &std::path::Path,
+        shared: &Shared,
+        search: &SearchArgs,
+    ) -> Result<Session, Failure> {
+        for (flag, given) in [
+            ("--data", shared.data.is_some()),
+            ("--embedded", shared.embedded),
+            ("--weights", shared.weights.is_some()),
+        ] {
+            if given {
+                return Err(Failure::new(format!(
+                    "{flag} does not apply to a folder of activations (--model {})",
+                    dir.display()
+                )));
+            }
+        }
+        let acts = Activations::read_dir(dir)?;
+        let output = acts.geometry().len().saturating_sub(1);
+        let given = acts.layers(Split::Train);
+        let layers: Vec<usize> = given.iter().copied().filter(|&l| l < output).collect();
+        let samples = acts.len(Split::Train).unwrap_or(0).max(1);
+        let classes = acts
+            .geometry()
+            .units(output)
+            .map(|n| (0..n).map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        let mut config = ExplainerConfig::new(layers).with_size(samples);
+        configure(&mut config, shared, search);
+        let explainer = Explainer::from_activations(acts, config)?.boxed();
+        Ok(Session {
+            name: dir.display().to_string(),
+            explainer,
+            classes,
+            labels: [None, None],
+            source: dir.display().to_string(),
+        })
+    }
+
+    /// The class names as the reports take them.
+    pub fn class_names(&self) -> Vec<&str> {
+        self.classes.iter().map(String::as_str).collect()
+    }
+
+    /// The name of class `c`.
+    pub fn class(&self, c: usize) -> &str {
+        self.classes.get(c).map_or("?", String::as_str)
+    }
+
+    /// The true label of image `i` of `split`, where known.
+    pub fn label(&self, split: Split, i: usize) -> Option<usize> {
+        let labels = match split {
+            Split::Train => &self.labels[0],
+            Split::Test => &self.labels[1],
+        };
+        labels.as_ref()?.get(i).map(|&l| usize::from(l))
+    }
+
+    /// The default explanation layer: the model's last.
+    ///
+    /// # Errors
+    /// A model without explanation layers.
+    pub fn default_layer(&self) -> Result<usize, Failure> {
+        self.explainer
+            .layers()
+            .last()
+            .copied()
+            .ok_or_else(|| Failure::new("the model has no explanation layers"))
+    }
+
+    /// Says once on stderr that the cache could not be written, if so.
+    pub fn warn_cache(&self) {
+        if let Some(f) = self.explainer.cache_write_failure() {
+            eprintln!("warning: {f}; this run's activations were not kept");
+        }
+    }
+}
+
+/// The zoo model with its data and weights, as the shared options say.
+///
+/// # Errors
+/// The device, the data or the weights.
+pub fn load_zoo(kind: ModelKind, shared: &Shared) -> Result<Loaded, Failure> {
+    let setup = Setup::new(kind, shared.device.device()?)
+        .with_data(shared.data.as_ref())
+        .with_weights(shared.weights.as_ref());
+    let setup = if shared.embedded {
+        setup.with_embedded_data()
+    } else {
+        setup
+    };
+    Ok(setup.load()?)
+}
+
+/// The sample size and the search parameters given on the command line.
+fn configure(config: &mut ExplainerConfig, shared: &Shared, search: &SearchArgs) {
+    config.params = config.params.overridden(&search.overrides());
+    if let Some(size) = shared.size {
+        config.size = size;
+    }
+}
+
+/// The geometry of `--model` without loading its data: the zoo model's
+/// architecture, or the folder's `geometry.json` with the layers it holds.
+///
+/// # Errors
+/// As [`ModelRef::parse`]; an unreadable folder.
+pub fn geometry_of(shared: &Shared) -> Result<(Geometry, Vec<usize>), Failure> {
+    match ModelRef::parse(&shared.model)? {
+        ModelRef::Zoo(kind) => Ok((kind.architecture().geometry()?, kind.default_layers())),
+        ModelRef::Folder(dir) => {
+            let acts = Activations::read_dir(&dir)?;
+            let output = acts.geometry().len().saturating_sub(1);
+            let layers = acts
+                .layers(Split::Train)
+                .into_iter()
+                .filter(|&l| l < output)
+                .collect();
+            Ok((acts.geometry().clone(), layers))
+        }
+    }
+}
