@@ -262,3 +262,14 @@ fn a_second_run_reads_the_cache() {
     let (_, log) = run(&["--no-cache"], Some(cache.path()));
     assert!(log.contains("extracted layers"), "{log}");
 }
+
+#[test]
+fn readme_shows_what_the_quick_start_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .unwrap();
+    let command = "The standard output of\n`nnitp explain --embedded --no-cache`:\n\n```text\n";
+    let start = readme.find(command).expect("README shows the quick start's output") + command.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = nnitp(&["explain", "--embedded", "--no-cache"]).output().unwrap();
+    assert_eq!(stdout_of(&out), shown);
+}
