@@ -9,8 +9,8 @@
 //! cargo run --release --example activations -- acts
 //! ```
 
-use nnitp::core::{Activations, Explainer, ExplainerConfig, LayerPredicate, Predicate, Premise};
 use nnitp::core::Split;
+use nnitp::core::{Activations, Explainer, ExplainerConfig, LayerPredicate, Predicate, Premise};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let size = acts.len(Split::Train).unwrap_or(0);
     let ex = Explainer::from_activations(acts, ExplainerConfig::new(layers).with_size(size))?;
 
-    let class = *ex.predictions(Split::Test)?.first().ok_or("no test sample")?;
+    let class = *ex
+        .predictions(Split::Test)?
+        .first()
+        .ok_or("no test sample")?;
     println!("test sample 0: classified {class}");
     let premise = Premise::test(0);
     let conclusion = LayerPredicate::new(output, Predicate::IsMax(class));

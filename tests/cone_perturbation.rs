@@ -40,7 +40,15 @@ fn check(
     let mut bumped = one.clone();
     bumped[[0, r, c, 0]] += 1.0;
     let both = concatenate(Axis(0), &[one.view(), bumped.view()]).unwrap();
-    let outs = extract(net, both.view(), layers, 2, &Observer::none(), Task::Running).unwrap();
+    let outs = extract(
+        net,
+        both.view(),
+        layers,
+        2,
+        &Observer::none(),
+        Task::Running,
+    )
+    .unwrap();
     let g = net.geometry();
     let pixel = UnitBox::new([r..r + 1, c..c + 1, 0..1]);
     let (mut all_changed, mut all_in_cone) = (0usize, 0usize);

@@ -88,7 +88,10 @@ fn a_hand_written_cnn_is_trained_checked_and_explained() {
 
 #[test]
 fn the_example_trains_explains_and_drills_down() {
-    let out = Command::new(example("own_model")).arg("1").output().unwrap();
+    let out = Command::new(example("own_model"))
+        .arg("1")
+        .output()
+        .unwrap();
     let stdout = stdout_of(&out);
     assert_has_all(
         &stdout,
@@ -102,7 +105,10 @@ fn the_example_trains_explains_and_drills_down() {
         ],
     );
     // a bad argument is an error, not a panic
-    let bad = Command::new(example("own_model")).arg("many").output().unwrap();
+    let bad = Command::new(example("own_model"))
+        .arg("many")
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("not a number of epochs: many"), "{stderr}");
@@ -142,9 +148,16 @@ fn the_library_examples_explain_and_drill_down() {
         }
     }
     acts.write_dir(&dir).unwrap();
-    let out = Command::new(example("activations")).arg(&dir).output().unwrap();
+    let out = Command::new(example("activations"))
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_has_all(
         &stdout_of(&out),
-        &["test sample 0: classified ", "Interpolant: layer 14: (", "Interpolant: layer 6: ("],
+        &[
+            "test sample 0: classified ",
+            "Interpolant: layer 14: (",
+            "Interpolant: layer 6: (",
+        ],
     );
 }

@@ -16,7 +16,9 @@ const LAYERS: [usize; 2] = [2, 5];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs = match std::env::args().nth(1) {
-        Some(e) => e.parse().map_err(|_| format!("not a number of epochs: {e}"))?,
+        Some(e) => e
+            .parse()
+            .map_err(|_| format!("not a number of epochs: {e}"))?,
         None => 3,
     };
     let model = model::SmallCnn::new(&nnitp::burn::tensor::Device::flex())?;

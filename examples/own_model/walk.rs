@@ -7,8 +7,8 @@
 
 use nnitp::burn::tensor::Device;
 use nnitp::core::network::Network;
-use nnitp::core::{Explainer, ExplainerConfig, Explanation, LayerPredicate, Predicate, Premise};
 use nnitp::core::{ActivationSource, Split};
+use nnitp::core::{Explainer, ExplainerConfig, Explanation, LayerPredicate, Predicate, Premise};
 use nnitp::models::data::embedded_fashion_mnist;
 
 use super::training::{self, Classifier};

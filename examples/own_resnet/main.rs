@@ -20,7 +20,9 @@ const LAYERS: [usize; 2] = [9, 18];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let epochs = match std::env::args().nth(1) {
-        Some(e) => e.parse().map_err(|_| format!("not a number of epochs: {e}"))?,
+        Some(e) => e
+            .parse()
+            .map_err(|_| format!("not a number of epochs: {e}"))?,
         None => 2,
     };
     let model = model::SmallResNet::new(&nnitp::burn::tensor::Device::flex())?;

@@ -12,7 +12,12 @@ use nnitp::core::ParamOverrides;
 pub struct Shared {
     /// Model: a zoo name (fashion-mnist, fashion-mnist-resnet, mnist, cifar10)
     /// or a folder of activations written by `nnitp export` or any framework.
-    #[arg(long, global = true, default_value = "fashion-mnist", value_name = "NAME|DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "fashion-mnist",
+        value_name = "NAME|DIR"
+    )]
     pub model: String,
     /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
     #[arg(long, global = true, value_name = "DIR")]

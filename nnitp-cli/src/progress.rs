@@ -21,11 +21,10 @@ impl Bars {
         let cache_reads = Arc::new(AtomicUsize::new(0));
         let reads = Arc::clone(&cache_reads);
         let current: Mutex<Option<(Task, ProgressBar)>> = Mutex::new(None);
-        let style = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {pos}/{len} ({per_sec}, {elapsed})",
-        )
-        .map(|s| s.progress_chars("#>-"))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style =
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, {elapsed})")
+                .map(|s| s.progress_chars("#>-"))
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
         let observer = Observer::new(move |p: &Progress| {
             if matches!(p.task, Task::ReadingCache(_)) {
                 reads.fetch_add(1, Ordering::Relaxed);

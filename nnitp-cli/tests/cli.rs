@@ -41,7 +41,10 @@ fn every_help_ends_with_examples() {
         assert_has_all(&help, &["--model <NAME|DIR>", "--no-cache", "--quiet"]);
     }
     let help = stdout_of(&nnitp(&["--help"]).output().unwrap());
-    assert_has_all(&help, &["explain", "rules", "layers", "--no-open", "Examples:"]);
+    assert_has_all(
+        &help,
+        &["explain", "rules", "layers", "--no-open", "Examples:"],
+    );
 }
 
 #[test]
@@ -54,9 +57,15 @@ fn layers_lists_index_name_kind_shape_and_the_default_layers() {
         "{out}"
     );
     assert!(lines[0].ends_with("[28, 28, 32]"), "{out}");
-    assert!(lines[6].contains("max_pooling2d_1") && lines[6].ends_with("explain"), "{out}");
+    assert!(
+        lines[6].contains("max_pooling2d_1") && lines[6].ends_with("explain"),
+        "{out}"
+    );
     assert!(lines[14].ends_with("[3136]  explain"), "{out}");
-    assert!(lines[17].contains("dense 10") && lines[17].ends_with("[10]  output"), "{out}");
+    assert!(
+        lines[17].contains("dense 10") && lines[17].ends_with("[10]  output"),
+        "{out}"
+    );
     let resnet = stdout_of(
         &nnitp(&["layers", "--model", "fashion-mnist-resnet"])
             .output()
@@ -84,10 +93,16 @@ fn completions_for_three_shells() {
 fn usage_errors_exit_with_status_2() {
     for (args, want) in [
         (vec!["explian"], "unrecognized subcommand 'explian'"),
-        (vec!["explain", "--categroy", "1"], "unexpected argument '--categroy'"),
+        (
+            vec!["explain", "--categroy", "1"],
+            "unexpected argument '--categroy'",
+        ),
         (vec!["rules", "--max-rules", "-4"], "invalid value '-4'"),
         (vec!["explore", "--port", "70000"], "invalid value '70000'"),
-        (vec!["--cache", "/tmp/x", "--no-cache", "layers"], "cannot be used with"),
+        (
+            vec!["--cache", "/tmp/x", "--no-cache", "layers"],
+            "cannot be used with",
+        ),
         (vec!["search"], "CASE_DIR"),
     ] {
         let out = nnitp(&args).output().unwrap();
@@ -99,7 +114,11 @@ fn usage_errors_exit_with_status_2() {
 #[test]
 fn an_unknown_model_or_a_missing_folder_is_a_failure() {
     let out = nnitp(&["layers", "--model", "resnet-9"]).output().unwrap();
-    assert_fails(&out, 1, "no zoo model has this name (cifar10, fashion-mnist");
+    assert_fails(
+        &out,
+        1,
+        "no zoo model has this name (cifar10, fashion-mnist",
+    );
     let out = nnitp(&["explore", "--no-open", "--data", "/no/such/data"])
         .output()
         .unwrap();
@@ -159,10 +178,12 @@ fn a_cache_that_cannot_be_written_is_said_once() {
     // a file where the cache folder should be: nothing can be written in it
     let file = tmp.path().join("not-a-folder");
     std::fs::write(&file, b"x").unwrap();
-    let out = nnitp(&["explain", "--json", "--size", "300", "--image", "1", "--cache"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = nnitp(&[
+        "explain", "--json", "--size", "300", "--image", "1", "--cache",
+    ])
+    .arg(&file)
+    .output()
+    .unwrap();
     let stdout = stdout_of(&out);
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -200,7 +221,10 @@ fn ctrl_c_during_extraction_leaves_no_partial_entry() {
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    assert!(!begun.is_empty(), "nothing was written to the cache in 300 s");
+    assert!(
+        !begun.is_empty(),
+        "nothing was written to the cache in 300 s"
+    );
     let pid = server.0.id().to_string();
     let kill = std::process::Command::new("kill")
         .args(["-INT", &pid])
@@ -223,7 +247,24 @@ fn ctrl_c_during_extraction_leaves_no_partial_entry() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        left.iter().all(|n| n.ends_with(".nnact") && !n.starts_with('.')),
+        left.iter()
+            .all(|n| n.ends_with(".nnact") && !n.starts_with('.')),
         "{left:?}"
     );
+}
+
+#[test]
+fn evaluate_prints_the_test_accuracy() {
+    let out = nnitp(&["evaluate", "--embedded"]).output().unwrap();
+    let stdout = stdout_of(&out);
+    let acc: f64 = stdout
+        .trim()
+        .strip_prefix("test accuracy: ")
+        .unwrap_or_else(|| panic!("{stdout}"))
+        .parse()
+        .unwrap();
+    // the shipped weights on the embedded 2000 test images
+    assert!(acc > 0.85 && acc <= 1.0, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("model fashion-mnist: 2000 test images from embedded"), "{stderr}");
 }

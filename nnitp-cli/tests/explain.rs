@@ -137,29 +137,50 @@ fn bad_arguments_are_one_line_errors() {
         (vec!["--category", "10"], "--category 10: out of range"),
         (vec!["--image", "1000", "--size", "1000"], "image 1000"),
         (vec!["--model", "resnet"], "--model \"resnet\""),
-        (vec!["--weights", "/nonexistent/weights.bpk"], "/nonexistent/weights.bpk"),
+        (
+            vec!["--weights", "/nonexistent/weights.bpk"],
+            "/nonexistent/weights.bpk",
+        ),
         (vec!["--alpha", "0"], "alpha"),
         (vec!["--layer", "20"], "layer 20 is out of range"),
         (vec!["--layer", "17"], "--layer 17: not a hidden layer"),
         (vec!["--layer", "conv9"], "no layer named \"conv9\""),
         (vec!["--image", "99999"], "image 99999"),
     ] {
-        let out = nnitp(&["explain", "--no-cache"]).args(&args).output().unwrap();
+        let out = nnitp(&["explain", "--no-cache"])
+            .args(&args)
+            .output()
+            .unwrap();
         let stderr = assert_fails(&out, 1, want);
         assert!(!stderr.contains("extracted"), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
     // usage errors: exit status 2, clap's message naming the argument
     for (args, want) in [
-        (vec!["--image", "-1"], "invalid value '-1' for '--image <N>'"),
-        (vec!["--category", "-3"], "invalid value '-3' for '--category <CATEGORY>'"),
-        (vec!["--drill", "-1"], "invalid value '-1' for '--drill <N>'"),
+        (
+            vec!["--image", "-1"],
+            "invalid value '-1' for '--image <N>'",
+        ),
+        (
+            vec!["--category", "-3"],
+            "invalid value '-3' for '--category <CATEGORY>'",
+        ),
+        (
+            vec!["--drill", "-1"],
+            "invalid value '-1' for '--drill <N>'",
+        ),
         (vec!["--layer", "-2"], "a layer index cannot be negative"),
-        (vec!["--device", "tpu"], "invalid value 'tpu' for '--device <DEVICE>'"),
+        (
+            vec!["--device", "tpu"],
+            "invalid value 'tpu' for '--device <DEVICE>'",
+        ),
         (vec!["--split", "validation"], "invalid value 'validation'"),
         (vec!["--imgae", "3"], "unexpected argument '--imgae'"),
     ] {
-        let out = nnitp(&["explain", "--no-cache"]).args(&args).output().unwrap();
+        let out = nnitp(&["explain", "--no-cache"])
+            .args(&args)
+            .output()
+            .unwrap();
         assert_fails(&out, 2, want);
     }
     let out = nnitp(&["evaluate", "--embedded", "--batch-size", "0"])
@@ -171,7 +192,14 @@ fn bad_arguments_are_one_line_errors() {
 #[test]
 fn drills_down_as_often_as_asked_on_the_test_set() {
     let out = nnitp(&["explain", "--json", "--size", "800", "--no-cache"])
-        .args(["--split", "test", "--image", "5", "--layer", "max_pooling2d_2"])
+        .args([
+            "--split",
+            "test",
+            "--image",
+            "5",
+            "--layer",
+            "max_pooling2d_2",
+        ])
         .args(["--drill", "2"])
         .output()
         .unwrap();
@@ -197,7 +225,11 @@ fn quiet_prints_results_only() {
         .unwrap();
     let stdout = stdout_of(&out);
     assert!(stdout.contains("Interpolant: layer 14: ("), "{stdout}");
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -265,11 +297,16 @@ fn a_second_run_reads_the_cache() {
 
 #[test]
 fn readme_shows_what_the_quick_start_prints() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let command = "The standard output of\n`nnitp explain --embedded --no-cache`:\n\n```text\n";
-    let start = readme.find(command).expect("README shows the quick start's output") + command.len();
+    let start = readme
+        .find(command)
+        .expect("README shows the quick start's output")
+        + command.len();
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
-    let out = nnitp(&["explain", "--embedded", "--no-cache"]).output().unwrap();
+    let out = nnitp(&["explain", "--embedded", "--no-cache"])
+        .output()
+        .unwrap();
     assert_eq!(stdout_of(&out), shown);
 }

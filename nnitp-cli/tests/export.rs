@@ -50,7 +50,10 @@ fn explains_exported_layers_and_refuses_channels_first() {
     // a folder has no network to train or evaluate, and no data to take
     let out = nnitp(&["evaluate", "--model"]).arg(&dir).output().unwrap();
     assert_fails(&out, 1, "a folder of activations has none");
-    let out = nnitp(&["explain", "--embedded", "--model"]).arg(&dir).output().unwrap();
+    let out = nnitp(&["explain", "--embedded", "--model"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_fails(&out, 1, "--embedded does not apply to a folder");
     // the folder reads back as written
     let acts = Activations::read_dir(&dir).unwrap();

@@ -46,8 +46,7 @@ fn prints_the_report_as_json() {
 
 #[test]
 fn prints_nnitp_text() {
-    let out = nnitp(&["search"]).arg(case("ties")).output()
-        .unwrap();
+    let out = nnitp(&["search"]).arg(case("ties")).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();

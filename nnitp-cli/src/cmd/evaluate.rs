@@ -40,7 +40,10 @@ pub fn run(args: &EvaluateArgs, shared: &Shared) -> Result<(), Failure> {
     let start = Instant::now();
     let acc = accuracy(&loaded.model, test, args.batch_size)?;
     let secs = start.elapsed().as_secs_f64();
-    shared.note(format!("{:.0} images/s", test.len() as f64 / secs.max(1e-9)));
+    shared.note(format!(
+        "{:.0} images/s",
+        test.len() as f64 / secs.max(1e-9)
+    ));
     emit(format!("test accuracy: {acc:.4}"));
     Ok(())
 }

@@ -40,7 +40,12 @@ pub struct ExplainArgs {
     pub layer: Option<LayerRef>,
     /// How many drill-downs: each explains a conjunct of the previous
     /// explanation at the explanation layer below it.
-    #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub drill: usize,
     /// Also measure how stable each explanation is over K bootstrap
     /// resamples of the training images.

@@ -38,7 +38,12 @@ pub struct ExploreArgs {
     pub allow_hosts: Vec<String>,
     /// The most activations a loaded model keeps in memory, in MiB (0: no
     /// limit); the layers used least recently are dropped beyond it.
-    #[arg(long, default_value_t = 2048, value_name = "MIB", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 2048,
+        value_name = "MIB",
+        allow_negative_numbers = true
+    )]
     pub memory_budget: usize,
     /// Do not open the explorer in a browser.
     #[arg(long)]
@@ -56,7 +61,10 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
             dir.display()
         )));
     }
-    for (flag, dir) in [("--data", &shared.data), ("--weights-dir", &args.weights_dir)] {
+    for (flag, dir) in [
+        ("--data", &shared.data),
+        ("--weights-dir", &args.weights_dir),
+    ] {
         if let Some(dir) = dir {
             if !dir.is_dir() {
                 return Err(Failure::new(format!(

@@ -133,10 +133,7 @@ pub(super) fn write(path: &Path, key: &Digest, values: ArrayView2<'_, f32>) -> s
 /// Whether `name` is the temporary file of an entry this process is writing
 /// (see [`create_temporary`]).
 pub(super) fn is_own_temporary(name: &str) -> bool {
-    let Some(stem) = name
-        .strip_prefix('.')
-        .and_then(|n| n.strip_suffix(".tmp"))
-    else {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
         return false;
     };
     // `<entry>.<process>.<thread>.<nanos>.<attempt>`
