@@ -61,7 +61,8 @@ fn layers_lists_index_name_kind_shape_and_the_default_layers() {
         lines[6].contains("max_pooling2d_1") && lines[6].ends_with("explain"),
         "{out}"
     );
-    assert!(lines[14].ends_with("[3136]  explain"), "{out}");
+    assert!(lines[14].ends_with("[7, 7, 64]  explain"), "{out}");
+    assert!(lines[16].ends_with("[3136]"), "{out}");
     assert!(
         lines[17].contains("dense 10") && lines[17].ends_with("[10]  output"),
         "{out}"
@@ -103,7 +104,7 @@ fn usage_errors_exit_with_status_2() {
             vec!["--cache", "/tmp/x", "--no-cache", "layers"],
             "cannot be used with",
         ),
-        (vec!["search"], "CASE_DIR"),
+        (vec!["search"], "the following required arguments were not provided"),
     ] {
         let out = nnitp(&args).output().unwrap();
         assert_fails(&out, 2, want);
