@@ -104,7 +104,10 @@ fn usage_errors_exit_with_status_2() {
             vec!["--cache", "/tmp/x", "--no-cache", "layers"],
             "cannot be used with",
         ),
-        (vec!["search"], "the following required arguments were not provided"),
+        (
+            vec!["search"],
+            "the following required arguments were not provided",
+        ),
     ] {
         let out = nnitp(&args).output().unwrap();
         assert_fails(&out, 2, want);
@@ -267,5 +270,8 @@ fn evaluate_prints_the_test_accuracy() {
     // the shipped weights on the embedded 2000 test images
     assert!(acc > 0.85 && acc <= 1.0, "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("model fashion-mnist: 2000 test images from embedded"), "{stderr}");
+    assert!(
+        stderr.contains("model fashion-mnist: 2000 test images from embedded"),
+        "{stderr}"
+    );
 }

@@ -44,7 +44,9 @@ fn explorer_in_headless_chromium() {
         None
     };
     if let Some(why) = missing {
-        panic!("the explorer browser test needs a browser: {why}; `bash .ci/run` installs everything");
+        panic!(
+            "the explorer browser test needs a browser: {why}; `bash .ci/run` installs everything"
+        );
     }
 
     let mut child = run::nnitp(&["explore", "--port", "0", "--no-cache", "--no-open"])

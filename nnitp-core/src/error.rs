@@ -184,6 +184,25 @@ pub enum Error {
         /// Layer name.
         name: String,
     },
+    /// The network's forward pass panicked (in the network's own code or in
+    /// burn, e.g. a layer given an input of the wrong size because a layer
+    /// before it was left out of `forward_layers`).
+    #[error(
+        "the forward pass panicked after handing over {}, before layer {next} ({next_name}): {message}",
+        handed_over(*last, last_name)
+    )]
+    ForwardPanicked {
+        /// The last layer handed over (`None`: none was).
+        last: Option<usize>,
+        /// Its name (empty when none was).
+        last_name: String,
+        /// The layer expected next.
+        next: usize,
+        /// Its name.
+        next_name: String,
+        /// The panic's message.
+        message: String,
+    },
     /// A forward pass handed over one layer's output twice.
     #[error("layer {layer} ({name}) was tapped twice in one forward pass")]
     LayerTappedTwice {
@@ -254,5 +273,13 @@ impl Error {
             expected: expected.to_vec(),
             found: found.to_vec(),
         }
+    }
+}
+
+/// `layer 3 (pool1)`, or `no layer` for none.
+fn handed_over(last: Option<usize>, name: &str) -> String {
+    match last {
+        Some(l) => format!("layer {l} ({name})"),
+        None => "no layer".into(),
     }
 }

@@ -278,3 +278,83 @@ fn progress_goes_to_the_callback() {
         .all(|(t, _, n)| t == "extracting training activations" && *n == 60));
     assert_eq!(seen.iter().map(|s| s.1).max(), Some(60));
 }
+
+/// conv 2->3 (3x3, valid), ReLU, max pool 2x2 (declared), flatten, dense
+/// 12->2, on 6x6x2; its forward pass forgets the pool.
+#[derive(Module, Debug)]
+struct ForgetsPool {
+    conv: Conv2d,
+    fc: Linear,
+    #[module(skip)]
+    geometry: Geometry,
+}
+
+impl Network for ForgetsPool {
+    fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
+    fn device(&self) -> Device {
+        self.conv.weight.device()
+    }
+
+    fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp_core::Result<()> {
+        let x = taps.tap(0, self.conv.forward(images));
+        let x = taps.tap(1, relu(x));
+        // the pool (layer 2) is left out: the dense layer gets 48 values, not 12
+        let [n, c, h, w] = x.dims();
+        let x = taps.tap(3, x.reshape([n, c * h * w]));
+        taps.tap(4, self.fc.forward(x));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_in_the_forward_pass_is_an_error_naming_where_it_stopped() {
+    let device = Device::flex();
+    let mut g = Geometry::builder(&[6, 6, 2]);
+    let conv = g.push("conv", Conv2dConfig::new([2, 3], [3, 3])).unwrap();
+    g.push("relu", Relu::new()).unwrap();
+    g.push(
+        "pool",
+        burn::nn::pool::MaxPool2dConfig::new([2, 2]).with_strides([2, 2]),
+    )
+    .unwrap();
+    g.push("flatten", LayerKind::FlattenChannelsFirst).unwrap();
+    let fc = g.push("fc", LinearConfig::new(12, 2)).unwrap();
+    let net = ForgetsPool {
+        conv: conv.init(&device),
+        fc: fc.init(&device),
+        geometry: g.build(),
+    };
+    let err = Explainer::new(
+        net,
+        images(40, 1),
+        images(20, 2),
+        ExplainerConfig::new(vec![1]).with_size(40),
+    )
+    .err()
+    .expect("the self-check fails");
+    match &err {
+        Error::ForwardPanicked {
+            last,
+            last_name,
+            next,
+            next_name,
+            message,
+        } => {
+            assert_eq!((*last, last_name.as_str()), (Some(3), "flatten"));
+            assert_eq!((*next, next_name.as_str()), (4, "fc"));
+            // burn's own message is kept
+            assert!(message.contains("48"), "{message}");
+        }
+        other => panic!("expected ForwardPanicked, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "the forward pass panicked after handing over layer 3 (flatten), before layer 4 (fc): "
+        ),
+        "{text}"
+    );
+}

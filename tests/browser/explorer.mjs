@@ -143,6 +143,8 @@ try {
   await page.waitForFunction(() => document.getElementById("view-title").textContent.startsWith("examples of layer 14"));
   await idle();
   await shot("examples");
+  // stability is offered on explanations only
+  if (await page.isVisible("#stability-button")) throw new Error("stability offered on examples");
 
   // Counterexamples of the same conjunct
   await page.click("#back");
@@ -153,6 +155,7 @@ try {
   await page.waitForFunction(() => document.getElementById("view-title").textContent.startsWith("counterexamples"));
   await idle();
   await shot("counterexamples");
+  if (await page.isVisible("#stability-button")) throw new Error("stability offered on counterexamples");
 
   // an error is shown once in the header and once in the messages, not twice
   await page.click("#back");

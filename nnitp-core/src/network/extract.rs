@@ -114,6 +114,25 @@ fn store(output: LayerOutput, shape: &[usize], mut rows: ArrayViewMut2<'_, f32>)
 
 /// Runs one batch and checks every wanted layer's output; returns the outputs
 /// in burn's layout, in the order of `layers`.
+/// The error for a forward pass that panicked, naming the last layer it
+/// handed over and the one expected next.
+fn panicked(geometry: &Geometry, taps: &Taps, panic: &(dyn std::any::Any + Send)) -> Error {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into());
+    let (last, next) = taps.stopped_at();
+    let next = next.unwrap_or_else(|| last.map_or(0, |l| l + 1));
+    Error::ForwardPanicked {
+        last,
+        last_name: last.map(|l| geometry.name(l)).unwrap_or_default(),
+        next,
+        next_name: geometry.name(next),
+        message,
+    }
+}
+
 fn run_batch(
     network: &(dyn Network + Sync),
     batch: ArrayView4<'_, f32>,
@@ -122,7 +141,16 @@ fn run_batch(
     let geometry = network.geometry();
     let n = batch.shape()[0];
     let mut taps = Taps::new(layers);
-    network.forward_layers(to_tensor(network, batch), &mut taps)?;
+    let input = to_tensor(network, batch);
+    // a panic in the user's forward pass (or in burn under it) becomes an
+    // error naming where the pass stopped
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        network.forward_layers(input, &mut taps)
+    }));
+    match ran {
+        Ok(result) => result?,
+        Err(panic) => return Err(panicked(geometry, &taps, panic.as_ref())),
+    }
     let (outputs, repeated) = taps.into_outputs();
     if let Some(&layer) = repeated.first() {
         return Err(Error::LayerTappedTwice {

@@ -127,6 +127,25 @@ impl Taps {
         self.missing == 0
     }
 
+    /// The highest wanted layer handed over so far, and the lowest wanted one
+    /// above it not yet handed over (where the pass stopped).
+    pub(crate) fn stopped_at(&self) -> (Option<usize>, Option<usize>) {
+        let last = self
+            .wanted
+            .iter()
+            .zip(&self.outputs)
+            .filter(|(_, o)| o.is_some())
+            .map(|(&l, _)| l)
+            .max();
+        let next = self
+            .wanted
+            .iter()
+            .zip(&self.outputs)
+            .find(|(&l, o)| o.is_none() && last.is_none_or(|last| l > last))
+            .map(|(&l, _)| l);
+        (last, next)
+    }
+
     /// The wanted layers, ascending, with their outputs (`None`: never tapped).
     pub(crate) fn into_outputs(self) -> (Vec<(usize, Option<LayerOutput>)>, Vec<usize>) {
         (

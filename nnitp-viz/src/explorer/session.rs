@@ -59,12 +59,34 @@ pub(crate) struct CellInfo {
     pub predicted: usize,
 }
 
+/// What a view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ViewKind {
+    /// An explanation of an image's classification or of a conjunct.
+    Explanation,
+    /// Images satisfying a predicate.
+    Examples,
+    /// Images violating a predicate.
+    Counterexamples,
+}
+
+impl std::fmt::Display for ViewKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ViewKind::Explanation => "explanation",
+            ViewKind::Examples => "examples",
+            ViewKind::Counterexamples => "counterexamples",
+        })
+    }
+}
+
 /// One screen of the explorer: a grid and what it shows.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct View {
     pub id: u64,
-    /// `explanation`, `examples` or `counterexamples`.
-    pub kind: &'static str,
+    /// What it shows.
+    pub kind: ViewKind,
     pub title: String,
     /// nnitp's three lines for an explanation, else the predicate.
     pub text: String,
@@ -272,7 +294,15 @@ impl Session {
             self.restricted(restrict)
         );
         let text = format!("{e}\n{}", e.intervals_line());
-        self.push_grid("explanation", title, text, Some(e), itp, image, restrict)
+        self.push_grid(
+            ViewKind::Explanation,
+            title,
+            text,
+            Some(e),
+            itp,
+            image,
+            restrict,
+        )
     }
 
     /// Example (or, negated, counterexample) images of the predicate of cell
@@ -317,9 +347,9 @@ impl Session {
             predicate.clone()
         };
         let kind = if negate {
-            "counterexamples"
+            ViewKind::Counterexamples
         } else {
-            "examples"
+            ViewKind::Examples
         };
         let at = percentile.map_or(String::new(), |p| {
             format!(", threshold at the {p}th percentile of its unit")
@@ -339,7 +369,7 @@ impl Session {
     #[allow(clippy::too_many_arguments)]
     fn push_grid(
         &mut self,
-        kind: &'static str,
+        kind: ViewKind,
         title: String,
         text: String,
         explanation: Option<Explanation>,

@@ -281,6 +281,8 @@ function showView(v) {
   $("view").hidden = !v;
   $("back").disabled = !v || v.depth === 0;
   if (!v) return;
+  // stability is a question about an explanation, not about a set of images
+  $("stability-button").hidden = v.kind !== "explanation";
   // the listing folds away so that the grid is in view
   $("listing-box").open = false;
   const key = v.cells[0];
