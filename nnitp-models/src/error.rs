@@ -113,7 +113,7 @@ pub enum Error {
         looked: String,
     },
     /// Model name not in the zoo.
-    #[error("unknown model {0:?} (known: cifar10, fashion-mnist, fashion-mnist-resnet, mnist)")]
+    #[error("unknown model {0:?} (known: {})", known_models())]
     UnknownModel(String),
     /// Weights that do not fit the model.
     #[error("{}: these weights do not fit model {model}: {reason}", path.display())]
@@ -163,4 +163,13 @@ impl Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
+}
+
+/// The zoo's model names, as the message of [`Error::UnknownModel`] lists them.
+fn known_models() -> String {
+    let names: Vec<&str> = crate::zoo::ModelKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect();
+    names.join(", ")
 }

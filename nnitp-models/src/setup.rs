@@ -57,7 +57,7 @@ impl Setup {
         self
     }
 
-    /// Uses the embedded Fashion-MNIST sample (2000 training and 2000 test
+    /// Uses the embedded Fashion-MNIST sample (10000 training and 2000 test
     /// images, shipped in the crate) whatever is installed on the machine.
     pub fn with_embedded_data(mut self) -> Self {
         self.embedded = true;
