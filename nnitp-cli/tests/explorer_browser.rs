@@ -93,6 +93,7 @@ fn explorer_in_headless_chromium() {
         "examples",
         "counterexamples",
         "layout-1400x1000",
+        "layout-1280x720",
         "busy",
         "rules",
         "test-set",

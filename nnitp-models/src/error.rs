@@ -113,7 +113,7 @@ pub enum Error {
         looked: String,
     },
     /// Model name not in the zoo.
-    #[error("unknown model {0:?} (known: {})", known_models())]
+    #[error("unknown model {name:?} (known: {known})", name = .0, known = known_models())]
     UnknownModel(String),
     /// Weights that do not fit the model.
     #[error("{}: these weights do not fit model {model}: {reason}", path.display())]

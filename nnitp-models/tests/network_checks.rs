@@ -327,14 +327,14 @@ fn a_panic_in_the_forward_pass_is_an_error_naming_where_it_stopped() {
         fc: fc.init(&device),
         geometry: g.build(),
     };
-    let err = Explainer::new(
+    let Err(err) = Explainer::new(
         net,
         images(40, 1),
         images(20, 2),
         ExplainerConfig::new(vec![1]).with_size(40),
-    )
-    .err()
-    .expect("the self-check fails");
+    ) else {
+        panic!("the self-check passes a network that panics");
+    };
     match &err {
         Error::ForwardPanicked {
             last,

@@ -106,6 +106,23 @@ try {
     throw new Error(`captions ${JSON.stringify(captions)} for ${columns} columns`);
   }
   await viewShot("layout-1400x1000");
+  // no sideways scrolling at 1400x1000 or 1280x720: long lines wrap, the grid scales
+  const fits = () => page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  for (const [width, height] of [[1400, 1000], [1280, 720], [1400, 1000]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(200);
+    const [doc, win] = await fits();
+    if (doc > win) throw new Error(`at ${width}x${height} the document is ${doc} px wide`);
+    if (!(await inView("#grid"))) throw new Error(`the grid is not in view at ${width}x${height}`);
+    const cellsRight = await page.locator("#cells .cell").evaluateAll((cs) =>
+      Math.max(...cs.map((c) => c.getBoundingClientRect().right)));
+    if (cellsRight > win) throw new Error(`a grid column ends at ${cellsRight} px of ${win} at ${width}x${height}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await viewShot("layout-1280x720");
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.waitForTimeout(200);
   // hovering a region cell shows its predicate and fraction
   const region = page.locator("#cells .cell[data-row='1'][data-column='0']");
   await region.hover();

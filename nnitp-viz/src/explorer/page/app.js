@@ -289,10 +289,19 @@ function showView(v) {
   showSelection(key.image, key.label, key.predicted, "");
   $("view-title").textContent = v.title;
   $("view-text").textContent = v.text;
+  $("grid").src = "/api/grid.png?v=" + v.id;
+  layoutGrid(v);
+}
+
+// The grid, its row labels, captions and cells, scaled down to the width the
+// view column has (never up), so that the page never scrolls sideways.
+function layoutGrid(v) {
+  const avail = $("view-column").clientWidth - $("row-labels").offsetWidth - 4;
+  const k = Math.min(1, avail > 0 ? avail / v.width : 1);
+  const px = (n) => n * k + "px";
   const grid = $("grid");
-  grid.src = "/api/grid.png?v=" + v.id;
-  grid.width = v.width;
-  grid.height = v.height;
+  grid.width = Math.floor(v.width * k);
+  grid.height = Math.floor(v.height * k);
   const rows = new Map();
   for (const c of v.cells) if (c.row > 0 && !rows.has(c.row)) rows.set(c.row, c);
   // the conjuncts, numbered as the digits on the key image and the row labels
@@ -300,7 +309,7 @@ function showView(v) {
   list.innerHTML = "";
   const labels = $("row-labels");
   labels.innerHTML = "";
-  labels.style.height = v.height + "px";
+  labels.style.height = px(v.height);
   for (const [row, c] of rows) {
     const li = document.createElement("li");
     li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + ")";
@@ -310,20 +319,20 @@ function showView(v) {
     const s = document.createElement("span");
     s.textContent = row - 1;
     s.title = c.text;
-    Object.assign(s.style, { top: c.y + "px", height: c.height + "px" });
+    Object.assign(s.style, { top: px(c.y), height: px(c.height) });
     labels.appendChild(s);
   }
   // each column's image: index, label and prediction
   const caps = $("captions");
   caps.innerHTML = "";
-  caps.style.width = v.width + "px";
+  caps.style.width = px(v.width);
   for (const c of v.cells.filter((c) => c.row === 0)) {
     const s = document.createElement("span");
     s.textContent = `#${c.image}\n${c.label === null ? "?" : c.label} → ${c.predicted}`;
     s.style.whiteSpace = "pre";
     if (c.label !== null && c.label !== c.predicted) s.className = "wrong";
     s.title = `image ${c.image}: labelled ${className(c.label)}, classified ${className(c.predicted)}`;
-    Object.assign(s.style, { left: c.x + "px", width: c.width + "px" });
+    Object.assign(s.style, { left: px(c.x), width: px(c.width) });
     caps.appendChild(s);
   }
   const cells = $("cells");
@@ -334,7 +343,7 @@ function showView(v) {
     d.dataset.index = i;
     d.dataset.row = c.row;
     d.dataset.column = c.column;
-    Object.assign(d.style, { left: c.x + "px", top: c.y + "px", width: c.width + "px", height: c.height + "px" });
+    Object.assign(d.style, { left: px(c.x), top: px(c.y), width: px(c.width), height: px(c.height) });
     d.title = "layer " + c.predicate.layer + ": " + c.text.replace(/^layer \d+: /, "");
     d.addEventListener("mouseenter", () => {
       $("predicate").textContent = c.text;
@@ -371,6 +380,10 @@ async function examples(negate) {
   const v = await api("POST", "/api/examples", body, negate ? "finding counterexamples" : "finding examples");
   if (v) showView(v);
 }
+
+window.addEventListener("resize", () => {
+  if (view && !$("view").hidden) layoutGrid(view);
+});
 
 async function init() {
   for (const t of document.querySelectorAll(".tab")) t.addEventListener("click", () => showTab(t.dataset.tab));
