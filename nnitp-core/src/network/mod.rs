@@ -36,7 +36,12 @@ pub fn tensor_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
 
 /// A burn classifier whose hidden layers can be explained.
 ///
+/// In a crate that uses the `burn` this crate re-exports (as it should, so
+/// that versions match), `use nnitp_core::burn;` at the crate root lets
+/// `#[derive(Module)]` find it: the derive writes `burn::...` paths.
+///
 /// ```
+/// use nnitp_core::burn; // for #[derive(Module)]; at the crate root
 /// use burn::module::Module;
 /// use burn::nn::conv::{Conv2d, Conv2dConfig};
 /// use burn::nn::{Linear, LinearConfig, PaddingConfig2d, Relu};
