@@ -275,3 +275,20 @@ fn evaluate_prints_the_test_accuracy() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_no_panic() {
+    for args in [vec!["completions", "bash"], vec!["layers"]] {
+        let mut child = nnitp(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader is gone before the first line is written
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {stderr}");
+    }
+}

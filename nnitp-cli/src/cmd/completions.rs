@@ -20,5 +20,9 @@ pub struct CompletionsArgs {
 pub fn run<C: CommandFactory>(args: &CompletionsArgs) {
     let mut command = C::command();
     let name = command.get_name().to_string();
-    clap_complete::generate(args.shell, &mut command, name, &mut std::io::stdout());
+    // written whole through `emit_bytes`: a reader that goes away ends the
+    // process quietly
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    super::emit_bytes(&script);
 }

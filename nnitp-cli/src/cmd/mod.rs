@@ -16,8 +16,13 @@ use std::io::Write;
 /// Writes one line of results to stdout. A reader that went away (`nnitp
 /// layers | head -3`) ends the process quietly instead of with a panic.
 pub fn emit(line: impl Display) {
+    emit_bytes(format!("{line}\n").as_bytes());
+}
+
+/// Writes `bytes` to stdout as they are, as [`emit`] does a line.
+pub fn emit_bytes(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

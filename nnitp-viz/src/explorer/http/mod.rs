@@ -81,21 +81,14 @@ impl Explorer {
 
     /// Serves connections on a thread of its own until [`Explorer::shutdown`]
     /// or the end of the process; returns the thread.
-    ///
-    /// # Panics
-    /// When the listening socket cannot be shared with the thread (out of
-    /// file descriptors).
-    pub fn spawn(&self) -> Vec<JoinHandle<()>> {
-        let listener = self
-            .listener
-            .try_clone()
-            .expect("the listener can be shared");
+    pub fn spawn(&self) -> JoinHandle<()> {
+        let listener = Arc::clone(&self.listener);
         let state = Arc::clone(&self.state);
         let hosts = Arc::clone(&self.hosts);
         let stopping = Arc::clone(&self.stopping);
         let active = Arc::clone(&self.active);
         let (timeout, max) = (self.config.request_timeout, self.config.max_connections);
-        vec![std::thread::spawn(move || {
+        std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     return;
@@ -118,14 +111,12 @@ impl Explorer {
                 };
                 std::thread::spawn(move || connection.serve(stream));
             }
-        })]
+        })
     }
 
     /// Serves requests until the process ends.
     pub fn run(self) {
-        for t in self.spawn() {
-            let _ = t.join();
-        }
+        let _ = self.spawn().join();
     }
 
     /// Stops accepting connections; the serving thread ends.
