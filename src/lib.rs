@@ -15,3 +15,4 @@ pub use nnitp_viz as viz;
 pub use nnitp_core::{burn, ndarray};
 
 pub mod catalog;
+pub mod folder_catalog;

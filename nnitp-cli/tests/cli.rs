@@ -2,23 +2,12 @@
 //! answering the API, usage errors (exit status 2), a cache folder that
 //! cannot be written, and Ctrl-C during extraction.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::io::Read;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod run;
-use run::{assert_fails, assert_has_all, nnitp, stdout_of};
-
-/// Kills a server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use run::{assert_fails, assert_has_all, http, nnitp, serve, stdout_of};
 
 #[test]
 fn every_help_ends_with_examples() {
@@ -139,33 +128,10 @@ fn explore_serves_the_api_and_is_the_default() {
         vec!["explore", "--port", "0", "--no-open", "--no-cache"],
         vec!["--port", "0", "--no-open", "--no-cache"],
     ] {
-        let mut child = nnitp(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let _server = Server(child);
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("explorer: http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        let mut s = TcpStream::connect(&url).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        write!(
-            s,
-            "GET /api/models HTTP/1.1\r\nHost: {url}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        let body = answer.split("\r\n\r\n").nth(1).unwrap();
-        let models: serde_json::Value = serde_json::from_str(body).unwrap();
+        let served = serve(&args);
+        let (status, body) = http(&served.addr, "GET", "/api/models", "");
+        assert_eq!(status, 200, "{body}");
+        let models: serde_json::Value = serde_json::from_str(&body).unwrap();
         let names: Vec<&str> = models
             .as_array()
             .unwrap()
@@ -209,7 +175,7 @@ fn ctrl_c_during_extraction_leaves_no_partial_entry() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut server = Server(child);
+    let mut server = run::Killed(child);
     // wait for the first cache entry to be begun, then interrupt
     let start = Instant::now();
     let begun = loop {

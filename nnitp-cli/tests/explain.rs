@@ -3,7 +3,7 @@
 //! report it writes, the activation cache across runs, and one-line errors.
 
 mod run;
-use run::{assert_fails, nnitp, stdout_of};
+use run::{assert_fails, json_lines, nnitp, stdout_of};
 
 #[test]
 fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
@@ -15,10 +15,7 @@ fn explains_a_mistake_then_a_conjunct_and_writes_a_report() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 2, "{stdout}");
     let (first, second) = (&lines[0], &lines[1]);
     assert_eq!(first["layer"], 14);
@@ -61,10 +58,7 @@ fn explains_a_mistake_of_the_resnet_and_drills_down() {
         .output()
         .unwrap();
     let stdout = stdout_of(&out);
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&stdout);
     assert_eq!(lines.len(), 2, "{stdout}");
     // the outputs of the last blocks of stages 3 and 2
     assert_eq!(lines[0]["layer"], 48);
@@ -204,10 +198,7 @@ fn drills_down_as_often_as_asked_on_the_test_set() {
         .output()
         .unwrap();
     let stdout = stdout_of(&out);
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&stdout);
     // layer 14 by name, then 6; nothing lies below 6 of the default layers
     let layers: Vec<&serde_json::Value> = lines.iter().map(|l| &l["layer"]).collect();
     assert_eq!(layers, [14, 6]);

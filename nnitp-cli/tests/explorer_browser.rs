@@ -8,19 +8,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 mod run;
-
-/// Kills the server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 #[ignore = "needs Node.js, Playwright and Chromium (`bash .ci/run` installs them and runs it)"]
@@ -55,7 +45,7 @@ fn explorer_in_headless_chromium() {
         .spawn()
         .expect("cargo builds nnitp for its tests");
     let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
+    let server = run::Killed(child);
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     let url = line

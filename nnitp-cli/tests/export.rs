@@ -10,7 +10,7 @@ use nnitp::core::npy;
 use nnitp::core::{Activations, Split};
 
 mod run;
-use run::{assert_fails, assert_has_all, nnitp, stdout_of};
+use run::{assert_fails, assert_has_all, http, nnitp, serve, stdout_of};
 
 /// `nnitp explain --model DIR` on test image 0.
 fn explain(dir: &Path) -> Output {
@@ -47,6 +47,40 @@ fn explains_exported_layers_and_refuses_channels_first() {
     assert!(!stdout.contains("labelled"), "{stdout}");
     let layers = stdout_of(&nnitp(&["layers", "--model"]).arg(&dir).output().unwrap());
     assert_has_all(&layers, &[" 14  max_pooling2d_2 ", "explain", "output"]);
+    // the explorer serves it as its one model
+    let served = serve(&[
+        "explore",
+        "--port",
+        "0",
+        "--no-open",
+        "--model",
+        dir.to_str().unwrap(),
+    ]);
+    let (status, body) = http(&served.addr, "GET", "/api/models", "");
+    assert_eq!(status, 200, "{body}");
+    let models: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(models[0]["name"], "acts", "{body}");
+    assert_eq!(models[0]["default_layers"], serde_json::json!([6, 14]));
+    let (status, body) = http(
+        &served.addr,
+        "POST",
+        "/api/load",
+        r#"{"model": "acts", "size": 400}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(&served.addr, "POST", "/api/explain", r#"{"image": 0}"#);
+    assert_eq!(status, 200, "{body}");
+    let view: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        view["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Interpolant: layer 14: ("),
+        "{body}"
+    );
+    // no labels are claimed
+    assert!(view["cells"][0]["label"].is_null(), "{body}");
+    drop(served);
     // a folder has no network to train or evaluate, and no data to take
     let out = nnitp(&["evaluate", "--model"]).arg(&dir).output().unwrap();
     assert_fails(&out, 1, "a folder of activations has none");

@@ -1,5 +1,6 @@
-//! `nnitp explore` (and `nnitp` alone): serve the explorer, print its
-//! address, and open it in the user's browser where there is one.
+//! `nnitp explore` (and `nnitp` alone): serve the explorer (the zoo, or the
+//! folder of activations `--model DIR` names), print its address, and open
+//! it in the user's browser where there is one.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -7,7 +8,8 @@ use std::sync::Arc;
 
 use clap::Args;
 use nnitp::catalog::ZooCatalog;
-use nnitp::viz::explorer::{Explorer, ExplorerConfig};
+use nnitp::folder_catalog::FolderCatalog;
+use nnitp::viz::explorer::{Explorer, ExplorerConfig, SharedCatalog};
 
 use super::emit;
 use crate::args::Shared;
@@ -55,12 +57,6 @@ pub struct ExploreArgs {
 /// # Errors
 /// A folder given does not exist; the address cannot be listened on.
 pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
-    if let ModelRef::Folder(dir) = ModelRef::parse(&shared.model)? {
-        return Err(Failure::new(format!(
-            "--model {}: the explorer serves the zoo's models; explain a folder of activations with `nnitp explain --model DIR`",
-            dir.display()
-        )));
-    }
     for (flag, dir) in [
         ("--data", &shared.data),
         ("--weights-dir", &args.weights_dir),
@@ -74,11 +70,16 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
             }
         }
     }
-    let catalog = ZooCatalog {
-        data_dir: shared.data.clone(),
-        weights_dir: args.weights_dir.clone(),
-        device: shared.device.device()?,
-        cache: shared.cache_dir(),
+    let catalog: SharedCatalog = match ModelRef::parse(&shared.model)? {
+        // a folder of activations: that model alone
+        ModelRef::Folder(dir) => Arc::new(FolderCatalog::new(dir)?),
+        // the zoo: every model whose weights and data are there
+        ModelRef::Zoo(_) => Arc::new(ZooCatalog {
+            data_dir: shared.data.clone(),
+            weights_dir: args.weights_dir.clone(),
+            device: shared.device.device()?,
+            cache: shared.cache_dir(),
+        }),
     };
     let addr = format!("{}:{}", args.host, args.port);
     let mut config = ExplorerConfig::new().with_memory_budget(
@@ -87,7 +88,7 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
     for host in &args.allow_hosts {
         config = config.with_host(host);
     }
-    let explorer = Explorer::bind_with(&addr, Arc::new(catalog), config)
+    let explorer = Explorer::bind_with(&addr, catalog, config)
         .map_err(|e| Failure::new(format!("cannot listen on {addr}: {e}")))?;
     let url = explorer.url();
     emit(format!("explorer: {url}"));

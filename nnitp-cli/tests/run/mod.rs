@@ -23,6 +23,24 @@ pub fn stdout_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Each line of `stdout` parsed as JSON (JSON Lines).
+pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// A child process killed when dropped, however the test ends.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Asserts that `text` holds every one of `wants`.
 pub fn assert_has_all(text: &str, wants: &[&str]) {
     for want in wants {
@@ -46,4 +64,57 @@ pub fn assert_fails(out: &Output, code: i32, want: &str) -> String {
     assert!(line.contains(want), "{want:?} missing from\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr
+}
+
+/// A running `nnitp explore` (killed when dropped) and its `host:port`.
+pub struct Served {
+    _child: Killed,
+    /// `host:port`, as the server printed it.
+    pub addr: String,
+}
+
+/// Starts `nnitp` with `args` (an explorer on port 0) and reads the address
+/// it prints first.
+pub fn serve(args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = nnitp(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("explorer: http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Served {
+        _child: Killed(child),
+        addr,
+    }
+}
+
+/// One HTTP/1.1 request (`Connection: close`): the status and the body.
+pub fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, rest) = answer.split_once("\r\n\r\n").expect("a header");
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, rest.to_string())
 }

@@ -1,0 +1,86 @@
+//! The explorer's catalog of one folder of activations (`.npy` files written
+//! by `nnitp export` or any framework): a model like the zoo's, without its
+//! network or labels.
+
+use std::path::PathBuf;
+
+use nnitp_core::cone::Place;
+use nnitp_core::{Activations, Explainer, ExplainerConfig, SearchParams, Split};
+use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
+
+/// One folder of activations, offered under its folder's name.
+#[derive(Clone, Debug)]
+pub struct FolderCatalog {
+    name: String,
+    dir: PathBuf,
+    info: ModelInfo,
+}
+
+impl FolderCatalog {
+    /// Reads the folder once to describe it (its layers and sample counts);
+    /// each load reads it again.
+    ///
+    /// # Errors
+    /// The folder's errors, as [`Activations::read_dir`] gives them.
+    pub fn new(dir: impl Into<PathBuf>) -> nnitp_core::Result<FolderCatalog> {
+        let dir = dir.into();
+        let acts = Activations::read_dir(&dir)?;
+        let name = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let geometry = acts.geometry();
+        let output = geometry.len().saturating_sub(1);
+        let given = acts.layers(Split::Train);
+        let layers = (0..geometry.len())
+            .filter(|l| given.contains(l))
+            .map(|index| LayerInfo {
+                index,
+                name: geometry.name(index),
+                shape: geometry
+                    .shape(Place::Layer(index))
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let classes = geometry
+            .units(output)
+            .map(|n| (0..n).map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        let info = ModelInfo {
+            name: name.clone(),
+            classes,
+            layers,
+            default_layers: given.into_iter().filter(|&l| l < output).collect(),
+            params: SearchParams::default(),
+            size: acts.len(Split::Train).unwrap_or(0),
+        };
+        Ok(FolderCatalog { name, dir, info })
+    }
+}
+
+impl Catalog for FolderCatalog {
+    fn models(&self) -> Vec<ModelInfo> {
+        vec![self.info.clone()]
+    }
+
+    fn open(&self, name: &str, config: ExplainerConfig) -> nnitp_viz::Result<Opened> {
+        if name != self.name {
+            return Err(nnitp_viz::Error::UnknownModel(name.into()));
+        }
+        let load = |e: nnitp_core::Error| nnitp_viz::Error::Load {
+            model: name.into(),
+            source: Box::new(e),
+        };
+        let acts = Activations::read_dir(&self.dir).map_err(load)?;
+        let explainer = Explainer::from_activations(acts, config)
+            .map_err(load)?
+            .boxed();
+        // a folder holds no labels
+        Ok(Opened {
+            explainer,
+            train_labels: Vec::new(),
+            test_labels: Vec::new(),
+        })
+    }
+}
