@@ -32,8 +32,9 @@ impl FolderCatalog {
         let geometry = acts.geometry();
         let output = geometry.len().saturating_sub(1);
         let given = acts.layers(Split::Train);
+        // every layer (the explorer numbers them by position); only those
+        // the folder holds can be selected successfully
         let layers = (0..geometry.len())
-            .filter(|l| given.contains(l))
             .map(|index| LayerInfo {
                 index,
                 name: geometry.name(index),

@@ -9,25 +9,7 @@ use crate::error::{Error, Result};
 use crate::format::repr_f64;
 use crate::interval::Interval;
 use crate::predicate::Predicate;
-
-/// Which data set a figure was measured on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Split {
-    /// The training samples (the search's data).
-    Train,
-    /// The held-out test samples.
-    Test,
-}
-
-impl fmt::Display for Split {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Split::Train => "training set",
-            Split::Test => "test set",
-        })
-    }
-}
+use crate::split::Split;
 
 /// How well an interpolant predicts its conclusion on one data set.
 ///

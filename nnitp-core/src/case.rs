@@ -20,11 +20,12 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayD, Ix1};
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::{Accuracy, Split};
+use crate::accuracy::Accuracy;
 use crate::error::{Error, Result};
 use crate::npy;
 use crate::predicate::{Interpolant, Predicate};
 use crate::search::{SearchInput, SearchParams};
+use crate::split::Split;
 use crate::unit::UnitBox;
 
 /// The content of `case.json`.

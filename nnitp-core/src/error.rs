@@ -219,13 +219,13 @@ pub enum Error {
         /// Layer name.
         name: String,
         /// The data set.
-        split: crate::accuracy::Split,
+        split: crate::split::Split,
     },
     /// The premise does not satisfy the conclusion it should be explained by.
     #[error("{split} image {index} does not satisfy {conclusion}: there is nothing to explain")]
     PremiseViolatesConclusion {
         /// The data set.
-        split: crate::accuracy::Split,
+        split: crate::split::Split,
         /// The image.
         index: usize,
         /// The conclusion, printed.

@@ -57,13 +57,14 @@ pub mod progress;
 pub mod rng;
 pub mod search;
 pub mod source;
+pub mod split;
 pub mod unit;
 
 #[cfg(feature = "burn")]
 pub use burn;
 pub use ndarray;
 
-pub use accuracy::{Accuracy, Split};
+pub use accuracy::Accuracy;
 pub use error::{Error, Result};
 pub use explainer::{Explainer, ExplainerConfig, Explanation, Premise};
 pub use interval::{Interval, IntervalMethod};
@@ -72,4 +73,5 @@ pub use network::{Network, NetworkSource, Taps};
 pub use predicate::{Bound, Conjunction, Interpolant, LayerPredicate, Op, Predicate};
 pub use search::{ParamOverrides, SearchInput, SearchParams, ValidSearchParams};
 pub use source::{ActivationSource, Activations};
+pub use split::Split;
 pub use unit::{Unit, UnitBox};

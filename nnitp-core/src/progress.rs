@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::accuracy::Split;
+use crate::split::Split;
 
 /// What a long job is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -145,7 +145,8 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     // every layer the walk needs, in one pass per data set
     let mut needed = vec![layer, output];
     needed.extend(&drills);
-    let extract = ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?;
+    let extract =
+        (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();
     session.warn_cache();
     let read = bars.cache_reads();
     shared.note(match read {

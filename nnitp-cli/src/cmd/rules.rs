@@ -76,7 +76,8 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
         .with_max_rules(args.max_rules);
     params.check()?;
     let needed = [layer, ex.output_layer()];
-    let extract = ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?;
+    let extract =
+        (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();
     session.warn_cache();
     shared.note(format!(
         "model {}: {} training and {} test images, layer {layer} ready in {extract:.2} s",

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::accuracy::Split;
 use crate::error::Result;
 use crate::progress::Observer;
 use crate::source::{slot, ActivationSource};
+use crate::split::Split;
 
 /// One layer's activations: in memory, or mapped from a disk-cache entry.
 #[derive(Debug)]

@@ -4,9 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::{Accuracy, Split};
+use crate::accuracy::Accuracy;
 use crate::error::{Error, Result};
 use crate::predicate::{Interpolant, LayerPredicate};
+use crate::split::Split;
 
 /// The input an explanation is about: sample `index` of a data set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -25,13 +25,14 @@ use std::time::Instant;
 
 use ndarray::{s, ArrayView4, Axis};
 
-use crate::accuracy::{Accuracy, Split};
+use crate::accuracy::Accuracy;
 use crate::cone::{Geometry, Place};
 use crate::error::{Error, Result};
 use crate::predicate::{argmax, Bound, LayerPredicate, Op, Predicate};
 use crate::progress::Observer;
 use crate::search::{SearchBuffers, SearchInput, SearchParams, ValidSearchParams};
 use crate::source::{ActivationSource, Activations, Precomputed};
+use crate::split::Split;
 use crate::unit::{Unit, UnitBox};
 use cache::LayerCache;
 
@@ -331,11 +332,11 @@ impl<S: ActivationSource> Explainer<S> {
     }
 
     /// Extracts (once) the activations of `layers` on a data set; returns the
-    /// seconds spent (0 when all were cached).
+    /// time spent (zero when all were in memory).
     ///
     /// # Errors
     /// [`Error::LayerOutOfRange`] and the source's errors.
-    pub fn prepare(&self, split: Split, layers: &[usize]) -> Result<f64> {
+    pub fn prepare(&self, split: Split, layers: &[usize]) -> Result<std::time::Duration> {
         for &l in layers {
             self.unit_shape(l)?;
         }
@@ -344,9 +345,9 @@ impl<S: ActivationSource> Explainer<S> {
             .cache
             .fill(&self.source, split, layers, &self.observer)?;
         Ok(if extracted {
-            start.elapsed().as_secs_f64()
+            start.elapsed()
         } else {
-            0.0
+            std::time::Duration::ZERO
         })
     }
 
@@ -429,8 +430,8 @@ impl<S: ActivationSource> Explainer<S> {
         }
         let cone = self.predicate_cone(Place::Layer(layer), conclusion)?;
         let both = [layer, conclusion.layer];
-        let mut extract_seconds = self.prepare(Split::Train, &both)?;
-        extract_seconds += self.prepare(Split::Test, &both)?;
+        let extract_seconds =
+            (self.prepare(Split::Train, &both)? + self.prepare(Split::Test, &both)?).as_secs_f64();
         let train_mask = self.mask(Split::Train, conclusion)?;
         let test_mask = self.mask(Split::Test, conclusion)?;
         let holds = match premise.split {

@@ -9,12 +9,13 @@ use ndarray::Axis;
 use serde::{Deserialize, Serialize};
 
 use super::Explainer;
-use crate::accuracy::{Accuracy, Split};
+use crate::accuracy::Accuracy;
 use crate::cone::Place;
 use crate::error::{Error, Result};
 use crate::predicate::{Interpolant, LayerPredicate, Predicate};
 use crate::search::SearchInput;
 use crate::source::ActivationSource;
+use crate::split::Split;
 
 /// Settings of a rule set: when to stop adding rules. Build with `new` and
 /// the `with_*` methods; checked when the rule set is computed.

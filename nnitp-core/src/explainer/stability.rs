@@ -8,13 +8,13 @@ use ndarray::{s, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::{Explainer, Explanation};
-use crate::accuracy::Split;
 use crate::cone::Place;
 use crate::error::{Error, Result};
 use crate::predicate::{Bound, Op};
 use crate::rng::SplitMix64;
 use crate::search::SearchInput;
 use crate::source::ActivationSource;
+use crate::split::Split;
 use crate::unit::Unit;
 
 /// How often one conjunct reappears under resampling.

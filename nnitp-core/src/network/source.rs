@@ -6,12 +6,12 @@ use ndarray::{Array2, Array4, ArrayView4};
 
 use super::extract::{check_images, check_network, extract};
 use super::Network;
-use crate::accuracy::Split;
 use crate::cone::Geometry;
 use crate::digest::{Digest, DigestBuilder};
 use crate::error::{Error, Result};
 use crate::progress::{Observer, Task};
 use crate::source::{slot, ActivationSource};
+use crate::split::Split;
 
 /// A burn [`Network`] and its training and test images (`[N, H, W, C]`,
 /// channels last, normalised as the network expects); extracts activations in

@@ -15,10 +15,10 @@ use std::path::Path;
 use ndarray::{Array2, Ix4};
 
 use super::Activations;
-use crate::accuracy::Split;
 use crate::cone::{Geometry, Place};
 use crate::error::{Error, Result};
 use crate::npy;
+use crate::split::Split;
 
 /// The longest `geometry.json` read (a few kilobytes for a deep network).
 const MAX_GEOMETRY: u64 = 16 << 20;

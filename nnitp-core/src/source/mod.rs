@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array2, Array4, ArrayView4};
 
-use crate::accuracy::Split;
 use crate::cone::Geometry;
 use crate::error::{Error, Result};
 use crate::progress::Observer;
+use crate::split::Split;
 
 /// Computes activations of a network's layers on a training and a test sample.
 pub trait ActivationSource: Send + Sync {

@@ -9,18 +9,11 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder};
 
 use crate::error::{Error, Result};
 
-const MAGIC: &[u8] = b"\x93NUMPY";
+mod header;
 
-/// The parsed header of a `.npy` file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    /// The numpy dtype string, e.g. `<f4` or `|b1`.
-    pub descr: String,
-    /// Whether the data are stored in Fortran (column-major) order.
-    pub fortran_order: bool,
-    /// The array shape.
-    pub shape: Vec<usize>,
-}
+pub use header::Header;
+
+const MAGIC: &[u8] = b"\x93NUMPY";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
@@ -32,50 +25,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// The longest header accepted (numpy writes a few hundred bytes).
 const MAX_HEADER: usize = 1 << 16;
 
-/// Parses the header text of a `.npy` file (ASCII, a Python dict literal).
+/// Parses the header text of a `.npy` file (see [`header`]).
 fn parse_header(path: &Path, text: &[u8]) -> Result<Header> {
-    let bad = |r: &str| Error::bad_file(path, format!("not a valid .npy file: {r}"));
-    if !text.is_ascii() {
-        return Err(bad("the header is not ASCII text"));
-    }
-    let text = std::str::from_utf8(text).map_err(|_| bad("the header is not text"))?;
-    let field = |name: &str| -> Option<&str> {
-        let at = text.find(&format!("'{name}'"))? + name.len() + 2;
-        let rest = text[at..].trim_start().strip_prefix(':')?.trim_start();
-        Some(rest)
-    };
-    let descr = field("descr")
-        .and_then(|r| {
-            // the header is ASCII: every byte is a character
-            let q = *r.as_bytes().first()?;
-            if q != b'\'' && q != b'"' {
-                return None;
-            }
-            let body = &r[1..];
-            Some(body[..body.find(char::from(q))?].to_string())
-        })
-        .ok_or_else(|| bad("no 'descr' in header"))?;
-    let fortran_order = match field("fortran_order") {
-        Some(r) if r.starts_with("True") => true,
-        Some(r) if r.starts_with("False") => false,
-        _ => return Err(bad("no 'fortran_order' in header")),
-    };
-    let shape_text = field("shape")
-        .and_then(|r| r.strip_prefix('('))
-        .and_then(|r| r.find(')').map(|e| &r[..e]))
-        .ok_or_else(|| bad("no 'shape' in header"))?;
-    let shape = shape_text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| bad("bad 'shape' in header"))?;
-    Ok(Header {
-        descr,
-        fortran_order,
-        shape,
-    })
+    header::parse(text).map_err(|r| Error::bad_file(path, format!("not a valid .npy file: {r}")))
 }
 
 /// An open `.npy` file whose header has been read and checked against its
@@ -223,12 +175,8 @@ fn read_f32_checked(path: &Path, finite: bool) -> Result<ArrayD<f32>> {
     let mut values = vec![0f32; count];
     // blocks of 256 KiB: read, then checked while still in cache
     for (b, block) in values.chunks_mut(1 << 16).enumerate() {
-        // SAFETY: any 4 bytes are a valid f32, and a byte slice has no
-        // alignment requirement; the slice covers exactly this block's values.
-        let bytes: &mut [u8] = unsafe {
-            std::slice::from_raw_parts_mut(block.as_mut_ptr().cast::<u8>(), block.len() * 4)
-        };
-        file.read_exact(bytes).map_err(io(path))?;
+        file.read_exact(bytemuck::cast_slice_mut(block))
+            .map_err(io(path))?;
         if cfg!(target_endian = "big") {
             for v in block.iter_mut() {
                 *v = f32::from_bits(u32::from_le(v.to_bits()));

@@ -1,0 +1,24 @@
+//! The two data sets of an explanation session.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Which data set a figure was measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// The training samples (the search's data).
+    Train,
+    /// The held-out test samples.
+    Test,
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Split::Train => "training set",
+            Split::Test => "test set",
+        })
+    }
+}
