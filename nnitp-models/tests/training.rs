@@ -211,8 +211,11 @@ fn a_non_finite_loss_stops_training_with_an_error() {
     );
     assert_eq!(epochs, 0, "no epoch is reported");
     // a learning rate so high that the weights overflow: stops within the run
+    // (Adam's first steps move each weight by about the learning rate, so
+    // two steps of f32::MAX overflow whatever the initialisation; 1e30 could
+    // leave a network of dead ReLUs training on finite, huge losses)
     let wild = TrainConfig {
-        learning_rate: 1e30,
+        learning_rate: f64::from(f32::MAX),
         ..config
     };
     let r = train(
