@@ -79,6 +79,36 @@ impl Cell {
     }
 }
 
+/// Where one region digit is drawn on a whole image (row 0), its black
+/// outline included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// Grid column of the image.
+    pub column: usize,
+    /// The conjunct the digit numbers.
+    pub conjunct: usize,
+    /// Left edge, in pixels.
+    pub x: i64,
+    /// Top edge, in pixels.
+    pub y: i64,
+    /// Width, in pixels.
+    pub width: u32,
+    /// Height, in pixels.
+    pub height: u32,
+}
+
+impl Mark {
+    /// Whether the two boxes share a pixel or touch edge to edge.
+    pub fn touches(&self, other: &Mark) -> bool {
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        let (ow, oh) = (i64::from(other.width), i64::from(other.height));
+        self.x <= other.x + ow
+            && other.x <= self.x + w
+            && self.y <= other.y + oh
+            && other.y <= self.y + h
+    }
+}
+
 /// A rendered grid and where its cells are.
 #[derive(Clone, Debug)]
 pub struct Grid {
@@ -86,6 +116,8 @@ pub struct Grid {
     pub image: RgbImage,
     /// Every cell, column by column, top to bottom.
     pub cells: Vec<Cell>,
+    /// Every region digit drawn on the whole images.
+    pub marks: Vec<Mark>,
     /// Pixels per image pixel used.
     pub scale: u32,
 }
@@ -238,6 +270,7 @@ pub fn render(
     let mut out = RgbImage::from_pixel(width, height, BACKGROUND);
     let range = intensity_range(&images, columns);
     let mut cells = Vec::new();
+    let mut marks = Vec::new();
     let digit_size = (scale / 2).max(2);
     for (col, c) in columns.iter().enumerate() {
         let img = images.index_axis(Axis(0), c.image);
@@ -275,6 +308,16 @@ pub fn render(
         for (k, region) in c.regions.iter().enumerate() {
             let (rr, cc) = (region.ranges()[0].clone(), region.ranges()[1].clone());
             draw_number(&mut out, k, spots[k].0, spots[k].1, digit_size, DIGIT);
+            let (w, h) = sizes[k];
+            marks.push(Mark {
+                column: col,
+                conjunct: k,
+                // the outline grows the digit by a pixel on each side
+                x: spots[k].0 - w / 2 - 1,
+                y: spots[k].1 - h / 2 - 1,
+                width: u32::try_from(w + 2).unwrap_or(u32::MAX),
+                height: u32::try_from(h + 2).unwrap_or(u32::MAX),
+            });
             // the region, cropped and scaled to fit its cell
             let y = gap + (k as u32 + 1) * (chh + gap);
             let (rh, rw) = (rr.len() as u32, cc.len() as u32);
@@ -296,6 +339,7 @@ pub fn render(
     Ok(Grid {
         image: out,
         cells,
+        marks,
         scale,
     })
 }
@@ -383,6 +427,37 @@ mod tests {
         assert_eq!(*g.image.get_pixel(ox, oy), Rgb([v, v, v]));
         // around the crop is background
         assert_eq!(*g.image.get_pixel(ox, oy - 1), BACKGROUND);
+    }
+
+    #[test]
+    fn digits_of_overlapping_regions_do_not_touch() {
+        // a 28x28 image, as Fashion-MNIST's, with four regions sharing one
+        // centre and a fifth next to it, as nearby conjuncts' cones do
+        let a = Array4::<f32>::from_shape_fn((1, 28, 28, 1), |(_, r, c, _)| (r + c) as f32);
+        let same = UnitBox::new([10..14, 10..14, 0..1]);
+        let col = GridColumn {
+            image: 0,
+            regions: vec![
+                same.clone(),
+                same.clone(),
+                same.clone(),
+                same,
+                UnitBox::new([11..15, 11..15, 0..1]),
+            ],
+        };
+        for scale in [2, 4, 8] {
+            let opts = GridOptions {
+                scale: Some(scale),
+                gap: 2,
+            };
+            let g = render(a.view(), &[col.clone()], &opts).unwrap();
+            assert_eq!(g.marks.len(), 5);
+            for (i, m) in g.marks.iter().enumerate() {
+                for n in &g.marks[..i] {
+                    assert!(!m.touches(n), "scale {scale}: {m:?} touches {n:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Placing the region digits on an image so that none covers another: each
 //! goes at its region's centre if that spot is free, else at the nearest free
 //! spot around it (within the image), so "3" and "1" sharing a centre never
-//! read as "31". Two digits are kept at least half a digit's width apart:
+//! read as "31". Two digits are kept apart by half a digit's width or more:
 //! digits that merely touch read as one number too.
 
 /// A digit's box: left, top, width, height.
@@ -11,9 +11,11 @@ fn overlaps(a: Rect, b: Rect) -> bool {
     a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
 }
 
-/// The space kept around a label of width `w` (on each side).
+/// The space kept around a label of width `w` (on each side): a quarter of
+/// it and a pixel more, so that even with their one-pixel outlines two
+/// labels stay at least two pixels apart.
 fn margin(w: i64) -> i64 {
-    (w / 4).max(1)
+    (w / 4).max(1) + 1
 }
 
 /// Centres for labels of sizes `sizes` wanted at `centres`, inside `bounds`,

@@ -44,6 +44,22 @@ const inView = (sel) => page.locator(sel).evaluate((e) => {
   const r = e.getBoundingClientRect();
   return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
 });
+// no two region digits on one image touch (they would read as one number)
+async function marksApart(name) {
+  const touching = await page.evaluate(() => {
+    const m = view.marks, bad = [];
+    for (let i = 0; i < m.length; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = m[i], b = m[j];
+        if (a.column === b.column && a.x <= b.x + b.width && b.x <= a.x + a.width &&
+            a.y <= b.y + b.height && b.y <= a.y + a.height) bad.push([a, b]);
+      }
+    }
+    return { bad, count: m.length };
+  });
+  if (touching.count === 0) throw new Error(`${name}: no region digits reported`);
+  if (touching.bad.length) throw new Error(`${name}: digits touch: ${JSON.stringify(touching.bad)}`);
+}
 async function viewShot(name) {
   step += 1;
   await page.screenshot({ path: join(shots, `${String(step).padStart(2, "0")}-${name}.png`) });
@@ -131,6 +147,7 @@ try {
   const frac = parseFloat(await text("#fraction"));
   if (!(frac > 0 && frac <= 1)) throw new Error(`hover fraction ${frac}`);
   await shot("explanation");
+  await marksApart("explanation");
 
   // drill into the region: an explanation at layer 6
   await region.click();
@@ -138,6 +155,7 @@ try {
   await idle();
   if (await page.locator("#back").isDisabled()) throw new Error("back is disabled after a drill-down");
   await shot("drill-down");
+  await marksApart("drill-down");
 
   // back to the first explanation
   await page.click("#back");

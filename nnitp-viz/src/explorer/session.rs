@@ -96,6 +96,8 @@ pub(crate) struct View {
     pub width: u32,
     pub height: u32,
     pub cells: Vec<CellInfo>,
+    /// Where the region digits are drawn on the whole images.
+    pub marks: Vec<crate::grid::Mark>,
     /// How many views the back button can return to.
     pub depth: usize,
     #[serde(skip)]
@@ -430,6 +432,7 @@ impl Session {
             width: grid.image.width(),
             height: grid.image.height(),
             cells,
+            marks: grid.marks.clone(),
             depth: self.views.len(),
             png: grid.png()?,
         };
