@@ -450,7 +450,7 @@ mod tests {
                 scale: Some(scale),
                 gap: 2,
             };
-            let g = render(a.view(), &[col.clone()], &opts).unwrap();
+            let g = render(a.view(), std::slice::from_ref(&col), &opts).unwrap();
             assert_eq!(g.marks.len(), 5);
             for (i, m) in g.marks.iter().enumerate() {
                 for n in &g.marks[..i] {
