@@ -38,6 +38,8 @@
 //! # Ok::<(), nnitp_core::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod accuracy;
 #[cfg(feature = "cache")]
 pub mod cache;

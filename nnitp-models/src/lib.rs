@@ -7,6 +7,8 @@
 //! `kernel_store` keeps compiled GPU kernels across processes), and
 //! [`Setup`], which turns a model name into a ready [`nnitp_core::Explainer`].
 
+#![warn(missing_docs)]
+
 pub mod data;
 pub mod device;
 pub mod error;

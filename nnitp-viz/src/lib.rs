@@ -6,6 +6,8 @@
 //! explanation chain ([`report`]) and, with the `server` feature, the interactive
 //! web explorer ([`explorer`]).
 
+#![warn(missing_docs)]
+
 mod base64;
 pub mod error;
 #[cfg(feature = "server")]
