@@ -136,6 +136,16 @@ try {
   }
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.evaluate(() => window.scrollTo(0, 0));
+  // the sticky header and predicate bar cover nothing: header, bar, title and
+  // explanation text lie one below the other
+  const stack = await page.evaluate(() =>
+    ["header", "#readout", "#view-title", "#view-text"].map((sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return [sel, r.top, r.bottom];
+    }));
+  for (let i = 1; i < stack.length; i++) {
+    if (stack[i][1] < stack[i - 1][2]) throw new Error(`${stack[i][0]} is covered: ${JSON.stringify(stack)}`);
+  }
   await viewShot("layout-1280x720");
   await page.setViewportSize({ width: 1400, height: 1000 });
   await page.waitForTimeout(200);
