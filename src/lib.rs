@@ -1,5 +1,4 @@
 #![doc = include_str!("../README.md")]
-
 #![warn(missing_docs)]
 
 /// The engine: predicates, the interpolant search, statistics, cones and the
