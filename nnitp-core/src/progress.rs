@@ -25,13 +25,9 @@ pub enum Task {
 
 impl fmt::Display for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let set = |s: &Split| match s {
-            Split::Train => "training",
-            Split::Test => "test",
-        };
         match self {
-            Task::Extracting(s) => write!(f, "extracting {} activations", set(s)),
-            Task::ReadingCache(s) => write!(f, "reading cached {} activations", set(s)),
+            Task::Extracting(s) => write!(f, "extracting {} activations", s.name()),
+            Task::ReadingCache(s) => write!(f, "reading cached {} activations", s.name()),
             Task::Running => f.write_str("running the network"),
             Task::Training { epoch } => write!(f, "epoch {epoch}"),
         }

@@ -14,11 +14,20 @@ pub enum Split {
     Test,
 }
 
+impl Split {
+    /// The data set's name as it qualifies a noun: `training` or `test`
+    /// (as in "training image 12").
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "training",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// `training set` or `test set`.
 impl fmt::Display for Split {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Split::Train => "training set",
-            Split::Test => "test set",
-        })
+        write!(f, "{} set", self.name())
     }
 }

@@ -203,10 +203,10 @@ fn title(e: &Explanation, classes: &[&str]) -> String {
     };
     format!(
         "{} image {} {what}: layer {}",
-        e.premise.split, e.premise.index, e.layer
+        e.premise.split.name(),
+        e.premise.index,
+        e.layer
     )
-    .replacen("training set", "training", 1)
-    .replacen("test set", "test", 1)
 }
 
 #[cfg(test)]

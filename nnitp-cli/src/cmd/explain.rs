@@ -167,13 +167,10 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     };
     say.line(format!(
         "explaining {} image {index}: {labelled}classified {category} ({})",
-        images_of(split),
+        split.name(),
         session.class(category)
     ));
-    let premise = match split {
-        Split::Train => Premise::train(index),
-        Split::Test => Premise::test(index),
-    };
+    let premise = Premise { split, index };
     let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
     let first = explain(args, &session, premise, &conclusion, layer)?;
     show(args, shared, &first)?;
@@ -228,7 +225,7 @@ fn pick(
     say.line(format!(
         "first {} {} images classified as {} ({}):",
         listed.len(),
-        images_of(split),
+        split.name(),
         args.category,
         session.class(args.category)
     ));
@@ -257,20 +254,12 @@ fn pick(
         *listed.first().ok_or_else(|| {
             Failure::new(format!(
                 "no {} image is classified as {}: pick one with --image",
-                images_of(split),
+                split.name(),
                 args.category
             ))
         })?
     };
     Ok((found, args.category))
-}
-
-/// `training` or `test`, as in "training image 12".
-fn images_of(split: Split) -> &'static str {
-    match split {
-        Split::Train => "training",
-        Split::Test => "test",
-    }
 }
 
 /// One explanation, with its stability when asked for.
