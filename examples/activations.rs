@@ -19,11 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let acts = Activations::read_dir(&dir)?;
     let output = acts.geometry().len() - 1;
     // the layers given below the output, deepest last
-    let layers: Vec<usize> = acts
-        .layers(Split::Train)
-        .into_iter()
-        .filter(|&l| l < output)
-        .collect();
+    let layers = acts.hidden_layers();
     let size = acts.len(Split::Train).unwrap_or(0);
     let ex = Explainer::from_activations(acts, ExplainerConfig::new(layers).with_size(size))?;
 

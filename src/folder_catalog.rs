@@ -31,7 +31,6 @@ impl FolderCatalog {
         );
         let geometry = acts.geometry();
         let output = geometry.len().saturating_sub(1);
-        let given = acts.layers(Split::Train);
         // every layer (the explorer numbers them by position); only those
         // the folder holds can be selected successfully
         let layers = (0..geometry.len())
@@ -52,7 +51,7 @@ impl FolderCatalog {
             name: name.clone(),
             classes,
             layers,
-            default_layers: given.into_iter().filter(|&l| l < output).collect(),
+            default_layers: acts.hidden_layers(),
             params: SearchParams::default(),
             size: acts.len(Split::Train).unwrap_or(0),
         };

@@ -136,8 +136,7 @@ impl Session {
         }
         let acts = Activations::read_dir(dir)?;
         let output = acts.geometry().len().saturating_sub(1);
-        let given = acts.layers(Split::Train);
-        let layers: Vec<usize> = given.iter().copied().filter(|&l| l < output).collect();
+        let layers = acts.hidden_layers();
         let samples = acts.len(Split::Train).unwrap_or(0).max(1);
         let classes = acts
             .geometry()
@@ -187,11 +186,30 @@ impl Session {
             .ok_or_else(|| Failure::new("the model has no explanation layers"))
     }
 
+    /// Fails for a class the model does not have (`flag` names the option).
+    ///
+    /// # Errors
+    /// `class` is out of range.
+    pub fn check_class(&self, flag: &str, class: usize) -> Result<(), Failure> {
+        if class < self.classes.len() {
+            return Ok(());
+        }
+        Err(Failure::new(format!(
+            "{flag} {class}: out of range (the model has classes 0..{})",
+            self.classes.len()
+        )))
+    }
+
     /// Says once on stderr that the cache could not be written, if so.
     pub fn warn_cache(&self) {
-        if let Some(f) = self.explainer.cache_write_failure() {
-            eprintln!("warning: {f}; this run's activations were not kept");
-        }
+        warn_cache(&self.explainer);
+    }
+}
+
+/// Says once on stderr that `ex` could not write its cache, if so.
+pub fn warn_cache<S: ActivationSource>(ex: &Explainer<S>) {
+    if let Some(f) = ex.cache_write_failure() {
+        eprintln!("warning: {f}; this run's activations were not kept");
     }
 }
 
@@ -229,13 +247,7 @@ pub fn geometry_of(shared: &Shared) -> Result<(Geometry, Vec<usize>), Failure> {
         ModelRef::Zoo(kind) => Ok((kind.architecture().geometry()?, kind.default_layers())),
         ModelRef::Folder(dir) => {
             let acts = Activations::read_dir(&dir)?;
-            let output = acts.geometry().len().saturating_sub(1);
-            let layers = acts
-                .layers(Split::Train)
-                .into_iter()
-                .filter(|&l| l < output)
-                .collect();
-            Ok((acts.geometry().clone(), layers))
+            Ok((acts.geometry().clone(), acts.hidden_layers()))
         }
     }
 }

@@ -96,13 +96,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     let split = Split::from(args.split);
 
     // the options are checked before anything is extracted
-    if args.category >= session.classes.len() {
-        return Err(Failure::new(format!(
-            "--category {}: out of range (the model has classes 0..{})",
-            args.category,
-            session.classes.len()
-        )));
-    }
+    session.check_class("--category", args.category)?;
     let output = ex.output_layer();
     let layer = match &args.layer {
         Some(l) => {

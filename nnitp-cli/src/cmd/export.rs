@@ -8,7 +8,7 @@ use nnitp::core::{Activations, ExplainerConfig, Split};
 
 use super::emit;
 use crate::args::{LayerRef, Shared};
-use crate::model::{load_zoo, ModelRef};
+use crate::model::{load_zoo, warn_cache, ModelRef};
 use crate::progress::Bars;
 use crate::Failure;
 
@@ -69,9 +69,7 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
             acts = acts.with_images(split, head)?;
         }
     }
-    if let Some(f) = ex.cache_write_failure() {
-        eprintln!("warning: {f}; this run's activations were not kept");
-    }
+    warn_cache(&ex);
     acts.write_dir(&args.dir)?;
     emit(format!(
         "exported layers {written:?} of {} training and {} test images of {} to {}",

@@ -64,12 +64,8 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
         Some(l) => l.resolve(ex.geometry()).map_err(Failure::new)?,
         None => session.default_layer()?,
     };
-    if !args.all && args.category >= classes.len() {
-        return Err(Failure::new(format!(
-            "--category {}: out of range (the model has classes 0..{})",
-            args.category,
-            classes.len()
-        )));
+    if !args.all {
+        session.check_class("--category", args.category)?;
     }
     let params = RuleSetParams::new()
         .with_coverage(args.coverage)

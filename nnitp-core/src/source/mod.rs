@@ -182,6 +182,17 @@ impl Activations {
         self.layers[slot(split)].keys().copied().collect()
     }
 
+    /// The layers set for the training set below the output layer,
+    /// ascending: those an explanation can be sought at.
+    pub fn hidden_layers(&self) -> Vec<usize> {
+        let output = self.geometry.len().saturating_sub(1);
+        self.layers[slot(Split::Train)]
+            .keys()
+            .copied()
+            .filter(|&l| l < output)
+            .collect()
+    }
+
     /// Splits into the geometry, the layers of each data set, and the images.
     #[allow(clippy::type_complexity)]
     pub(crate) fn into_parts(
