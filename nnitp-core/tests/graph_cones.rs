@@ -14,6 +14,7 @@ fn conv(filters: usize, k: usize, s: usize, padding: Padding) -> LayerKind {
         stride: [s, s],
         dilation: [1, 1],
         padding,
+        groups: 1,
     }
 }
 

@@ -12,8 +12,11 @@
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod graph;
 #[cfg(feature = "wgpu-fusion")]
 pub mod kernel_store;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 pub mod setup;
 pub mod train;
 pub mod zoo;

@@ -62,6 +62,7 @@ impl LayerConfig for Conv2dConfig {
             stride: self.stride,
             dilation: self.dilation,
             padding: (&self.padding).into(),
+            groups: self.groups,
         })
     }
 }

@@ -73,6 +73,14 @@ fn one() -> [usize; 2] {
     [1, 1]
 }
 
+fn one_group() -> usize {
+    1
+}
+
+fn is_one_group(g: &usize) -> bool {
+    *g == 1
+}
+
 /// A sliding window over the two spatial dimensions: a convolution's kernel or
 /// a pooling window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +155,11 @@ pub enum LayerKind {
         dilation: [usize; 2],
         /// Padding.
         padding: Padding,
+        /// Channel groups: each output channel reads the input channels of
+        /// its group only (`groups` = input channels for a depthwise
+        /// convolution).
+        #[serde(default = "one_group", skip_serializing_if = "is_one_group")]
+        groups: usize,
     },
     /// Max pooling.
     MaxPool2d {
@@ -195,6 +208,8 @@ pub enum LayerKind {
     Dropout,
     /// Global average pooling: `[H, W, C]` to `[C]`.
     GlobalAvgPool,
+    /// Global max pooling: `[H, W, C]` to `[C]`.
+    GlobalMaxPool,
     /// Element-wise sum of two or more inputs of one shape (a residual sum).
     Add,
     /// Concatenation of two or more inputs along the channels (the last axis);
@@ -236,12 +251,18 @@ impl std::fmt::Display for LayerKind {
                 stride,
                 dilation,
                 padding,
+                groups,
             } => write!(
                 f,
-                "conv2d {filters} {} stride {} padding {padding}{}",
+                "conv2d {filters} {} stride {} padding {padding}{}{}",
                 pair(kernel),
                 pair(stride),
-                dilated(dilation)
+                dilated(dilation),
+                if *groups == 1 {
+                    String::new()
+                } else {
+                    format!(" groups {groups}")
+                }
             ),
             LayerKind::MaxPool2d {
                 window,
@@ -276,6 +297,7 @@ impl std::fmt::Display for LayerKind {
             LayerKind::BatchNorm => f.write_str("batch_norm"),
             LayerKind::Dropout => f.write_str("dropout"),
             LayerKind::GlobalAvgPool => f.write_str("global_avg_pool"),
+            LayerKind::GlobalMaxPool => f.write_str("global_max_pool"),
             LayerKind::Add => f.write_str("add"),
             LayerKind::Concat => f.write_str("concat"),
         }
@@ -291,6 +313,7 @@ impl LayerKind {
             stride: [1, 1],
             dilation: [1, 1],
             padding,
+            groups: 1,
         }
     }
 
@@ -370,7 +393,7 @@ impl LayerKind {
             LayerKind::Add | LayerKind::Concat => {
                 return Err("a merge layer takes two or more inputs".into())
             }
-            LayerKind::GlobalAvgPool => match input {
+            LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => match input {
                 [_, _, c] => vec![*c],
                 _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
             },
@@ -387,10 +410,23 @@ impl LayerKind {
     /// The box of input units (of shape `input`) that can affect the output box `b`.
     pub(crate) fn back(&self, b: &UnitBox, input: &[usize]) -> UnitBox {
         if let Some(w) = self.window() {
+            let channels = match *self {
+                LayerKind::Conv2d {
+                    filters, groups, ..
+                } if groups > 1 => {
+                    // output channel o reads the input channels of group
+                    // o / (filters / groups)
+                    let (per_out, per_in) = (filters / groups, input[2] / groups);
+                    let r = &b.0[2];
+                    (r.start / per_out) * per_in..((r.end - 1) / per_out + 1) * per_in
+                }
+                // as nnitp: a window's cone spans every channel
+                _ => 0..input[2],
+            };
             return UnitBox::new([
                 w.back(0, &b.0[0], input[0]),
                 w.back(1, &b.0[1], input[1]),
-                0..input[2],
+                channels,
             ]);
         }
         match self {
@@ -402,7 +438,9 @@ impl LayerKind {
                 UnitBox::new([r[1].clone(), r[2].clone(), r[0].clone()])
             }
             LayerKind::Dense { .. } => UnitBox::full(input),
-            LayerKind::GlobalAvgPool => UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()]),
+            LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => {
+                UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()])
+            }
             _ => b.clone(),
         }
     }

@@ -43,6 +43,7 @@ mod tests {
             stride: [s, s],
             dilation: [1, 1],
             padding,
+            groups: 1,
         }
     }
 
@@ -147,6 +148,7 @@ mod tests {
                 bottom: 1,
                 right: 0,
             },
+            groups: 1,
         };
         let g = Geometry::new(&[10, 10, 1], vec![k]).unwrap();
         assert_eq!(g.shape(Place::Layer(0)).unwrap(), &[5, 3, 4]);

@@ -1,0 +1,473 @@
+//! The host executor: each [`Op`] on channels-last buffers, convolutions as
+//! one matrix product per image and group over its patches (the `gemm` crate
+//! that burn's CPU backend uses too), every other layer in one pass.
+
+use super::buffer::{exp_neg, matmul, Buffer};
+use super::op::{Activation, Affine, Conv, Dense, Op, Pool, Window};
+
+impl Op {
+    /// The layer on its inputs' outputs. The graph's geometry check has
+    /// already matched the shapes; a mismatch left is an error, not a panic.
+    ///
+    /// # Errors
+    /// Inputs that do not fit the layer.
+    pub fn run(&self, inputs: &[&Buffer]) -> Result<Buffer, String> {
+        let x = *inputs.first().ok_or("a layer without inputs")?;
+        Ok(match self {
+            Op::Conv2d(c) => conv2d(x, c)?,
+            Op::Dense(d) => dense(x, d)?,
+            Op::BatchNorm(a) | Op::Scale(a) => affine(x, a)?,
+            Op::Activation(a) => activation(x, *a),
+            Op::MaxPool2d(p) => pool(x, p, false),
+            Op::AvgPool2d(p) => pool(x, p, true),
+            Op::GlobalAvgPool => global_pool(x, false),
+            Op::GlobalMaxPool => global_pool(x, true),
+            Op::Flatten => flatten(x),
+            Op::Add => {
+                let mut y = x.clone();
+                for other in &inputs[1..] {
+                    if other.shape != y.shape {
+                        return Err(format!("a sum of {:?} and {:?}", y.shape, other.shape));
+                    }
+                    for (a, b) in y.values.iter_mut().zip(&other.values) {
+                        *a += b;
+                    }
+                }
+                y
+            }
+            Op::Concat => concat(inputs)?,
+            Op::Softmax => softmax(x),
+            Op::Identity => x.clone(),
+        })
+    }
+}
+
+/// The output size along one dimension (the geometry's rule).
+fn out_size(w: &Window, d: usize, n: usize) -> Result<usize, String> {
+    let (before, after) = (w.pads[d], w.pads[d + 2]);
+    let padded = n + before + after;
+    let extent = w.dilation[d] * (w.size[d] - 1) + 1;
+    let s = w.stride[d];
+    if padded < extent || s == 0 {
+        return Err(format!("a window of {extent} on {padded} positions"));
+    }
+    if w.ceil {
+        let out = (padded - extent).div_ceil(s) + 1;
+        Ok(if (out - 1) * s >= n + before {
+            out - 1
+        } else {
+            out
+        })
+    } else {
+        Ok((padded - extent) / s + 1)
+    }
+}
+
+/// Input position of output `o`, window element `k` along dimension `d`, or
+/// `None` in the padding.
+#[inline]
+fn source(w: &Window, d: usize, o: usize, k: usize, n: usize) -> Option<usize> {
+    (o * w.stride[d] + k * w.dilation[d])
+        .checked_sub(w.pads[d])
+        .filter(|&p| p < n)
+}
+
+fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, String> {
+    let [n, h, w, c] = x.map_dims();
+    if c != conv.in_channels || x.shape.len() != 4 {
+        return Err(format!(
+            "a convolution of {} input channels on {:?}",
+            conv.in_channels, x.shape
+        ));
+    }
+    let win = &conv.window;
+    let (oh, ow) = (out_size(win, 0, h)?, out_size(win, 1, w)?);
+    let [kh, kw] = win.size;
+    let (f, groups) = (conv.filters, conv.groups);
+    let (cg, fg) = (c / groups, f / groups);
+    let k = kh * kw * cg;
+    let mut out = vec![0f32; n * oh * ow * f];
+    let mut patches = vec![0f32; oh * ow * k];
+    for b in 0..n {
+        let img = &x.values[b * h * w * c..(b + 1) * h * w * c];
+        let dst = &mut out[b * oh * ow * f..(b + 1) * oh * ow * f];
+        for px in dst.chunks_exact_mut(f) {
+            px.copy_from_slice(&conv.bias);
+        }
+        for g in 0..groups {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &mut patches[(oy * ow + ox) * k..(oy * ow + ox + 1) * k];
+                    for ky in 0..kh {
+                        let iy = source(win, 0, oy, ky, h);
+                        for kx in 0..kw {
+                            let cell = &mut row[(ky * kw + kx) * cg..(ky * kw + kx + 1) * cg];
+                            match (iy, source(win, 1, ox, kx, w)) {
+                                (Some(y), Some(xx)) => {
+                                    let at = (y * w + xx) * c + g * cg;
+                                    cell.copy_from_slice(&img[at..at + cg]);
+                                }
+                                _ => cell.fill(0.0),
+                            }
+                        }
+                    }
+                }
+            }
+            let kernel = &conv.packed[g * k * fg..(g + 1) * k * fg];
+            matmul(
+                [oh * ow, k, fg],
+                &patches,
+                k,
+                kernel,
+                fg,
+                &mut dst[g * fg..],
+                f,
+            );
+        }
+    }
+    Ok(Buffer {
+        values: out,
+        shape: vec![n, oh, ow, f],
+    })
+}
+
+fn dense(x: &Buffer, d: &Dense) -> Result<Buffer, String> {
+    let n = x.batch();
+    if x.values.len() != n * d.inputs {
+        return Err(format!(
+            "a dense layer of {} inputs on {:?}",
+            d.inputs, x.shape
+        ));
+    }
+    let mut out = Vec::with_capacity(n * d.units);
+    for _ in 0..n {
+        out.extend_from_slice(&d.bias);
+    }
+    matmul(
+        [n, d.inputs, d.units],
+        &x.values,
+        d.inputs,
+        &d.weight,
+        d.units,
+        &mut out,
+        d.units,
+    );
+    Ok(Buffer {
+        values: out,
+        shape: vec![n, d.units],
+    })
+}
+
+fn affine(x: &Buffer, a: &Affine) -> Result<Buffer, String> {
+    let c = x.channels();
+    let fits = |v: &[f32]| v.len() == 1 || v.len() == c;
+    if !fits(&a.scale) || !fits(&a.shift) {
+        return Err(format!(
+            "{} per-channel constants on {:?}",
+            a.channels(),
+            x.shape
+        ));
+    }
+    let mut y = x.clone();
+    for px in y.values.chunks_exact_mut(c.max(1)) {
+        for (k, v) in px.iter_mut().enumerate() {
+            let s = a.scale[if a.scale.len() == 1 { 0 } else { k }];
+            let t = a.shift[if a.shift.len() == 1 { 0 } else { k }];
+            *v = *v * s + t;
+        }
+    }
+    Ok(y)
+}
+
+fn activation(x: &Buffer, a: Activation) -> Buffer {
+    let mut y = x.clone();
+    let v = &mut y.values;
+    match a {
+        Activation::Relu => v.iter_mut().for_each(|x| *x = x.max(0.0)),
+        Activation::LeakyRelu(alpha) => v.iter_mut().for_each(|x| {
+            if *x < 0.0 {
+                *x *= alpha
+            }
+        }),
+        Activation::Elu(alpha) => v.iter_mut().for_each(|x| {
+            let neg = (exp_neg(*x) - 1.0) * alpha;
+            *x = if *x <= 0.0 { neg } else { *x };
+        }),
+        Activation::Sigmoid => v.iter_mut().for_each(|x| *x = 1.0 / (1.0 + (-*x).exp())),
+        Activation::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
+        Activation::Gelu { tanh: false } => v
+            .iter_mut()
+            .for_each(|x| *x = 0.5 * *x * (1.0 + erf(*x / std::f32::consts::SQRT_2))),
+        Activation::Gelu { tanh: true } => v.iter_mut().for_each(|x| {
+            let k = (2.0 / std::f32::consts::PI).sqrt();
+            *x = 0.5 * *x * (1.0 + (k * (*x + 0.044_715 * *x * *x * *x)).tanh());
+        }),
+        Activation::Clip { min, max } => v.iter_mut().for_each(|x| *x = x.clamp(min, max)),
+    }
+    y
+}
+
+/// The error function, through `f64` (exact to `f32` rounding).
+fn erf(x: f32) -> f32 {
+    // Abramowitz-Stegun 7.1.26 is too coarse for 1e-4 agreement near 0; use
+    // the series and the continued fraction of erfc instead
+    let x = x as f64;
+    let a = x.abs();
+    let r = if a < 2.5 {
+        // Maclaurin series: 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
+        let mut term = a;
+        let mut sum = a;
+        let mut n = 0.0;
+        while term.abs() > 1e-17 * sum.abs() {
+            n += 1.0;
+            term *= -a * a / n;
+            sum += term / (2.0 * n + 1.0);
+        }
+        sum * std::f64::consts::FRAC_2_SQRT_PI
+    } else {
+        // erfc(a) = exp(-a^2) / sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + ...))))
+        let mut f = a;
+        for k in (1..60).rev() {
+            f = a + (k as f64 / 2.0) / f;
+        }
+        1.0 - (-a * a).exp() / (std::f64::consts::PI.sqrt() * f)
+    };
+    (if x < 0.0 { -r } else { r }) as f32
+}
+
+fn pool(x: &Buffer, p: &Pool, average: bool) -> Buffer {
+    let [n, h, w, c] = x.map_dims();
+    let win = &p.window;
+    // the geometry has checked the window fits
+    let (oh, ow) = (
+        out_size(win, 0, h).unwrap_or(0),
+        out_size(win, 1, w).unwrap_or(0),
+    );
+    let start = if average { 0.0 } else { f32::NEG_INFINITY };
+    let mut out = vec![start; n * oh * ow * c];
+    let padded = |d: usize, o: usize, k: usize, len: usize| {
+        let at = o * win.stride[d] + k * win.dilation[d];
+        at < len + win.pads[d] + win.pads[d + 2]
+    };
+    for b in 0..n {
+        let img = &x.values[b * h * w * c..(b + 1) * h * w * c];
+        let dst = &mut out[b * oh * ow * c..(b + 1) * oh * ow * c];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let px = &mut dst[(oy * ow + ox) * c..(oy * ow + ox + 1) * c];
+                let mut count = 0usize;
+                for dy in 0..win.size[0] {
+                    for dx in 0..win.size[1] {
+                        match (source(win, 0, oy, dy, h), source(win, 1, ox, dx, w)) {
+                            (Some(y), Some(xx)) => {
+                                count += 1;
+                                let src = &img[(y * w + xx) * c..(y * w + xx + 1) * c];
+                                for (m, &v) in px.iter_mut().zip(src) {
+                                    *m = if average { *m + v } else { m.max(v) };
+                                }
+                            }
+                            _ if p.count_padding
+                                && padded(0, oy, dy, h)
+                                && padded(1, ox, dx, w) =>
+                            {
+                                count += 1
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                if average {
+                    let scale = 1.0 / count.max(1) as f32;
+                    px.iter_mut().for_each(|m| *m *= scale);
+                }
+            }
+        }
+    }
+    Buffer {
+        values: out,
+        shape: vec![n, oh, ow, c],
+    }
+}
+
+fn global_pool(x: &Buffer, max: bool) -> Buffer {
+    let [n, h, w, c] = x.map_dims();
+    let mut out = vec![if max { f32::NEG_INFINITY } else { 0.0 }; n * c];
+    for b in 0..n {
+        let dst = &mut out[b * c..(b + 1) * c];
+        for px in x.values[b * h * w * c..(b + 1) * h * w * c].chunks_exact(c.max(1)) {
+            for (d, v) in dst.iter_mut().zip(px) {
+                *d = if max { d.max(*v) } else { *d + v };
+            }
+        }
+        if !max {
+            let scale = 1.0 / (h * w).max(1) as f32;
+            dst.iter_mut().for_each(|d| *d *= scale);
+        }
+    }
+    Buffer {
+        values: out,
+        shape: vec![n, c],
+    }
+}
+
+/// A feature map to `[N, C * H * W]` in PyTorch's (channels-first) order.
+fn flatten(x: &Buffer) -> Buffer {
+    let n = x.batch();
+    if x.shape.len() != 4 {
+        return Buffer {
+            values: x.values.clone(),
+            shape: vec![n, x.values.len() / n.max(1)],
+        };
+    }
+    let [_, h, w, c] = x.map_dims();
+    let mut values = vec![0f32; x.values.len()];
+    for b in 0..n {
+        let src = &x.values[b * h * w * c..(b + 1) * h * w * c];
+        let dst = &mut values[b * h * w * c..(b + 1) * h * w * c];
+        for (p, px) in src.chunks_exact(c.max(1)).enumerate() {
+            for (k, &v) in px.iter().enumerate() {
+                dst[k * h * w + p] = v;
+            }
+        }
+    }
+    Buffer {
+        values,
+        shape: vec![n, h * w * c],
+    }
+}
+
+fn concat(inputs: &[&Buffer]) -> Result<Buffer, String> {
+    let first = inputs[0];
+    let lead = &first.shape[..first.shape.len() - 1];
+    if inputs.iter().any(|b| &b.shape[..b.shape.len() - 1] != lead) {
+        return Err("a concatenation of inputs that differ but for the channels".into());
+    }
+    let total: usize = inputs.iter().map(|b| b.channels()).sum();
+    let positions = first.values.len() / first.channels().max(1);
+    let mut values = Vec::with_capacity(positions * total);
+    for p in 0..positions {
+        for b in inputs {
+            let c = b.channels();
+            values.extend_from_slice(&b.values[p * c..(p + 1) * c]);
+        }
+    }
+    let mut shape = first.shape.clone();
+    *shape.last_mut().expect("a shape with dimensions") = total;
+    Ok(Buffer { values, shape })
+}
+
+/// Softmax over each sample's units: `exp(x - max) / sum`.
+fn softmax(x: &Buffer) -> Buffer {
+    let units = x.values.len() / x.batch().max(1);
+    let mut y = x.clone();
+    for row in y.values.chunks_exact_mut(units.max(1)) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        row.iter_mut().for_each(|v| *v /= sum);
+    }
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(size: usize, stride: usize, pads: [usize; 4], ceil: bool) -> Window {
+        Window {
+            size: [size, size],
+            stride: [stride, stride],
+            dilation: [1, 1],
+            pads,
+            ceil,
+        }
+    }
+
+    #[test]
+    fn erf_matches_known_values() {
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (3.0, 0.999_977_9),
+        ] {
+            assert!((erf(x) - want).abs() < 1e-6, "erf({x}) = {}", erf(x));
+            assert!((erf(-x) + want).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn depthwise_convolution_keeps_channels_apart() {
+        // 2 channels, groups 2, a 1x1 kernel: channel k times k + 1
+        let conv = Conv::new(
+            window(1, 1, [0; 4], false),
+            2,
+            2,
+            &[1.0, 2.0],
+            [2, 1, 1, 1],
+            Some(vec![0.5, 0.0]),
+        )
+        .unwrap();
+        let x = Buffer {
+            values: vec![1.0, 10.0, 2.0, 20.0],
+            shape: vec![1, 1, 2, 2],
+        };
+        let y = Op::Conv2d(conv).run(&[&x]).unwrap();
+        assert_eq!(y.values, [1.5, 20.0, 2.5, 40.0]);
+    }
+
+    #[test]
+    fn padded_average_counts_what_it_is_told() {
+        // a 2x2 map of ones, 3x3 window, padding 1, stride 2: one output per
+        // corner of the padded map
+        let x = Buffer {
+            values: vec![1.0; 4],
+            shape: vec![1, 2, 2, 1],
+        };
+        let mut p = Pool {
+            window: window(3, 2, [1; 4], false),
+            count_padding: false,
+        };
+        let y = Op::AvgPool2d(p).run(&[&x]).unwrap();
+        assert_eq!((y.values.clone(), y.shape), (vec![1.0], vec![1, 1, 1, 1]));
+        p.count_padding = true;
+        let y = Op::AvgPool2d(p).run(&[&x]).unwrap();
+        assert!((y.values[0] - 4.0 / 9.0).abs() < 1e-7);
+        // ceil mode adds a last window that starts inside the input
+        let x = Buffer {
+            values: (0..9).map(|v| v as f32).collect(),
+            shape: vec![1, 3, 3, 1],
+        };
+        let p = Pool {
+            window: window(2, 2, [0; 4], true),
+            count_padding: false,
+        };
+        let y = Op::MaxPool2d(p).run(&[&x]).unwrap();
+        assert_eq!(
+            (y.values, y.shape),
+            (vec![4.0, 5.0, 7.0, 8.0], vec![1, 2, 2, 1])
+        );
+    }
+
+    #[test]
+    fn flatten_is_channels_first_and_concat_channels_last() {
+        let x = Buffer {
+            values: vec![1.0, 5.0, 2.0, 6.0],
+            shape: vec![1, 1, 2, 2],
+        };
+        assert_eq!(Op::Flatten.run(&[&x]).unwrap().values, [1.0, 2.0, 5.0, 6.0]);
+        let y = Op::Concat.run(&[&x, &x]).unwrap();
+        assert_eq!(y.shape, [1, 1, 2, 4]);
+        assert_eq!(y.values, [1.0, 5.0, 1.0, 5.0, 2.0, 6.0, 2.0, 6.0]);
+        let s = Op::Softmax
+            .run(&[&Buffer {
+                values: vec![0.0, 0.0],
+                shape: vec![1, 2],
+            }])
+            .unwrap();
+        assert_eq!(s.values, [0.5, 0.5]);
+    }
+}

@@ -1,0 +1,185 @@
+//! A network as a graph of layers (each layer's operation with its weights,
+//! and its inputs), from which its geometry is derived, run on the host: the
+//! form ONNX models are read into ([`crate::onnx`]).
+
+mod buffer;
+mod host;
+mod op;
+
+pub use buffer::Buffer;
+pub use op::{Activation, Affine, Conv, Dense, Op, Pool, Window};
+
+use burn::tensor::{Device, Tensor};
+use nnitp_core::cone::{Geometry, Place};
+use nnitp_core::digest::Digest;
+use nnitp_core::network::{LayerOutput, Network, Taps};
+
+/// One layer: its name, what it computes and where its inputs come from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphLayer {
+    /// The layer's name (an ONNX node's name).
+    pub name: String,
+    /// Another name it is known by (the ONNX node's output tensor), if any.
+    pub alias: Option<String>,
+    /// What it computes.
+    pub op: Op,
+    /// Its inputs: the image or earlier layers.
+    pub inputs: Vec<Place>,
+}
+
+/// A classifier as layers in order, each on the image or on earlier layers.
+/// Its [`Geometry`] is derived once, when it is built; it runs on the host
+/// and implements [`Network`].
+#[derive(Clone, Debug)]
+pub struct LayerGraph {
+    input_shape: [usize; 3],
+    layers: Vec<GraphLayer>,
+    geometry: Geometry,
+    /// The last layer reading each layer's output.
+    last_reader: Vec<Option<usize>>,
+    fingerprint: Option<Digest>,
+    device: Device,
+}
+
+impl LayerGraph {
+    /// The graph of `layers` on images of `input_shape` (`[H, W, C]`).
+    ///
+    /// # Errors
+    /// [`nnitp_core::Error::BadGeometry`] naming the first layer whose
+    /// inputs do not fit it (or that reads a later layer).
+    pub fn new(input_shape: [usize; 3], layers: Vec<GraphLayer>) -> nnitp_core::Result<Self> {
+        let mut g = Geometry::builder(&input_shape);
+        let mut last_reader = vec![None; layers.len()];
+        for (i, layer) in layers.iter().enumerate() {
+            let first = layer.inputs.first().copied().unwrap_or(Place::Input);
+            // a late input is refused by `push_from`, naming the layer
+            let is_map = g.shape_at(first).map_or(true, |s| s.len() == 3);
+            g.push_from(layer.name.clone(), layer.op.kind(is_map), &layer.inputs)?;
+            for p in &layer.inputs {
+                if let Place::Layer(j) = *p {
+                    last_reader[j] = Some(i);
+                }
+            }
+        }
+        Ok(LayerGraph {
+            input_shape,
+            layers,
+            geometry: g.build(),
+            last_reader,
+            fingerprint: None,
+            device: Device::flex(),
+        })
+    }
+
+    /// Gives the graph a digest of its weights, so that its activations can
+    /// be cached on disk.
+    pub fn with_fingerprint(mut self, digest: Digest) -> Self {
+        self.fingerprint = Some(digest);
+        self
+    }
+
+    /// The input shape `[H, W, C]`.
+    pub fn input_shape(&self) -> [usize; 3] {
+        self.input_shape
+    }
+
+    /// The layers in order.
+    pub fn layers(&self) -> &[GraphLayer] {
+        &self.layers
+    }
+
+    /// The index of the layer called `name` (its name or its alias).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.layers
+            .iter()
+            .position(|l| l.name == name || l.alias.as_deref() == Some(name))
+    }
+
+    /// Runs layers 0 to `last` on a batch, calling `visit(i, output)` after
+    /// each; each output is kept only until the last layer that reads it.
+    ///
+    /// # Errors
+    /// [`nnitp_core::Error::Backend`] naming a layer whose inputs do not fit.
+    pub fn run(
+        &self,
+        images: Buffer,
+        last: usize,
+        mut visit: impl FnMut(usize, &Buffer),
+    ) -> nnitp_core::Result<()> {
+        let mut outs: Vec<Option<Buffer>> = vec![None; self.layers.len()];
+        for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
+            let inputs: Vec<&Buffer> = layer
+                .inputs
+                .iter()
+                .filter_map(|p| match *p {
+                    Place::Input => Some(&images),
+                    Place::Layer(j) => outs[j].as_ref(),
+                })
+                .collect();
+            if inputs.len() != layer.inputs.len() {
+                return Err(nnitp_core::Error::Backend(format!(
+                    "layer {i} ({}) reads a layer no longer kept",
+                    layer.name
+                )));
+            }
+            let out = layer.op.run(&inputs).map_err(|e| {
+                nnitp_core::Error::Backend(format!("layer {i} ({}): {e}", layer.name))
+            })?;
+            visit(i, &out);
+            for p in &layer.inputs {
+                if let Place::Layer(j) = *p {
+                    if self.last_reader[j] == Some(i) {
+                        outs[j] = None;
+                    }
+                }
+            }
+            if self.last_reader[i].is_some_and(|r| r <= last) {
+                outs[i] = Some(out);
+            }
+        }
+        Ok(())
+    }
+
+    /// All layers' outputs on a batch of NCHW images.
+    ///
+    /// # Errors
+    /// As [`LayerGraph::run`].
+    pub fn outputs(&self, images: Tensor<4>) -> nnitp_core::Result<Vec<Buffer>> {
+        let mut all = Vec::with_capacity(self.layers.len());
+        let last = self.layers.len().saturating_sub(1);
+        self.run(Buffer::from_images(images)?, last, |_, b| {
+            all.push(b.clone())
+        })?;
+        Ok(all)
+    }
+}
+
+impl Network for LayerGraph {
+    fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
+    fn device(&self) -> Device {
+        self.device.clone()
+    }
+
+    fn fingerprint(&self) -> Option<Digest> {
+        self.fingerprint
+    }
+
+    fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp_core::Result<()> {
+        let last = (0..self.layers.len()).rev().find(|&i| taps.wants(i));
+        let Some(last) = last else { return Ok(()) };
+        self.run(Buffer::from_images(images)?, last, |i, b| {
+            if taps.wants(i) {
+                taps.keep(
+                    i,
+                    LayerOutput::Host {
+                        values: b.values.clone(),
+                        shape: b.shape.clone(),
+                    },
+                );
+            }
+        })
+    }
+}

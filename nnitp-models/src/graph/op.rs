@@ -1,0 +1,274 @@
+//! What each layer of a [`LayerGraph`](super::LayerGraph) computes, with its
+//! weights prepared for the host: kernels packed for the matrix product,
+//! batch norm folded into a scale and shift.
+
+use nnitp_core::cone::{LayerKind, Padding};
+
+/// An element-wise activation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` where `x >= 0`, else `alpha * x`.
+    LeakyRelu(f32),
+    /// `x` where `x > 0`, else `alpha * (exp(x) - 1)`.
+    Elu(f32),
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+    /// `x * Φ(x)`, exactly (`erf`) or with the tanh approximation.
+    Gelu {
+        /// The tanh approximation.
+        tanh: bool,
+    },
+    /// `min(max(x, min), max)` (ReLU6 is `Clip(0, 6)`).
+    Clip {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
+}
+
+/// A sliding window (a convolution's kernel or a pooling window) with its
+/// padding given explicitly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Kernel or window size (rows, cols).
+    pub size: [usize; 2],
+    /// Stride (rows, cols).
+    pub stride: [usize; 2],
+    /// Spacing between elements (rows, cols).
+    pub dilation: [usize; 2],
+    /// Padding rows above, columns left, rows below, columns right.
+    pub pads: [usize; 4],
+    /// Round the output size up (pooling's `ceil_mode`).
+    pub ceil: bool,
+}
+
+impl Window {
+    /// The padding as the geometry states it.
+    pub fn padding(&self) -> Padding {
+        let [top, left, bottom, right] = self.pads;
+        if self.pads == [0; 4] {
+            Padding::Valid
+        } else {
+            Padding::Explicit {
+                top,
+                left,
+                bottom,
+                right,
+            }
+        }
+    }
+}
+
+/// A convolution, its kernel packed per group as `[kh * kw * C/groups,
+/// F/groups]` matrices (rows ordered by kernel row, kernel column, channel).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv {
+    /// The window.
+    pub window: Window,
+    /// Input channels.
+    pub in_channels: usize,
+    /// Output channels.
+    pub filters: usize,
+    /// Channel groups.
+    pub groups: usize,
+    /// The packed kernels, one after the other.
+    pub packed: Vec<f32>,
+    /// One bias per output channel.
+    pub bias: Vec<f32>,
+}
+
+impl Conv {
+    /// A convolution from weights in the ONNX and burn layout `[F, C/groups,
+    /// kh, kw]`.
+    ///
+    /// # Errors
+    /// When the weights do not have that many values, or the groups do not
+    /// divide the channels.
+    pub fn new(
+        window: Window,
+        in_channels: usize,
+        groups: usize,
+        weight: &[f32],
+        weight_shape: [usize; 4],
+        bias: Option<Vec<f32>>,
+    ) -> Result<Self, String> {
+        let [f, cg, kh, kw] = weight_shape;
+        if groups == 0 || in_channels % groups != 0 || f % groups != 0 || cg * groups != in_channels
+        {
+            return Err(format!(
+                "a kernel of shape {weight_shape:?} in {groups} groups does not fit {in_channels} input channels"
+            ));
+        }
+        if [kh, kw] != window.size || weight.len() != f * cg * kh * kw {
+            return Err(format!(
+                "{} weights for a kernel of shape {weight_shape:?}",
+                weight.len()
+            ));
+        }
+        let fg = f / groups;
+        let k = kh * kw * cg;
+        let mut packed = vec![0f32; groups * k * fg];
+        for g in 0..groups {
+            let dst = &mut packed[g * k * fg..(g + 1) * k * fg];
+            for o in 0..fg {
+                let src = (g * fg + o) * cg * kh * kw;
+                for ci in 0..cg {
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            dst[((ky * kw + kx) * cg + ci) * fg + o] =
+                                weight[src + (ci * kh + ky) * kw + kx];
+                        }
+                    }
+                }
+            }
+        }
+        let bias = bias.unwrap_or_else(|| vec![0.0; f]);
+        if bias.len() != f {
+            return Err(format!("{} biases for {f} filters", bias.len()));
+        }
+        Ok(Conv {
+            window,
+            in_channels,
+            filters: f,
+            groups,
+            packed,
+            bias,
+        })
+    }
+}
+
+/// A fully connected layer: `y = x W + b` with `W` `[inputs, units]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    /// Inputs per sample.
+    pub inputs: usize,
+    /// Output units.
+    pub units: usize,
+    /// `W`, row-major `[inputs, units]`.
+    pub weight: Vec<f32>,
+    /// One bias per unit.
+    pub bias: Vec<f32>,
+}
+
+/// `y = x * scale + shift` per channel (the last dimension): batch norm with
+/// its statistics folded in, or arithmetic by constants. A scale or shift of
+/// one value applies to every channel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affine {
+    /// Per-channel (or one) factors.
+    pub scale: Vec<f32>,
+    /// Per-channel (or one) offsets.
+    pub shift: Vec<f32>,
+}
+
+impl Affine {
+    /// Batch normalisation with running statistics folded in:
+    /// `(x - mean) / sqrt(var + eps) * gamma + beta`.
+    pub fn batch_norm(gamma: &[f32], beta: &[f32], mean: &[f32], var: &[f32], eps: f32) -> Self {
+        let scale: Vec<f32> = gamma
+            .iter()
+            .zip(var)
+            .map(|(g, v)| g / (v + eps).sqrt())
+            .collect();
+        let shift = beta
+            .iter()
+            .zip(mean)
+            .zip(&scale)
+            .map(|((b, m), s)| b - m * s)
+            .collect();
+        Affine { scale, shift }
+    }
+
+    /// The number of channels it applies to (`1` for any).
+    pub fn channels(&self) -> usize {
+        self.scale.len().max(self.shift.len())
+    }
+}
+
+/// A pooling window over each channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool {
+    /// The window.
+    pub window: Window,
+    /// For an average: count the padding in the divisor.
+    pub count_padding: bool,
+}
+
+/// What one layer computes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// 2-d convolution.
+    Conv2d(Conv),
+    /// Fully connected layer.
+    Dense(Dense),
+    /// Batch normalisation (folded).
+    BatchNorm(Affine),
+    /// Arithmetic with constants (`x * a`, `x + b`, `x - b`, `x / a`, ...).
+    Scale(Affine),
+    /// An element-wise activation.
+    Activation(Activation),
+    /// Max pooling.
+    MaxPool2d(Pool),
+    /// Average pooling.
+    AvgPool2d(Pool),
+    /// Mean over rows and columns per channel.
+    GlobalAvgPool,
+    /// Maximum over rows and columns per channel.
+    GlobalMaxPool,
+    /// A feature map flattened in PyTorch's order (`[C, H, W]`); a flat
+    /// layer stays as it is.
+    Flatten,
+    /// Element-wise sum of the inputs.
+    Add,
+    /// Concatenation along the channels.
+    Concat,
+    /// Softmax over a flat layer's units.
+    Softmax,
+    /// The input unchanged (dropout, identity).
+    Identity,
+}
+
+impl Op {
+    /// The layer's kind for the geometry, given whether its (first) input is
+    /// a feature map.
+    pub fn kind(&self, input_is_map: bool) -> LayerKind {
+        match self {
+            Op::Conv2d(c) => LayerKind::Conv2d {
+                filters: c.filters,
+                kernel: c.window.size,
+                stride: c.window.stride,
+                dilation: c.window.dilation,
+                padding: c.window.padding(),
+                groups: c.groups,
+            },
+            Op::Dense(d) => LayerKind::Dense { units: d.units },
+            Op::BatchNorm(_) => LayerKind::BatchNorm,
+            Op::Scale(_) | Op::Activation(_) | Op::Softmax => LayerKind::Activation,
+            Op::MaxPool2d(p) => LayerKind::MaxPool2d {
+                window: p.window.size,
+                stride: p.window.stride,
+                padding: p.window.padding(),
+                dilation: p.window.dilation,
+                ceil: p.window.ceil,
+            },
+            Op::AvgPool2d(p) => LayerKind::AvgPool2d {
+                window: p.window.size,
+                stride: p.window.stride,
+                padding: p.window.padding(),
+                ceil: p.window.ceil,
+            },
+            Op::GlobalAvgPool => LayerKind::GlobalAvgPool,
+            Op::GlobalMaxPool => LayerKind::GlobalMaxPool,
+            Op::Flatten if input_is_map => LayerKind::FlattenChannelsFirst,
+            Op::Flatten => LayerKind::Flatten,
+            Op::Add => LayerKind::Add,
+            Op::Concat => LayerKind::Concat,
+            Op::Identity => LayerKind::Dropout,
+        }
+    }
+}

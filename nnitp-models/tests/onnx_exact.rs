@@ -1,0 +1,105 @@
+//! Every layer of the PyTorch exports in `tests/fixtures/onnx/` (both
+//! exporters) agrees with onnxruntime's output for its node, recorded by
+//! `make_fixtures.py`, within 1e-4 of the layer's largest value.
+#![cfg(feature = "onnx")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::{Device, Tensor, TensorData};
+use nnitp_core::burn;
+use nnitp_core::npy::read_f32;
+use nnitp_models::graph::Buffer;
+use nnitp_models::onnx;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx")
+}
+
+/// A buffer in ONNX's layout (NCHW for feature maps).
+fn nchw(b: &Buffer) -> Vec<f32> {
+    match b.shape[..] {
+        [n, h, w, c] => {
+            let mut out = vec![0f32; b.values.len()];
+            for s in 0..n {
+                for p in 0..h * w {
+                    for k in 0..c {
+                        out[(s * c + k) * h * w + p] = b.values[(s * h * w + p) * c + k];
+                    }
+                }
+            }
+            out
+        }
+        _ => b.values.clone(),
+    }
+}
+
+fn check(name: &str) -> f32 {
+    let dir = fixtures();
+    let graph = onnx::read(dir.join(format!("{name}.onnx"))).unwrap();
+    let input = read_f32(dir.join("input.npy")).unwrap();
+    let shape: Vec<usize> = input.shape().to_vec();
+    let data = TensorData::new(input.iter().copied().collect::<Vec<f32>>(), shape);
+    let images = Tensor::<4>::from_data(data, &Device::flex());
+    let outputs = graph.outputs(images).unwrap();
+    let manifest: BTreeMap<String, String> = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(name).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let mut compared = 0;
+    let mut worst = 0f32;
+    for (layer, out) in graph.layers().iter().zip(&outputs) {
+        let alias = layer.alias.as_deref().unwrap();
+        let Some(file) = manifest.get(alias) else {
+            continue;
+        };
+        let want = read_f32(dir.join(name).join(file)).unwrap();
+        let got = nchw(out);
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "{name}: layer {} ({alias}) has {} values, onnxruntime {:?}",
+            layer.name,
+            got.len(),
+            want.shape()
+        );
+        let scale = want.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
+        let err = got
+            .iter()
+            .zip(want.iter())
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
+            / scale;
+        assert!(
+            err <= 1e-4,
+            "{name}: layer {} ({alias}) differs from onnxruntime by {err:e} of its largest value",
+            layer.name
+        );
+        worst = worst.max(err);
+        compared += 1;
+    }
+    assert_eq!(
+        compared,
+        graph.layers().len(),
+        "{name}: every layer has onnxruntime's output"
+    );
+    println!("{name}: {compared} layers, largest difference {worst:.1e} of a layer's largest value");
+    worst
+}
+
+#[test]
+fn cnn_with_batch_norm_and_dropout() {
+    check("cnn.torchscript");
+    check("cnn.dynamo");
+}
+
+#[test]
+fn residual_network_with_strided_projection() {
+    check("resnet.torchscript");
+    check("resnet.dynamo");
+}
+
+#[test]
+fn depthwise_separable_block() {
+    check("depthwise.torchscript");
+    check("depthwise.dynamo");
+}
