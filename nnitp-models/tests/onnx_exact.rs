@@ -82,7 +82,9 @@ fn check(name: &str) -> f32 {
         graph.layers().len(),
         "{name}: every layer has onnxruntime's output"
     );
-    println!("{name}: {compared} layers, largest difference {worst:.1e} of a layer's largest value");
+    println!(
+        "{name}: {compared} layers, largest difference {worst:.1e} of a layer's largest value"
+    );
     worst
 }
 
