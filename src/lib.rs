@@ -17,3 +17,5 @@ pub use nnitp_core::{burn, ndarray};
 
 pub mod catalog;
 pub mod folder_catalog;
+#[cfg(feature = "onnx")]
+pub mod onnx_catalog;

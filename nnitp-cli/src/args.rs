@@ -10,13 +10,14 @@ use nnitp::core::ParamOverrides;
 /// Options shared by all subcommands (given before or after the subcommand).
 #[derive(Args, Clone, Debug)]
 pub struct Shared {
-    /// Model: a zoo name (fashion-mnist, fashion-mnist-resnet, mnist, cifar10)
-    /// or a folder of activations written by `nnitp export` or any framework.
+    /// Model: a zoo name (fashion-mnist, fashion-mnist-resnet, mnist, cifar10),
+    /// an ONNX file (FILE.onnx, with --data), or a folder of activations
+    /// written by `nnitp export` or any framework.
     #[arg(
         long,
         global = true,
         default_value = "fashion-mnist",
-        value_name = "NAME|DIR"
+        value_name = "NAME|FILE.onnx|DIR"
     )]
     pub model: String,
     /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
@@ -39,6 +40,26 @@ pub struct Shared {
     /// Keep nothing on disk.
     #[arg(long, global = true, conflicts_with = "cache")]
     pub no_cache: bool,
+    /// An ONNX model's input normalisation: the mean subtracted from pixels /
+    /// 255, one value or one per channel (default 0).
+    #[arg(
+        long,
+        global = true,
+        value_name = "M[,M,M]",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    pub mean: Vec<f32>,
+    /// An ONNX model's input normalisation: the standard deviation divided
+    /// by, one value or one per channel (default 1).
+    #[arg(
+        long,
+        global = true,
+        value_name = "S[,S,S]",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    pub std: Vec<f32>,
     /// Images used from each data set (default: the model's own).
     #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
     pub size: Option<usize>,
@@ -180,11 +201,16 @@ impl LayerRef {
         Ok(LayerRef::Name(s.to_string()))
     }
 
-    /// The index of this layer in `geometry`.
+    /// The index of this layer in `geometry`; a name is a layer's name or
+    /// one of `aliases` (an ONNX node's output tensor, by layer).
     ///
     /// # Errors
     /// An index out of range or a name the model does not have.
-    pub fn resolve(&self, geometry: &nnitp::core::cone::Geometry) -> Result<usize, String> {
+    pub fn resolve(
+        &self,
+        geometry: &nnitp::core::cone::Geometry,
+        aliases: &[Option<String>],
+    ) -> Result<usize, String> {
         match self {
             LayerRef::Index(i) if *i < geometry.len() => Ok(*i),
             LayerRef::Index(i) => Err(format!(
@@ -193,6 +219,7 @@ impl LayerRef {
             )),
             LayerRef::Name(n) => (0..geometry.len())
                 .find(|&l| geometry.name(l) == *n)
+                .or_else(|| aliases.iter().position(|a| a.as_deref() == Some(n)))
                 .ok_or_else(|| format!("the model has no layer named {n:?} (see `nnitp layers`)")),
         }
     }

@@ -1,11 +1,15 @@
 //! `--model`: a zoo model (with its data and weights) or a folder of
 //! activations, opened alike as an explanation session.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nnitp::core::cone::Geometry;
 use nnitp::core::progress::Observer;
+use nnitp::core::Network;
 use nnitp::core::{ActivationSource, Activations, Explainer, ExplainerConfig, Split};
+use nnitp::models::data::Normalization;
+use nnitp::models::graph::LayerGraph;
+use nnitp::models::onnx::OnnxLoaded;
 use nnitp::models::zoo::ModelKind;
 use nnitp::models::{Loaded, Setup};
 
@@ -17,6 +21,8 @@ use crate::Failure;
 pub enum ModelRef {
     /// A model of the zoo.
     Zoo(ModelKind),
+    /// An ONNX file.
+    Onnx(PathBuf),
     /// A folder of `.npy` activations (`nnitp export`, or any framework).
     Folder(PathBuf),
 }
@@ -34,9 +40,15 @@ impl ModelRef {
         if path.is_dir() {
             return Ok(ModelRef::Folder(path));
         }
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+        {
+            return Ok(ModelRef::Onnx(path));
+        }
         let zoo: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
         Err(Failure::new(format!(
-            "--model {name:?}: no zoo model has this name ({}) and no folder is there",
+            "--model {name:?}: no zoo model has this name ({}), it is no .onnx file, and no folder is there",
             zoo.join(", ")
         )))
     }
@@ -48,6 +60,10 @@ impl ModelRef {
     pub fn zoo(&self, what: &str) -> Result<ModelKind, Failure> {
         match self {
             ModelRef::Zoo(k) => Ok(*k),
+            ModelRef::Onnx(p) => Err(Failure::new(format!(
+                "--model {}: {what} runs on zoo models only",
+                p.display()
+            ))),
             ModelRef::Folder(p) => Err(Failure::new(format!(
                 "--model {}: {what} needs a network, and a folder of activations has none (use a zoo model)",
                 p.display()
@@ -68,6 +84,8 @@ pub struct Session {
     pub labels: [Option<Vec<u8>>; 2],
     /// Where the data came from.
     pub source: String,
+    /// Other names of the layers (an ONNX node's output tensor), by layer.
+    pub aliases: Vec<Option<String>>,
 }
 
 impl Session {
@@ -85,6 +103,7 @@ impl Session {
     ) -> Result<Session, Failure> {
         let session = match ModelRef::parse(&shared.model)? {
             ModelRef::Zoo(kind) => Self::zoo(kind, shared, search)?,
+            ModelRef::Onnx(file) => Self::onnx(&file, shared, search)?,
             ModelRef::Folder(dir) => Self::folder(&dir, shared, search)?,
         };
         Ok(Session {
@@ -114,6 +133,44 @@ impl Session {
                 .collect(),
             labels,
             source,
+            aliases: Vec::new(),
+        })
+    }
+
+    fn onnx(file: &Path, shared: &Shared, search: &SearchArgs) -> Result<Session, Failure> {
+        refuse(
+            shared,
+            &["--embedded", "--weights"],
+            &file.display().to_string(),
+        )?;
+        let data = shared.data.as_ref().ok_or_else(|| {
+            Failure::new(format!(
+                "--model {}: an ONNX model needs --data DIR (IDX files of the MNIST family, or CIFAR-10 binary batches)",
+                file.display()
+            ))
+        })?;
+        let loaded = OnnxLoaded::load(file, data, &normalization(shared)?)?;
+        let info = ModelInfo::of_graph(&loaded.graph);
+        let mut config = ExplainerConfig::new(info.layers).with_cache(shared.cache_dir());
+        configure(&mut config, shared, search);
+        let labels = [
+            Some(loaded.splits.train.labels.clone()),
+            Some(loaded.splits.test.labels.clone()),
+        ];
+        let source = loaded.splits.source.clone();
+        let classes = loaded
+            .graph
+            .geometry()
+            .units(loaded.graph.layers().len().saturating_sub(1))
+            .map(|n| (0..n).map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        Ok(Session {
+            name: file.display().to_string(),
+            explainer: loaded.explainer(config)?.boxed(),
+            classes,
+            labels,
+            source,
+            aliases: info.aliases,
         })
     }
 
@@ -122,18 +179,11 @@ impl Session {
         shared: &Shared,
         search: &SearchArgs,
     ) -> Result<Session, Failure> {
-        for (flag, given) in [
-            ("--data", shared.data.is_some()),
-            ("--embedded", shared.embedded),
-            ("--weights", shared.weights.is_some()),
-        ] {
-            if given {
-                return Err(Failure::new(format!(
-                    "{flag} does not apply to a folder of activations (--model {})",
-                    dir.display()
-                )));
-            }
-        }
+        refuse(
+            shared,
+            &["--data", "--embedded", "--weights", "--mean", "--std"],
+            &dir.display().to_string(),
+        )?;
         let acts = Activations::read_dir(dir)?;
         let output = acts.geometry().len().saturating_sub(1);
         let layers = acts.hidden_layers();
@@ -152,6 +202,7 @@ impl Session {
             classes,
             labels: [None, None],
             source: dir.display().to_string(),
+            aliases: Vec::new(),
         })
     }
 
@@ -218,6 +269,7 @@ pub fn warn_cache<S: ActivationSource>(ex: &Explainer<S>) {
 /// # Errors
 /// The device, the data or the weights.
 pub fn load_zoo(kind: ModelKind, shared: &Shared) -> Result<Loaded, Failure> {
+    refuse(shared, &["--mean", "--std"], kind.name())?;
     let setup = Setup::new(kind, shared.device.device()?)
         .with_data(shared.data.as_ref())
         .with_weights(shared.weights.as_ref());
@@ -229,6 +281,37 @@ pub fn load_zoo(kind: ModelKind, shared: &Shared) -> Result<Loaded, Failure> {
     Ok(setup.load()?)
 }
 
+/// Fails when one of `flags` is given for a model it does not apply to.
+fn refuse(shared: &Shared, flags: &[&str], model: &str) -> Result<(), Failure> {
+    for &flag in flags {
+        let given = match flag {
+            "--data" => shared.data.is_some(),
+            "--embedded" => shared.embedded,
+            "--weights" => shared.weights.is_some(),
+            "--mean" => !shared.mean.is_empty(),
+            _ => !shared.std.is_empty(),
+        };
+        if given {
+            return Err(Failure::new(format!(
+                "{flag} does not apply to --model {model}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The input normalisation `--mean` and `--std` give.
+///
+/// # Errors
+/// Values that are not finite, or a deviation that is not positive.
+pub fn normalization(shared: &Shared) -> Result<Normalization, Failure> {
+    let or = |v: &[f32], d: f32| if v.is_empty() { vec![d] } else { v.to_vec() };
+    Ok(Normalization::new(
+        or(&shared.mean, 0.0),
+        or(&shared.std, 1.0),
+    )?)
+}
+
 /// The sample size and the search parameters given on the command line.
 fn configure(config: &mut ExplainerConfig, shared: &Shared, search: &SearchArgs) {
     config.params = config.params.overridden(&search.overrides());
@@ -237,17 +320,48 @@ fn configure(config: &mut ExplainerConfig, shared: &Shared, search: &SearchArgs)
     }
 }
 
-/// The geometry of `--model` without loading its data: the zoo model's
-/// architecture, or the folder's `geometry.json` with the layers it holds.
-///
-/// # Errors
-/// As [`ModelRef::parse`]; an unreadable folder.
-pub fn geometry_of(shared: &Shared) -> Result<(Geometry, Vec<usize>), Failure> {
-    match ModelRef::parse(&shared.model)? {
-        ModelRef::Zoo(kind) => Ok((kind.architecture().geometry()?, kind.default_layers())),
-        ModelRef::Folder(dir) => {
-            let acts = Activations::read_dir(&dir)?;
-            Ok((acts.geometry().clone(), acts.hidden_layers()))
+/// What `nnitp layers` shows of a model.
+pub struct ModelInfo {
+    /// The geometry.
+    pub geometry: Geometry,
+    /// The default explanation layers.
+    pub layers: Vec<usize>,
+    /// Other names of the layers (ONNX output tensors), by layer.
+    pub aliases: Vec<Option<String>>,
+}
+
+impl ModelInfo {
+    /// An imported graph's.
+    fn of_graph(graph: &LayerGraph) -> ModelInfo {
+        ModelInfo {
+            geometry: graph.geometry().clone(),
+            layers: graph.default_layers(),
+            aliases: graph.layers().iter().map(|l| l.alias.clone()).collect(),
         }
     }
+}
+
+/// The geometry of `--model` without loading its data: the zoo model's
+/// architecture, the ONNX file's graph, or the folder's `geometry.json` with
+/// the layers it holds.
+///
+/// # Errors
+/// As [`ModelRef::parse`]; an unreadable folder or ONNX file.
+pub fn geometry_of(shared: &Shared) -> Result<ModelInfo, Failure> {
+    Ok(match ModelRef::parse(&shared.model)? {
+        ModelRef::Zoo(kind) => ModelInfo {
+            geometry: kind.architecture().geometry()?,
+            layers: kind.default_layers(),
+            aliases: Vec::new(),
+        },
+        ModelRef::Onnx(file) => ModelInfo::of_graph(&nnitp::models::onnx::read(file)?),
+        ModelRef::Folder(dir) => {
+            let acts = Activations::read_dir(&dir)?;
+            ModelInfo {
+                geometry: acts.geometry().clone(),
+                layers: acts.hidden_layers(),
+                aliases: Vec::new(),
+            }
+        }
+    })
 }

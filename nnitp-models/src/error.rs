@@ -156,6 +156,10 @@ pub enum Error {
     /// An error of the core engine.
     #[error(transparent)]
     Core(#[from] nnitp_core::Error),
+    /// An ONNX model that cannot be read or run.
+    #[cfg(feature = "onnx")]
+    #[error(transparent)]
+    Onnx(#[from] crate::onnx::OnnxError),
 }
 
 impl Error {

@@ -100,7 +100,9 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     let output = ex.output_layer();
     let layer = match &args.layer {
         Some(l) => {
-            let l = l.resolve(ex.geometry()).map_err(Failure::new)?;
+            let l = l
+                .resolve(ex.geometry(), &session.aliases)
+                .map_err(Failure::new)?;
             if l >= output {
                 return Err(Failure::new(format!(
                     "--layer {l}: not a hidden layer (layer {output} is the output)"

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use clap::Args;
 use nnitp::catalog::ZooCatalog;
 use nnitp::folder_catalog::FolderCatalog;
+use nnitp::onnx_catalog::OnnxCatalog;
 use nnitp::viz::explorer::{Explorer, ExplorerConfig, SharedCatalog};
 
 use super::emit;
 use crate::args::Shared;
-use crate::model::ModelRef;
+use crate::model::{normalization, ModelRef};
 use crate::Failure;
 
 /// The examples `nnitp explore --help` ends with.
@@ -73,6 +74,16 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
     let catalog: SharedCatalog = match ModelRef::parse(&shared.model)? {
         // a folder of activations: that model alone
         ModelRef::Folder(dir) => Arc::new(FolderCatalog::new(dir)?),
+        // an ONNX model: that model on the images of --data
+        ModelRef::Onnx(file) => {
+            let data = shared.data.clone().ok_or_else(|| {
+                Failure::new(format!(
+                    "--model {}: an ONNX model needs --data DIR",
+                    file.display()
+                ))
+            })?;
+            Arc::new(OnnxCatalog::new(file, data, normalization(shared)?)?)
+        }
         // the zoo: every model whose weights and data are there
         ModelRef::Zoo(_) => Arc::new(ZooCatalog {
             data_dir: shared.data.clone(),

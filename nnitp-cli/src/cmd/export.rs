@@ -40,7 +40,7 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
     let output = geometry.len() - 1;
     let mut layers = Vec::new();
     for l in &args.layers {
-        layers.push(l.resolve(&geometry).map_err(Failure::new)?);
+        layers.push(l.resolve(&geometry, &[]).map_err(Failure::new)?);
     }
     if layers.is_empty() {
         layers = kind.default_layers();

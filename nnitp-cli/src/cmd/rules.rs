@@ -61,7 +61,9 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
     let ex = &session.explainer;
     let classes = session.class_names();
     let layer = match &args.layer {
-        Some(l) => l.resolve(ex.geometry()).map_err(Failure::new)?,
+        Some(l) => l
+            .resolve(ex.geometry(), &session.aliases)
+            .map_err(Failure::new)?,
         None => session.default_layer()?,
     };
     if !args.all {

@@ -1,8 +1,12 @@
 //! Datasets: readers for IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary files,
-//! nnitp's normalisation, class names, and the embedded Fashion-MNIST sample.
+//! nnitp's normalisation, class names, the embedded Fashion-MNIST sample, and
+//! images for a model of any input shape ([`load_for_input`]).
 
 pub mod cifar;
 pub mod idx;
+mod images;
+
+pub use images::{load_for_input, Normalization};
 
 use std::path::{Path, PathBuf};
 

@@ -88,6 +88,24 @@ impl LayerGraph {
         &self.layers
     }
 
+    /// The layers explanations use by default: below the classifier's head
+    /// (its last dense layer and what follows), the last flat layer and the
+    /// last feature map before it, where there are such.
+    pub fn default_layers(&self) -> Vec<usize> {
+        let head = (0..self.layers.len())
+            .rev()
+            .find(|&l| matches!(self.layers[l].op, Op::Dense(_)))
+            .unwrap_or(self.layers.len().saturating_sub(1));
+        let rank = |l: usize| {
+            self.geometry
+                .shape(Place::Layer(l))
+                .map_or(0, <[usize]>::len)
+        };
+        let last_flat = (0..head).rev().find(|&l| rank(l) == 1);
+        let last_map = (0..last_flat.unwrap_or(head)).rev().find(|&l| rank(l) == 3);
+        last_map.into_iter().chain(last_flat).collect()
+    }
+
     /// The index of the layer called `name` (its name or its alias).
     pub fn find(&self, name: &str) -> Option<usize> {
         self.layers

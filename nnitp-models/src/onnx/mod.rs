@@ -8,18 +8,25 @@
 //! whatever the model's NCHW layout, so units read `v(r,c,k)`.
 //!
 //! ```no_run
-//! let graph = nnitp_models::onnx::read("model.onnx")?;
-//! println!("{} layers", graph.layers().len());
-//! # Ok::<(), nnitp_models::onnx::OnnxError>(())
+//! use nnitp_models::data::Normalization;
+//! use nnitp_models::onnx::OnnxLoaded;
+//!
+//! // the model and its images (IDX or CIFAR-10 binary), pixels / 255
+//! let loaded = OnnxLoaded::load("model.onnx", "data/", &Normalization::default())?;
+//! let config = nnitp_core::ExplainerConfig::new(loaded.graph.default_layers());
+//! let explainer = loaded.explainer(config)?;
+//! # Ok::<(), nnitp_models::Error>(())
 //! ```
 
 mod constant;
 mod error;
 mod import;
 mod proto;
+mod session;
 mod wire;
 
 pub use error::OnnxError;
+pub use session::OnnxLoaded;
 
 use std::io::Read;
 use std::path::Path;

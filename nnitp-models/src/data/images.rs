@@ -1,0 +1,199 @@
+//! Images for a model of any input shape (an imported ONNX model): IDX files
+//! (the MNIST family) or CIFAR-10 binary batches, checked against the model's
+//! input and preprocessed as torchvision's `ToTensor` and `Normalize` do.
+
+use std::path::Path;
+
+use ndarray::Array4;
+
+use super::{cifar, find_file, idx, Dataset, DatasetKind, Splits};
+use crate::error::{Error, Result};
+
+/// Preprocessing: pixels / 255, then `(x - mean[c]) / std[c]` per channel
+/// (one value applies to every channel).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Normalization {
+    mean: Vec<f32>,
+    std: Vec<f32>,
+}
+
+impl Default for Normalization {
+    /// Pixels / 255 and nothing else (mean 0, std 1).
+    fn default() -> Self {
+        Normalization {
+            mean: vec![0.0],
+            std: vec![1.0],
+        }
+    }
+}
+
+impl Normalization {
+    /// A normalisation by `mean` and `std` (each one value, or one per
+    /// channel).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an empty list, a value that is not
+    /// finite, or a standard deviation that is not positive.
+    pub fn new(mean: Vec<f32>, std: Vec<f32>) -> Result<Self> {
+        if mean.is_empty() || std.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a mean and a standard deviation need at least one value".into(),
+            ));
+        }
+        if mean.iter().chain(&std).any(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument(
+                "the mean and standard deviation must be finite".into(),
+            ));
+        }
+        if std.iter().any(|&s| s <= 0.0) {
+            return Err(Error::InvalidArgument(format!(
+                "a standard deviation must be positive, got {std:?}"
+            )));
+        }
+        Ok(Normalization { mean, std })
+    }
+
+    /// The per-channel values for `c` channels.
+    fn per_channel(&self, c: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+        let spread = |v: &[f32], what: &str| match v.len() {
+            1 => Ok(vec![v[0]; c]),
+            n if n == c => Ok(v.to_vec()),
+            n => Err(Error::InvalidArgument(format!(
+                "{n} values of the {what} for images of {c} channels"
+            ))),
+        };
+        Ok((
+            spread(&self.mean, "mean")?,
+            spread(&self.std, "standard deviation")?,
+        ))
+    }
+}
+
+/// Reads the training and test images in `dir` for a model whose input is
+/// `shape` (`[H, W, C]`): the four IDX files of the MNIST family
+/// (`train-images-idx3-ubyte[.gz]`, ...) or CIFAR-10's binary batches
+/// (`data_batch_1.bin` .. `data_batch_5.bin`, `test_batch.bin`, directly or in
+/// `cifar-10-batches-bin/`).
+///
+/// # Errors
+/// [`Error::DatasetNotFound`] when `dir` holds neither; [`Error::InputShape`]
+/// when the images do not fit `shape`; the readers' errors.
+pub fn load_for_input(
+    dir: impl AsRef<Path>,
+    shape: [usize; 3],
+    norm: &Normalization,
+) -> Result<Splits> {
+    let dir = dir.as_ref();
+    let (mean, std) = norm.per_channel(shape[2])?;
+    let scale = |p: u8, k: usize| (f32::from(p) / 255.0 - mean[k]) / std[k];
+    if find_file(dir, "train-images-idx3-ubyte").is_ok() {
+        let split = |images: &str, labels: &str| -> Result<Dataset> {
+            let (n, rows, cols, pixels) = idx::read_images(find_file(dir, images)?)?;
+            let labels = idx::read_labels(find_file(dir, labels)?)?;
+            let found = [rows, cols, 1];
+            if found != shape {
+                return Err(Error::InputShape {
+                    expected: shape.to_vec(),
+                    found: found.to_vec(),
+                });
+            }
+            dataset(DatasetKind::Mnist, n, found, &pixels, labels, scale)
+        };
+        return Ok(Splits {
+            train: split("train-images-idx3-ubyte", "train-labels-idx1-ubyte")?,
+            test: split("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?,
+            source: dir.display().to_string(),
+        });
+    }
+    let mut cifar_dir = dir.to_path_buf();
+    if !cifar_dir.join("test_batch.bin").exists() && cifar_dir.join("cifar-10-batches-bin").is_dir()
+    {
+        cifar_dir = cifar_dir.join("cifar-10-batches-bin");
+    }
+    if cifar_dir.join("test_batch.bin").exists() {
+        let found = DatasetKind::Cifar10.image_shape();
+        if found != shape {
+            return Err(Error::InputShape {
+                expected: shape.to_vec(),
+                found: found.to_vec(),
+            });
+        }
+        let (mut labels, mut pixels) = (Vec::new(), Vec::new());
+        for i in 1..=5 {
+            let (l, p) = cifar::read_batch(cifar_dir.join(format!("data_batch_{i}.bin")))?;
+            labels.extend(l);
+            pixels.extend(p);
+        }
+        let (test_labels, test_pixels) = cifar::read_batch(cifar_dir.join("test_batch.bin"))?;
+        return Ok(Splits {
+            train: dataset(
+                DatasetKind::Cifar10,
+                labels.len(),
+                found,
+                &pixels,
+                labels,
+                scale,
+            )?,
+            test: dataset(
+                DatasetKind::Cifar10,
+                test_labels.len(),
+                found,
+                &test_pixels,
+                test_labels,
+                scale,
+            )?,
+            source: cifar_dir.display().to_string(),
+        });
+    }
+    Err(Error::DatasetNotFound {
+        dataset: "images (IDX files of the MNIST family, or CIFAR-10 binary batches)".into(),
+        looked: dir.display().to_string(),
+    })
+}
+
+/// `n` images of `shape` (channels last) from their bytes.
+fn dataset(
+    kind: DatasetKind,
+    n: usize,
+    [h, w, c]: [usize; 3],
+    pixels: &[u8],
+    labels: Vec<u8>,
+    scale: impl Fn(u8, usize) -> f32,
+) -> Result<Dataset> {
+    if n != labels.len() || pixels.len() != n * h * w * c {
+        return Err(Error::CountMismatch {
+            images: pixels.len() / (h * w * c).max(1),
+            labels: labels.len(),
+        });
+    }
+    let values = pixels
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| scale(p, i % c))
+        .collect();
+    let images = Array4::from_shape_vec((n, h, w, c), values)
+        .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    Ok(Dataset {
+        kind,
+        images,
+        labels,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_is_checked_once() {
+        assert!(Normalization::new(vec![], vec![1.0]).is_err());
+        assert!(Normalization::new(vec![0.5], vec![0.0]).is_err());
+        assert!(Normalization::new(vec![f32::NAN], vec![1.0]).is_err());
+        let n = Normalization::new(vec![0.5], vec![0.25, 0.5, 1.0]).unwrap();
+        assert_eq!(
+            n.per_channel(3).unwrap(),
+            (vec![0.5; 3], vec![0.25, 0.5, 1.0])
+        );
+        assert!(n.per_channel(1).is_err());
+    }
+}

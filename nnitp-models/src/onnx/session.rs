@@ -1,0 +1,54 @@
+//! An ONNX model with its images, one call from files to an [`Explainer`].
+
+use std::path::Path;
+
+use nnitp_core::{Explainer, ExplainerConfig, NetworkSource};
+
+use crate::data::{load_for_input, Normalization, Splits};
+use crate::error::Result;
+use crate::graph::LayerGraph;
+
+/// An ONNX model read with the images it explains.
+#[derive(Clone, Debug)]
+pub struct OnnxLoaded {
+    /// The model.
+    pub graph: LayerGraph,
+    /// Its training and test images, checked against its input.
+    pub splits: Splits,
+}
+
+impl OnnxLoaded {
+    /// Reads the model in `model` and the images in `data` (IDX files of
+    /// the MNIST family or CIFAR-10 binary batches), normalised by `norm`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Onnx`] for the model; the data readers' errors,
+    /// [`crate::Error::InputShape`] for images that do not fit the model.
+    pub fn load(
+        model: impl AsRef<Path>,
+        data: impl AsRef<Path>,
+        norm: &Normalization,
+    ) -> Result<Self> {
+        let graph = super::read(model)?;
+        let splits = load_for_input(data, graph.input_shape(), norm)?;
+        Ok(OnnxLoaded { graph, splits })
+    }
+
+    /// An explanation session over the model and its images (the first
+    /// `config.size` of each set).
+    ///
+    /// # Errors
+    /// The [`Explainer::new`] errors.
+    pub fn explainer(
+        self,
+        config: ExplainerConfig,
+    ) -> Result<Explainer<NetworkSource<LayerGraph>>> {
+        let Splits { train, test, .. } = self.splits;
+        Ok(Explainer::new(
+            self.graph,
+            train.images,
+            test.images,
+            config,
+        )?)
+    }
+}
