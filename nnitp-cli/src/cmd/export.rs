@@ -1,10 +1,12 @@
 //! `nnitp export DIR`: a zoo model's activations as a `.npy` folder, which
-//! `--model DIR` then reads as a model like any other.
+//! `--model DIR` then reads as a model like any other; `nnitp export
+//! FILE.onnx`: the zoo model itself as ONNX, which `--model FILE.onnx` reads.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use nnitp::core::{Activations, ExplainerConfig, Split};
+use nnitp::models::zoo::ModelKind;
 
 use super::emit;
 use crate::args::{LayerRef, Shared};
@@ -15,13 +17,15 @@ use crate::Failure;
 /// The examples `nnitp export --help` ends with.
 pub const EXAMPLES: &str = "Examples:
   nnitp export acts --embedded --size 2000     then: nnitp explain --model acts
-  nnitp export acts --layers 6,14 --size 500";
+  nnitp export acts --layers 6,14 --size 500
+  nnitp export fashion-mnist.onnx              then: nnitp explain --model fashion-mnist.onnx --data DIR";
 
 /// Options of `nnitp export`.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// The folder to write (geometry.json, train/ and test/ with
-    /// layer_<i>.npy and images.npy).
+    /// layer_<i>.npy and images.npy), or a file ending in `.onnx` to write
+    /// the model as ONNX.
     pub dir: PathBuf,
     /// Layers to write, by index or name (default: the model's explanation
     /// layers); the output layer is always written.
@@ -35,6 +39,13 @@ pub struct ExportArgs {
 /// The model or its data cannot be read; the folder cannot be written.
 pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
     let kind = ModelRef::parse(&shared.model)?.zoo("export")?;
+    if args
+        .dir
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+    {
+        return write_onnx(args, shared, kind);
+    }
     let loaded = load_zoo(kind, shared)?;
     let geometry = nnitp::core::Network::geometry(&loaded.model).clone();
     let output = geometry.len() - 1;
@@ -76,6 +87,26 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
         ex.len(Split::Train),
         ex.len(Split::Test),
         kind.name(),
+        args.dir.display()
+    ));
+    Ok(())
+}
+
+/// Writes the zoo model (with its weights) as an ONNX file.
+fn write_onnx(args: &ExportArgs, shared: &Shared, kind: ModelKind) -> Result<(), Failure> {
+    if !args.layers.is_empty() || shared.size.is_some() {
+        return Err(Failure::new(
+            "--layers and --size choose activations; an ONNX file holds the whole model",
+        ));
+    }
+    let model = kind.load(shared.weights.as_deref(), &shared.device.device()?)?;
+    let bytes = nnitp::models::onnx::write(&model.to_graph()?)?;
+    std::fs::write(&args.dir, &bytes)
+        .map_err(|e| Failure::new(format!("{}: {e}", args.dir.display())))?;
+    emit(format!(
+        "wrote {} as ONNX ({} bytes) to {}",
+        kind.name(),
+        bytes.len(),
         args.dir.display()
     ));
     Ok(())

@@ -126,8 +126,13 @@ pub(crate) fn exp_neg(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     // adding and subtracting 1.5 * 2^23 rounds to the nearest integer
     const ROUND: f32 = 12_582_912.0;
-    let x = x.clamp(-87.3, 0.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    // max/min rather than clamp, and bit casts rather than `as i32` (which
+    // saturates): both keep the loop free of branches, so that it vectorises
+    let x = x.max(-87.3).min(0.0);
+    let rounded = x * LOG2E + ROUND;
+    let n = rounded - ROUND;
+    // the low mantissa bits of `rounded` hold n (two's complement)
+    let ni = (rounded.to_bits() as i32).wrapping_sub(0x4B40_0000);
     let r = (x - n * LN2_HI) - n * LN2_LO;
     let mut p = 1.987_569_1e-4_f32;
     for c in [
@@ -141,7 +146,7 @@ pub(crate) fn exp_neg(x: f32) -> f32 {
     }
     let e = p * r * r + r + 1.0;
     // 2^n from the exponent bits; n lies in [-126, 0]
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    let scale = f32::from_bits((ni.wrapping_add(127) as u32) << 23);
     e * scale
 }
 

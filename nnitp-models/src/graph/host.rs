@@ -3,7 +3,7 @@
 //! that burn's CPU backend uses too), every other layer in one pass.
 
 use super::buffer::{exp_neg, matmul, Buffer};
-use super::op::{Activation, Affine, Conv, Dense, Op, Pool, Window};
+use super::op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 
 impl Op {
     /// The layer on its inputs' outputs. The graph's geometry check has
@@ -22,7 +22,7 @@ impl Op {
             Op::AvgPool2d(p) => pool(x, p, true),
             Op::GlobalAvgPool => global_pool(x, false),
             Op::GlobalMaxPool => global_pool(x, true),
-            Op::Flatten => flatten(x),
+            Op::Flatten(order) => flatten(x, *order),
             Op::Add => {
                 let mut y = x.clone();
                 for other in &inputs[1..] {
@@ -152,10 +152,11 @@ fn dense(x: &Buffer, d: &Dense) -> Result<Buffer, String> {
         &mut out,
         d.units,
     );
-    Ok(Buffer {
+    let y = Buffer {
         values: out,
         shape: vec![n, d.units],
-    })
+    };
+    Ok(if d.softmax { softmax(&y) } else { y })
 }
 
 fn affine(x: &Buffer, a: &Affine) -> Result<Buffer, String> {
@@ -180,31 +181,40 @@ fn affine(x: &Buffer, a: &Affine) -> Result<Buffer, String> {
 }
 
 fn activation(x: &Buffer, a: Activation) -> Buffer {
-    let mut y = x.clone();
-    let v = &mut y.values;
-    match a {
-        Activation::Relu => v.iter_mut().for_each(|x| *x = x.max(0.0)),
-        Activation::LeakyRelu(alpha) => v.iter_mut().for_each(|x| {
-            if *x < 0.0 {
-                *x *= alpha
+    // a plain loop into a buffer of the right size, which vectorises
+    fn map(x: &Buffer, f: impl Fn(f32) -> f32) -> Vec<f32> {
+        let mut out = vec![0f32; x.values.len()];
+        for (o, &v) in out.iter_mut().zip(&x.values) {
+            *o = f(v);
+        }
+        out
+    }
+    let values = match a {
+        Activation::Relu => map(x, |v| v.max(0.0)),
+        Activation::LeakyRelu(alpha) => map(x, |v| if v < 0.0 { v * alpha } else { v }),
+        Activation::Elu(alpha) => map(x, |v| {
+            let neg = (exp_neg(v) - 1.0) * alpha;
+            if v <= 0.0 {
+                neg
+            } else {
+                v
             }
         }),
-        Activation::Elu(alpha) => v.iter_mut().for_each(|x| {
-            let neg = (exp_neg(*x) - 1.0) * alpha;
-            *x = if *x <= 0.0 { neg } else { *x };
-        }),
-        Activation::Sigmoid => v.iter_mut().for_each(|x| *x = 1.0 / (1.0 + (-*x).exp())),
-        Activation::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
-        Activation::Gelu { tanh: false } => v
-            .iter_mut()
-            .for_each(|x| *x = 0.5 * *x * (1.0 + erf(*x / std::f32::consts::SQRT_2))),
-        Activation::Gelu { tanh: true } => v.iter_mut().for_each(|x| {
+        Activation::Sigmoid => map(x, |v| 1.0 / (1.0 + (-v).exp())),
+        Activation::Tanh => map(x, f32::tanh),
+        Activation::Gelu { tanh: false } => {
+            map(x, |v| 0.5 * v * (1.0 + erf(v / std::f32::consts::SQRT_2)))
+        }
+        Activation::Gelu { tanh: true } => map(x, |v| {
             let k = (2.0 / std::f32::consts::PI).sqrt();
-            *x = 0.5 * *x * (1.0 + (k * (*x + 0.044_715 * *x * *x * *x)).tanh());
+            0.5 * v * (1.0 + (k * (v + 0.044_715 * v * v * v)).tanh())
         }),
-        Activation::Clip { min, max } => v.iter_mut().for_each(|x| *x = x.clamp(min, max)),
+        Activation::Clip { min, max } => map(x, |v| v.max(min).min(max)),
+    };
+    Buffer {
+        values,
+        shape: x.shape.clone(),
     }
-    y
 }
 
 /// The error function, through `f64` (exact to `f32` rounding).
@@ -310,10 +320,10 @@ fn global_pool(x: &Buffer, max: bool) -> Buffer {
     }
 }
 
-/// A feature map to `[N, C * H * W]` in PyTorch's (channels-first) order.
-fn flatten(x: &Buffer) -> Buffer {
+/// A feature map to `[N, H * W * C]`, its units in `order`.
+fn flatten(x: &Buffer, order: Order) -> Buffer {
     let n = x.batch();
-    if x.shape.len() != 4 {
+    if x.shape.len() != 4 || order == Order::ChannelsLast {
         return Buffer {
             values: x.values.clone(),
             shape: vec![n, x.values.len() / n.max(1)],
@@ -458,7 +468,9 @@ mod tests {
             values: vec![1.0, 5.0, 2.0, 6.0],
             shape: vec![1, 1, 2, 2],
         };
-        assert_eq!(Op::Flatten.run(&[&x]).unwrap().values, [1.0, 2.0, 5.0, 6.0]);
+        let flat = |order| Op::Flatten(order).run(&[&x]).unwrap().values;
+        assert_eq!(flat(Order::ChannelsFirst), [1.0, 2.0, 5.0, 6.0]);
+        assert_eq!(flat(Order::ChannelsLast), [1.0, 5.0, 2.0, 6.0]);
         let y = Op::Concat.run(&[&x, &x]).unwrap();
         assert_eq!(y.shape, [1, 1, 2, 4]);
         assert_eq!(y.values, [1.0, 5.0, 1.0, 5.0, 2.0, 6.0, 2.0, 6.0]);

@@ -7,7 +7,7 @@ mod host;
 mod op;
 
 pub use buffer::Buffer;
-pub use op::{Activation, Affine, Conv, Dense, Op, Pool, Window};
+pub use op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 
 use burn::tensor::{Device, Tensor};
 use nnitp_core::cone::{Geometry, Place};

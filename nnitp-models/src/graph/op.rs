@@ -142,7 +142,34 @@ impl Conv {
     }
 }
 
-/// A fully connected layer: `y = x W + b` with `W` `[inputs, units]`.
+impl Conv {
+    /// The kernel in the ONNX and burn layout `[F, C/groups, kh, kw]`.
+    pub fn weight_oihw(&self) -> Vec<f32> {
+        let [kh, kw] = self.window.size;
+        let (cg, fg) = (self.in_channels / self.groups, self.filters / self.groups);
+        let k = kh * kw * cg;
+        let mut out = vec![0f32; self.filters * cg * kh * kw];
+        for g in 0..self.groups {
+            let packed = &self.packed[g * k * fg..(g + 1) * k * fg];
+            for o in 0..fg {
+                let dst = (g * fg + o) * cg * kh * kw;
+                for ci in 0..cg {
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            out[dst + (ci * kh + ky) * kw + kx] =
+                                packed[((ky * kw + kx) * cg + ci) * fg + o];
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A fully connected layer: `y = x W + b` with `W` `[inputs, units]`,
+/// optionally followed by a softmax within the same layer (as the zoo's
+/// output layers, numbered as in nnitp).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense {
     /// Inputs per sample.
@@ -153,6 +180,17 @@ pub struct Dense {
     pub weight: Vec<f32>,
     /// One bias per unit.
     pub bias: Vec<f32>,
+    /// The layer's output is the softmax of `x W + b`.
+    pub softmax: bool,
+}
+
+/// The order a feature map's units are flattened in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// `[C, H, W]`: PyTorch's and ONNX's.
+    ChannelsFirst,
+    /// `[H, W, C]`: Keras' (and the zoo's, numbered as in nnitp).
+    ChannelsLast,
 }
 
 /// `y = x * scale + shift` per channel (the last dimension): batch norm with
@@ -220,9 +258,9 @@ pub enum Op {
     GlobalAvgPool,
     /// Maximum over rows and columns per channel.
     GlobalMaxPool,
-    /// A feature map flattened in PyTorch's order (`[C, H, W]`); a flat
-    /// layer stays as it is.
-    Flatten,
+    /// A feature map flattened (in the order given); a flat layer stays as
+    /// it is.
+    Flatten(Order),
     /// Element-wise sum of the inputs.
     Add,
     /// Concatenation along the channels.
@@ -234,6 +272,26 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operation's name, e.g. `conv2d`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Conv2d(_) => "conv2d",
+            Op::Dense(_) => "dense",
+            Op::BatchNorm(_) => "batch_norm",
+            Op::Scale(_) => "scale",
+            Op::Activation(_) => "activation",
+            Op::MaxPool2d(_) => "max_pool2d",
+            Op::AvgPool2d(_) => "avg_pool2d",
+            Op::GlobalAvgPool => "global_avg_pool",
+            Op::GlobalMaxPool => "global_max_pool",
+            Op::Flatten(_) => "flatten",
+            Op::Add => "add",
+            Op::Concat => "concat",
+            Op::Softmax => "softmax",
+            Op::Identity => "identity",
+        }
+    }
+
     /// The layer's kind for the geometry, given whether its (first) input is
     /// a feature map.
     pub fn kind(&self, input_is_map: bool) -> LayerKind {
@@ -264,8 +322,8 @@ impl Op {
             },
             Op::GlobalAvgPool => LayerKind::GlobalAvgPool,
             Op::GlobalMaxPool => LayerKind::GlobalMaxPool,
-            Op::Flatten if input_is_map => LayerKind::FlattenChannelsFirst,
-            Op::Flatten => LayerKind::Flatten,
+            Op::Flatten(Order::ChannelsFirst) if input_is_map => LayerKind::FlattenChannelsFirst,
+            Op::Flatten(_) => LayerKind::Flatten,
             Op::Add => LayerKind::Add,
             Op::Concat => LayerKind::Concat,
             Op::Identity => LayerKind::Dropout,

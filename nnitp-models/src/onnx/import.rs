@@ -11,7 +11,9 @@ use nnitp_core::digest::DigestBuilder;
 use super::constant::{self, Constant, Values};
 use super::error::OnnxError;
 use super::proto::{Attribute, Graph, Node};
-use crate::graph::{Activation, Affine, Conv, Dense, GraphLayer, LayerGraph, Op, Pool, Window};
+use crate::graph::{
+    Activation, Affine, Conv, Dense, GraphLayer, LayerGraph, Op, Order, Pool, Window,
+};
 
 /// Stands for the batch dimension in folded shapes.
 const BATCH: i64 = i64::MIN;
@@ -741,7 +743,14 @@ impl<'p> Importer<'p> {
     fn flatten(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
         let (place, dims, _) = self.layer_at(node, 0)?;
         let k = dims.iter().product();
-        self.push(i, node, Op::Flatten, vec![place], vec![k], true);
+        self.push(
+            i,
+            node,
+            Op::Flatten(Order::ChannelsFirst),
+            vec![place],
+            vec![k],
+            true,
+        );
         Ok(())
     }
 
@@ -911,6 +920,7 @@ impl<'p> Importer<'p> {
             units,
             weight,
             bias,
+            softmax: false,
         })
     }
 

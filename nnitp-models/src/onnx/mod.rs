@@ -24,9 +24,11 @@ mod import;
 mod proto;
 mod session;
 mod wire;
+mod write;
 
 pub use error::OnnxError;
 pub use session::OnnxLoaded;
+pub use write::write;
 
 use std::io::Read;
 use std::path::Path;

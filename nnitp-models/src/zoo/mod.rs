@@ -3,7 +3,7 @@
 //! builder that gives any CNN of these layers the [`nnitp_core::Network`] trait.
 
 mod architecture;
-mod host;
+mod graph;
 mod sequential;
 
 pub use architecture::{Architecture, LayerSpec};

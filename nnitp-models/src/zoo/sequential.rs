@@ -12,11 +12,13 @@ use burn::nn::{
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 use nnitp_core::cone::{Geometry, LayerKind, Padding, Place};
-use nnitp_core::network::{LayerOutput, Network, Taps};
+use nnitp_core::network::{Network, Taps};
+
+use std::sync::OnceLock;
 
 use super::architecture::{Architecture, LayerSpec};
-use super::host::Host;
 use crate::error::{Error, Result};
+use crate::graph::LayerGraph;
 
 /// A stateless flatten layer (channels last, as Keras).
 #[derive(Module, Debug, Default)]
@@ -84,6 +86,10 @@ pub struct Sequential {
     arch: Architecture,
     #[module(skip)]
     geometry: Geometry,
+    /// The model as the host runs it, made at the first forward pass on a
+    /// CPU device (never on an autodiff one, so never while training).
+    #[module(skip)]
+    host: OnceLock<LayerGraph>,
 }
 
 /// One layer's burn config, declared to the geometry before it is initialised.
@@ -202,12 +208,18 @@ impl Sequential {
             layers,
             arch: arch.clone(),
             geometry,
+            host: OnceLock::new(),
         })
     }
 
     /// The architecture.
     pub fn architecture(&self) -> &Architecture {
         &self.arch
+    }
+
+    /// The layers' burn modules in order.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
     }
 
     /// For each layer, the last layer (up to `last`) that reads its output.
@@ -321,84 +333,23 @@ impl Sequential {
         matches!(self.arch.layers[i], LayerSpec::Dense { softmax: true, .. })
     }
 
-    /// Whether inference on `device` runs on the host (convolutions as
-    /// matrix products, the other layers one pass each): on the CPU devices
-    /// (flex, ndarray), outside training (not autodiff), for the layers the
-    /// host code covers (convolutions of one group, max pooling without
-    /// padding, dilation or `ceil_mode`: all the zoo's models).
+    /// Whether inference on `device` runs on the host, through
+    /// [`Sequential::to_graph`] (made once): on the CPU devices (flex,
+    /// ndarray), outside training (not autodiff).
     pub fn host_inference(&self, device: &Device) -> bool {
         // burn-ndarray is deprecated upstream but still offered for comparison
         #[allow(deprecated)]
         let ndarray = Device::ndarray();
-        let cpu = !device.is_autodiff() && (*device == Device::flex() || *device == ndarray);
-        cpu && self.layers.iter().all(|l| match l {
-            Layer::Conv2d(m) => m.groups == 1,
-            Layer::MaxPool2d(m) => {
-                m.padding == PaddingConfig2d::Valid && m.dilation == [1, 1] && !m.ceil_mode
-            }
-            _ => true,
-        })
+        !device.is_autodiff() && (*device == Device::flex() || *device == ndarray)
     }
 
-    /// The forward pass on the host, up to layer `last`, handing the layers
-    /// `taps` wants to it (channels last).
-    fn forward_host(
-        &self,
-        images: Tensor<4>,
-        last: usize,
-        taps: &mut Taps,
-    ) -> nnitp_core::Result<()> {
-        let step = |layer: &Layer, inputs: &[&Host]| -> nnitp_core::Result<Host> {
-            let x = inputs[0];
-            Ok(match layer {
-                Layer::Conv2d(m) => x.conv2d(m)?,
-                Layer::Elu(m) => {
-                    let mut y = x.clone();
-                    y.elu(m.alpha);
-                    y
-                }
-                Layer::Relu(_) => {
-                    let mut y = x.clone();
-                    y.relu();
-                    y
-                }
-                Layer::BatchNorm(m) => {
-                    let mut y = x.clone();
-                    y.batch_norm(m)?;
-                    y
-                }
-                Layer::MaxPool2d(m) => x.max_pool(m.kernel_size, m.stride),
-                Layer::Dropout(_) => x.clone(),
-                Layer::Flatten(_) => x.clone().flatten(),
-                Layer::Sum(_) => {
-                    let mut y = x.clone();
-                    for other in &inputs[1..] {
-                        y.add(other);
-                    }
-                    y
-                }
-                Layer::GlobalAvgPool(_) => x.global_avg_pool(),
-                Layer::Dense(m) => x.dense(m)?,
-            })
-        };
-        let visit = |i: usize, x: &Host| {
-            if taps.wants(i) {
-                let out = if self.softmax_after(i) {
-                    x.softmax()
-                } else {
-                    x.clone()
-                };
-                taps.keep(
-                    i,
-                    LayerOutput::Host {
-                        values: out.values,
-                        shape: out.shape,
-                    },
-                );
-            }
-        };
-        self.walk(Host::from_images(images)?, last, step, visit)?;
-        Ok(())
+    /// The host's form of the model, made at the first call.
+    fn host_graph(&self) -> nnitp_core::Result<&LayerGraph> {
+        if let Some(g) = self.host.get() {
+            return Ok(g);
+        }
+        let g = self.to_graph()?;
+        Ok(self.host.get_or_init(|| g))
     }
 
     /// The logits of the last layer (before its softmax), for training.
@@ -443,7 +394,11 @@ impl Sequential {
                 model: model.into(),
                 tensor,
             }),
-            None => Ok(self),
+            // new weights: the host's form is made again from them
+            None => Ok(Sequential {
+                host: OnceLock::new(),
+                ..self
+            }),
         }
     }
 
@@ -496,7 +451,7 @@ impl Network for Sequential {
             return Ok(());
         };
         if self.host_inference(&images.device()) {
-            return self.forward_host(images, last, taps);
+            return self.host_graph()?.forward_layers(images, taps);
         }
         self.run(images, last, |i, act| {
             if !taps.wants(i) {
