@@ -218,3 +218,21 @@ fn images_that_do_not_fit_the_input_are_refused() {
         .unwrap();
     assert_fails(&out, 1, "not found");
 }
+
+#[test]
+#[ignore = "needs Debian's dataset-fashion-mnist (`bash .ci/run` installs it and runs it)"]
+fn readme_shows_what_the_onnx_example_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let command = "`nnitp explain --model nnitp-models/tests/fixtures/onnx/cnn.dynamo.onnx --data /usr/share/datasets/fashion-mnist --no-cache`";
+    let at = readme
+        .find(command)
+        .expect("README shows the ONNX example's output");
+    let start = at + readme[at..].find("```text\n").unwrap() + "```text\n".len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = nnitp(&["explain", "--model", &fixture("cnn.dynamo.onnx")])
+        .args(["--data", "/usr/share/datasets/fashion-mnist", "--no-cache"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), shown);
+}

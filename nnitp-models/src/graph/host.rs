@@ -72,6 +72,10 @@ fn source(w: &Window, d: usize, o: usize, k: usize, n: usize) -> Option<usize> {
         .filter(|&p| p < n)
 }
 
+/// The patches one matrix product of a convolution takes at most (unless one
+/// image needs more).
+const PATCH_BYTES: usize = 4 << 20;
+
 fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, String> {
     let [n, h, w, c] = x.map_dims();
     if c != conv.in_channels || x.shape.len() != 4 {
@@ -87,42 +91,41 @@ fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, String> {
     let (cg, fg) = (c / groups, f / groups);
     let k = kh * kw * cg;
     let mut out = vec![0f32; n * oh * ow * f];
-    let mut patches = vec![0f32; oh * ow * k];
-    for b in 0..n {
-        let img = &x.values[b * h * w * c..(b + 1) * h * w * c];
-        let dst = &mut out[b * oh * ow * f..(b + 1) * oh * ow * f];
-        for px in dst.chunks_exact_mut(f) {
-            px.copy_from_slice(&conv.bias);
-        }
+    for px in out.chunks_exact_mut(f) {
+        px.copy_from_slice(&conv.bias);
+    }
+    // several images per matrix product (about PATCH_BYTES of patches), so
+    // that the kernel is packed once for them and the product is tall
+    let per_image = oh * ow * k;
+    let chunk = (PATCH_BYTES / (per_image * 4).max(1)).clamp(1, n.max(1));
+    let mut patches = vec![0f32; chunk * per_image];
+    for b0 in (0..n).step_by(chunk) {
+        let images = chunk.min(n - b0);
         for g in 0..groups {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let row = &mut patches[(oy * ow + ox) * k..(oy * ow + ox + 1) * k];
-                    for ky in 0..kh {
-                        let iy = source(win, 0, oy, ky, h);
-                        for kx in 0..kw {
-                            let cell = &mut row[(ky * kw + kx) * cg..(ky * kw + kx + 1) * cg];
-                            match (iy, source(win, 1, ox, kx, w)) {
-                                (Some(y), Some(xx)) => {
-                                    let at = (y * w + xx) * c + g * cg;
-                                    cell.copy_from_slice(&img[at..at + cg]);
+            for (j, rows) in patches.chunks_exact_mut(per_image).take(images).enumerate() {
+                let img = &x.values[(b0 + j) * h * w * c..(b0 + j + 1) * h * w * c];
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let row = &mut rows[(oy * ow + ox) * k..(oy * ow + ox + 1) * k];
+                        for ky in 0..kh {
+                            let iy = source(win, 0, oy, ky, h);
+                            for kx in 0..kw {
+                                let cell = &mut row[(ky * kw + kx) * cg..(ky * kw + kx + 1) * cg];
+                                match (iy, source(win, 1, ox, kx, w)) {
+                                    (Some(y), Some(xx)) => {
+                                        let at = (y * w + xx) * c + g * cg;
+                                        cell.copy_from_slice(&img[at..at + cg]);
+                                    }
+                                    _ => cell.fill(0.0),
                                 }
-                                _ => cell.fill(0.0),
                             }
                         }
                     }
                 }
             }
             let kernel = &conv.packed[g * k * fg..(g + 1) * k * fg];
-            matmul(
-                [oh * ow, k, fg],
-                &patches,
-                k,
-                kernel,
-                fg,
-                &mut dst[g * fg..],
-                f,
-            );
+            let dst = &mut out[b0 * oh * ow * f + g * fg..];
+            matmul([images * oh * ow, k, fg], &patches, k, kernel, fg, dst, f);
         }
     }
     Ok(Buffer {
