@@ -145,7 +145,7 @@ impl Session {
         )?;
         let data = shared.data.as_ref().ok_or_else(|| {
             Failure::new(format!(
-                "--model {}: an ONNX model needs --data DIR (IDX files of the MNIST family, or CIFAR-10 binary batches)",
+                "--model {}: an ONNX model needs --data DIR (IDX files of the MNIST family, CIFAR-10 binary batches, or an image folder)",
                 file.display()
             ))
         })?;
@@ -158,12 +158,16 @@ impl Session {
             Some(loaded.splits.test.labels.clone()),
         ];
         let source = loaded.splits.source.clone();
-        let classes = loaded
+        let units = loaded
             .graph
             .geometry()
             .units(loaded.graph.layers().len().saturating_sub(1))
-            .map(|n| (0..n).map(|c| c.to_string()).collect())
-            .unwrap_or_default();
+            .unwrap_or(0);
+        // the folders' class names where they name every output unit
+        let classes = match &loaded.classes {
+            Some(names) if names.len() == units => names.clone(),
+            _ => (0..units).map(|c| c.to_string()).collect(),
+        };
         Ok(Session {
             name: file.display().to_string(),
             explainer: loaded.explainer(config)?.boxed(),

@@ -1,6 +1,7 @@
 //! Images for a model of any input shape (an imported ONNX model): IDX files
-//! (the MNIST family) or CIFAR-10 binary batches, checked against the model's
-//! input and preprocessed as torchvision's `ToTensor` and `Normalize` do.
+//! (the MNIST family), CIFAR-10 binary batches or (with the `onnx` feature)
+//! folders of PNG and JPEG files, checked against the model's input and
+//! preprocessed as torchvision's `ToTensor` and `Normalize` do.
 
 use std::path::Path;
 
@@ -69,23 +70,52 @@ impl Normalization {
     }
 }
 
+/// A training and a test set, with class names where the files give them.
+#[derive(Clone, Debug)]
+pub struct ImageSets {
+    /// The images and labels.
+    pub splits: Splits,
+    /// The class names (an image folder's class folders), by label.
+    pub classes: Option<Vec<String>>,
+}
+
 /// Reads the training and test images in `dir` for a model whose input is
 /// `shape` (`[H, W, C]`): the four IDX files of the MNIST family
-/// (`train-images-idx3-ubyte[.gz]`, ...) or CIFAR-10's binary batches
+/// (`train-images-idx3-ubyte[.gz]`, ...), CIFAR-10's binary batches
 /// (`data_batch_1.bin` .. `data_batch_5.bin`, `test_batch.bin`, directly or in
-/// `cifar-10-batches-bin/`).
+/// `cifar-10-batches-bin/`), or (with the `onnx` feature) torchvision's
+/// `ImageFolder` layout: `train/<class>/*.png|*.jpg` and `test/<class>/...`.
 ///
 /// # Errors
-/// [`Error::DatasetNotFound`] when `dir` holds neither; [`Error::InputShape`]
-/// when the images do not fit `shape`; the readers' errors.
+/// [`Error::DatasetNotFound`] when `dir` holds none of these;
+/// [`Error::InputShape`] when the images do not fit `shape`; the readers'
+/// errors.
 pub fn load_for_input(
     dir: impl AsRef<Path>,
     shape: [usize; 3],
     norm: &Normalization,
-) -> Result<Splits> {
+) -> Result<ImageSets> {
     let dir = dir.as_ref();
     let (mean, std) = norm.per_channel(shape[2])?;
     let scale = |p: u8, k: usize| (f32::from(p) / 255.0 - mean[k]) / std[k];
+    #[cfg(feature = "onnx")]
+    if super::image_folder::is_image_folder(dir) {
+        let (train, test, classes) = super::image_folder::read(dir, shape, scale)?;
+        return Ok(ImageSets {
+            splits: Splits {
+                train,
+                test,
+                source: dir.display().to_string(),
+            },
+            classes: Some(classes),
+        });
+    }
+    let splits = |splits| {
+        Ok(ImageSets {
+            splits,
+            classes: None,
+        })
+    };
     if find_file(dir, "train-images-idx3-ubyte").is_ok() {
         let split = |images: &str, labels: &str| -> Result<Dataset> {
             let (n, rows, cols, pixels) = idx::read_images(find_file(dir, images)?)?;
@@ -99,7 +129,7 @@ pub fn load_for_input(
             }
             dataset(DatasetKind::Mnist, n, found, &pixels, labels, scale)
         };
-        return Ok(Splits {
+        return splits(Splits {
             train: split("train-images-idx3-ubyte", "train-labels-idx1-ubyte")?,
             test: split("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?,
             source: dir.display().to_string(),
@@ -125,7 +155,7 @@ pub fn load_for_input(
             pixels.extend(p);
         }
         let (test_labels, test_pixels) = cifar::read_batch(cifar_dir.join("test_batch.bin"))?;
-        return Ok(Splits {
+        return splits(Splits {
             train: dataset(
                 DatasetKind::Cifar10,
                 labels.len(),
@@ -146,7 +176,7 @@ pub fn load_for_input(
         });
     }
     Err(Error::DatasetNotFound {
-        dataset: "images (IDX files of the MNIST family, or CIFAR-10 binary batches)".into(),
+        dataset: "images (IDX files of the MNIST family, CIFAR-10 binary batches, or train/ and test/ folders of class folders of PNG or JPEG files)".into(),
         looked: dir.display().to_string(),
     })
 }

@@ -4,9 +4,11 @@
 
 pub mod cifar;
 pub mod idx;
+#[cfg(feature = "onnx")]
+mod image_folder;
 mod images;
 
-pub use images::{load_for_input, Normalization};
+pub use images::{load_for_input, ImageSets, Normalization};
 
 use std::path::{Path, PathBuf};
 

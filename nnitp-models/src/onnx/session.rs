@@ -15,11 +15,13 @@ pub struct OnnxLoaded {
     pub graph: LayerGraph,
     /// Its training and test images, checked against its input.
     pub splits: Splits,
+    /// The class names, where the images' folders give them.
+    pub classes: Option<Vec<String>>,
 }
 
 impl OnnxLoaded {
-    /// Reads the model in `model` and the images in `data` (IDX files of
-    /// the MNIST family or CIFAR-10 binary batches), normalised by `norm`.
+    /// Reads the model in `model` and the images in `data` (as
+    /// [`load_for_input`] reads them), normalised by `norm`.
     ///
     /// # Errors
     /// [`crate::Error::Onnx`] for the model; the data readers' errors,
@@ -30,8 +32,12 @@ impl OnnxLoaded {
         norm: &Normalization,
     ) -> Result<Self> {
         let graph = super::read(model)?;
-        let splits = load_for_input(data, graph.input_shape(), norm)?;
-        Ok(OnnxLoaded { graph, splits })
+        let sets = load_for_input(data, graph.input_shape(), norm)?;
+        Ok(OnnxLoaded {
+            graph,
+            splits: sets.splits,
+            classes: sets.classes,
+        })
     }
 
     /// An explanation session over the model and its images (the first
