@@ -1,6 +1,11 @@
 //! Activation extraction throughput (images/s) of the shipped Fashion-MNIST
-//! model on flex and ndarray: layers 6, 14 and 17 of 500 embedded test images,
-//! in batches of 32 (the explainer's default).
+//! model on flex and ndarray, and (with the `onnx` feature) of the same model
+//! read from its ONNX form (`nnitp-models/tests/fixtures/onnx/fashion-mnist.onnx`,
+//! written by `nnitp export`): layers 6, 14 and 17 (18 in the ONNX form, whose
+//! dense layer and softmax are two nodes) of 500 embedded test images, in
+//! batches of 32 (the explainer's default). Run
+//! `python3 ../shared/anchors/onnxruntime_cnn.py 12000 250 2` in the same minute
+//! for onnxruntime's figure.
 
 use burn::tensor::Device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -30,6 +35,27 @@ fn extraction(c: &mut Criterion) {
                     &model,
                     images.view(),
                     &[6, 14, 17],
+                    32,
+                    &Observer::none(),
+                    Task::Running,
+                )
+                .expect("extraction")
+            })
+        });
+    }
+    #[cfg(feature = "onnx")]
+    {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/nnitp-models/tests/fixtures/onnx/fashion-mnist.onnx"
+        );
+        let model = nnitp::models::onnx::read(file).expect("the ONNX fixture");
+        group.bench_function("onnx", |b| {
+            b.iter(|| {
+                extract(
+                    &model,
+                    images.view(),
+                    &[6, 14, 18],
                     32,
                     &Observer::none(),
                     Task::Running,

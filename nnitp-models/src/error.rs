@@ -159,7 +159,14 @@ pub enum Error {
     /// An ONNX model that cannot be read or run.
     #[cfg(feature = "onnx")]
     #[error(transparent)]
-    Onnx(#[from] crate::onnx::OnnxError),
+    Onnx(Box<crate::onnx::OnnxError>),
+}
+
+#[cfg(feature = "onnx")]
+impl From<crate::onnx::OnnxError> for Error {
+    fn from(e: crate::onnx::OnnxError) -> Self {
+        Error::Onnx(Box::new(e))
+    }
 }
 
 impl Error {

@@ -15,9 +15,11 @@ use crate::error::{Error, Result};
 /// are decoded).
 const MAX_SIDE: u32 = 4096;
 
-/// The files of one split: `(class index, path)` in torchvision's order, and
-/// the class names.
-fn listing(dir: &Path) -> Result<(Vec<String>, Vec<(usize, PathBuf)>)> {
+/// A split's class names, and its files as `(class index, path)`.
+type Listing = (Vec<String>, Vec<(usize, PathBuf)>);
+
+/// The files of one split in torchvision's order, and the class names.
+fn listing(dir: &Path) -> Result<Listing> {
     let mut classes: Vec<String> = std::fs::read_dir(dir)
         .map_err(Error::io(dir))?
         .filter_map(|e| e.ok())

@@ -126,9 +126,10 @@ pub(crate) fn exp_neg(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     // adding and subtracting 1.5 * 2^23 rounds to the nearest integer
     const ROUND: f32 = 12_582_912.0;
-    // max/min rather than clamp, and bit casts rather than `as i32` (which
-    // saturates): both keep the loop free of branches, so that it vectorises
-    let x = x.max(-87.3).min(0.0);
+    // bit casts and wrapping arithmetic rather than `as i32` (which
+    // saturates) and overflow checks keep the loop free of branches, so that
+    // it vectorises
+    let x = x.clamp(-87.3, 0.0);
     let rounded = x * LOG2E + ROUND;
     let n = rounded - ROUND;
     // the low mantissa bits of `rounded` hold n (two's complement)

@@ -98,7 +98,10 @@ impl Conv {
         bias: Option<Vec<f32>>,
     ) -> Result<Self, String> {
         let [f, cg, kh, kw] = weight_shape;
-        if groups == 0 || in_channels % groups != 0 || f % groups != 0 || cg * groups != in_channels
+        if groups == 0
+            || !in_channels.is_multiple_of(groups)
+            || !f.is_multiple_of(groups)
+            || cg * groups != in_channels
         {
             return Err(format!(
                 "a kernel of shape {weight_shape:?} in {groups} groups does not fit {in_channels} input channels"

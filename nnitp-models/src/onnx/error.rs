@@ -110,6 +110,6 @@ pub enum OnnxError {
         /// The file.
         path: PathBuf,
         /// The geometry's error, naming the layer.
-        source: nnitp_core::Error,
+        source: Box<nnitp_core::Error>,
     },
 }

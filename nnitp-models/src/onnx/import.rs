@@ -125,7 +125,7 @@ impl<'p> Importer<'p> {
             .map(|g| g.with_fingerprint(digest))
             .map_err(|source| OnnxError::Geometry {
                 path: self.path.to_path_buf(),
-                source,
+                source: Box::new(source),
             })
     }
 
