@@ -285,6 +285,26 @@ pub fn load_zoo(kind: ModelKind, shared: &Shared) -> Result<Loaded, Failure> {
     Ok(setup.load()?)
 }
 
+/// The ONNX model `file` with the images of `--data`.
+///
+/// # Errors
+/// No `--data`, options that do not apply, the model or its images cannot
+/// be read.
+pub fn open_onnx(shared: &Shared, file: &Path) -> Result<OnnxLoaded, Failure> {
+    refuse(
+        shared,
+        &["--embedded", "--weights"],
+        &file.display().to_string(),
+    )?;
+    let data = shared.data.as_ref().ok_or_else(|| {
+        Failure::new(format!(
+            "--model {}: an ONNX model needs --data DIR (IDX files of the MNIST family, CIFAR-10 binary batches, or an image folder)",
+            file.display()
+        ))
+    })?;
+    Ok(OnnxLoaded::load(file, data, &normalization(shared)?)?)
+}
+
 /// Fails when one of `flags` is given for a model it does not apply to.
 fn refuse(shared: &Shared, flags: &[&str], model: &str) -> Result<(), Failure> {
     for &flag in flags {

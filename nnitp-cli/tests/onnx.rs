@@ -236,3 +236,45 @@ fn readme_shows_what_the_onnx_example_prints() {
         .unwrap();
     assert_eq!(stdout_of(&out), shown);
 }
+
+#[test]
+fn evaluates_and_exports_an_imported_model() {
+    let data = idx_folder();
+    let data = path(&data);
+    let d = data.to_str().unwrap();
+    let model = fixture("resnet.torchscript.onnx");
+    let out = nnitp(&["evaluate", "--model", &model, "--data", d])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    let acc: f64 = stdout
+        .trim()
+        .strip_prefix("test accuracy: ")
+        .expect(&stdout)
+        .parse()
+        .unwrap();
+    // trained for 600 steps: far above chance
+    assert!(acc > 0.5, "{stdout}");
+    let dir = tempfile::tempdir().unwrap();
+    let acts = dir.path().join("acts");
+    let out = nnitp(&["export", acts.to_str().unwrap(), "--model", &model])
+        .args([
+            "--data",
+            d,
+            "--size",
+            "200",
+            "--layers",
+            "/Relu_2_output_0",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    assert_has_all(
+        &stdout_of(&out),
+        &["exported layers [11, 14] of 200 training"],
+    );
+    let out = nnitp(&["layers", "--model", acts.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_has_all(&stdout_of(&out), &[" 11  /Relu_2", "explain"]);
+}

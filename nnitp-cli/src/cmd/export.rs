@@ -1,16 +1,16 @@
-//! `nnitp export DIR`: a zoo model's activations as a `.npy` folder, which
+//! `nnitp export DIR`: a zoo or ONNX model's activations as a `.npy` folder, which
 //! `--model DIR` then reads as a model like any other; `nnitp export
 //! FILE.onnx`: the zoo model itself as ONNX, which `--model FILE.onnx` reads.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use nnitp::core::{Activations, ExplainerConfig, Split};
+use nnitp::core::{ActivationSource, Activations, Explainer, ExplainerConfig, Split};
 use nnitp::models::zoo::ModelKind;
 
 use super::emit;
 use crate::args::{LayerRef, Shared};
-use crate::model::{load_zoo, warn_cache, ModelRef};
+use crate::model::{load_zoo, open_onnx, warn_cache, ModelRef};
 use crate::progress::Bars;
 use crate::Failure;
 
@@ -38,7 +38,43 @@ pub struct ExportArgs {
 /// # Errors
 /// The model or its data cannot be read; the folder cannot be written.
 pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
-    let kind = ModelRef::parse(&shared.model)?.zoo("export")?;
+    let model = ModelRef::parse(&shared.model)?;
+    if let ModelRef::Onnx(file) = &model {
+        if args
+            .dir
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+        {
+            return Err(Failure::new(format!(
+                "--model {} is an ONNX file already",
+                file.display()
+            )));
+        }
+        let loaded = open_onnx(shared, file)?;
+        let defaults = loaded.graph.default_layers();
+        let geometry = nnitp::core::Network::geometry(&loaded.graph).clone();
+        let aliases: Vec<Option<String>> = loaded
+            .graph
+            .layers()
+            .iter()
+            .map(|l| l.alias.clone())
+            .collect();
+        let (layers, output) = chosen(args, &geometry, &aliases, defaults)?;
+        let config = ExplainerConfig::new(layers.clone())
+            .with_size(shared.size.unwrap_or(ExplainerConfig::new(Vec::new()).size))
+            .with_cache(shared.cache_dir());
+        let ex = loaded.explainer(config)?.boxed();
+        return write_activations(
+            args,
+            shared,
+            ex,
+            geometry,
+            layers,
+            output,
+            &file.display().to_string(),
+        );
+    }
+    let kind = model.zoo("export")?;
     if args
         .dir
         .extension()
@@ -48,24 +84,48 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
     }
     let loaded = load_zoo(kind, shared)?;
     let geometry = nnitp::core::Network::geometry(&loaded.model).clone();
+    let (layers, output) = chosen(args, &geometry, &[], kind.default_layers())?;
+    let config = ExplainerConfig::new(layers.clone())
+        .with_size(shared.size.unwrap_or(kind.default_size()))
+        .with_cache(shared.cache_dir());
+    let ex = loaded.explainer(config)?.boxed();
+    write_activations(args, shared, ex, geometry, layers, output, kind.name())
+}
+
+/// The layers `--layers` names (the model's explanation layers when none),
+/// without the output layer, and the output layer.
+fn chosen(
+    args: &ExportArgs,
+    geometry: &nnitp::core::cone::Geometry,
+    aliases: &[Option<String>],
+    defaults: Vec<usize>,
+) -> Result<(Vec<usize>, usize), Failure> {
     let output = geometry.len() - 1;
     let mut layers = Vec::new();
     for l in &args.layers {
-        layers.push(l.resolve(&geometry, &[]).map_err(Failure::new)?);
+        layers.push(l.resolve(geometry, aliases).map_err(Failure::new)?);
     }
     if layers.is_empty() {
-        layers = kind.default_layers();
+        layers = defaults;
     }
     layers.retain(|&l| l != output);
     layers.sort_unstable();
     layers.dedup();
-    let config = ExplainerConfig::new(layers.clone())
-        .with_size(shared.size.unwrap_or(kind.default_size()))
-        .with_cache(shared.cache_dir());
+    Ok((layers, output))
+}
+
+/// Extracts `layers` and the output layer on both sets and writes them.
+fn write_activations(
+    args: &ExportArgs,
+    shared: &Shared,
+    ex: Explainer<Box<dyn ActivationSource>>,
+    geometry: nnitp::core::cone::Geometry,
+    layers: Vec<usize>,
+    output: usize,
+    name: &str,
+) -> Result<(), Failure> {
     let bars = Bars::new(shared.quiet);
-    let ex = loaded
-        .explainer(config)?
-        .with_observer(bars.observer.clone());
+    let ex = ex.with_observer(bars.observer.clone());
     let mut written = layers.clone();
     written.push(output);
     let mut acts = Activations::new(geometry);
@@ -86,7 +146,7 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
         "exported layers {written:?} of {} training and {} test images of {} to {}",
         ex.len(Split::Train),
         ex.len(Split::Test),
-        kind.name(),
+        name,
         args.dir.display()
     ));
     Ok(())
