@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use nnitp_core::cone::Place;
-use nnitp_core::{Activations, Explainer, ExplainerConfig, SearchParams, Split};
-use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
+use nnitp_core::{Activations, Explainer, ExplainerConfig, Split};
+use nnitp_viz::explorer::{Catalog, ModelInfo, Opened};
 
 /// One folder of activations, offered under its folder's name.
 #[derive(Clone, Debug)]
@@ -25,38 +24,26 @@ impl FolderCatalog {
     pub fn new(dir: impl Into<PathBuf>) -> nnitp_core::Result<FolderCatalog> {
         let dir = dir.into();
         let acts = Activations::read_dir(&dir)?;
-        let name = dir.file_name().map_or_else(
-            || dir.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let geometry = acts.geometry();
-        let output = geometry.len().saturating_sub(1);
+        let name = file_name(&dir);
         // every layer (the explorer numbers them by position); only those
         // the folder holds can be selected successfully
-        let layers = (0..geometry.len())
-            .map(|index| LayerInfo {
-                index,
-                name: geometry.name(index),
-                shape: geometry
-                    .shape(Place::Layer(index))
-                    .map(<[usize]>::to_vec)
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let classes = geometry
-            .units(output)
-            .map(|n| (0..n).map(|c| c.to_string()).collect())
-            .unwrap_or_default();
-        let info = ModelInfo {
-            name: name.clone(),
-            classes,
-            layers,
-            default_layers: acts.hidden_layers(),
-            params: SearchParams::default(),
-            size: acts.len(Split::Train).unwrap_or(0),
-        };
+        let info = ModelInfo::numbered(
+            name.clone(),
+            acts.geometry(),
+            acts.hidden_layers(),
+            acts.len(Split::Train).unwrap_or(0),
+        );
         Ok(FolderCatalog { name, dir, info })
     }
+}
+
+/// The last component of `path` (the whole path when it has none), as the
+/// explorer names a model.
+pub(crate) fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 impl Catalog for FolderCatalog {

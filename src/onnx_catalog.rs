@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use nnitp_core::cone::Place;
-use nnitp_core::{Explainer, ExplainerConfig, Network, SearchParams};
+use nnitp_core::{Explainer, ExplainerConfig, Network};
 use nnitp_models::data::Normalization;
 use nnitp_models::onnx::OnnxLoaded;
-use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
+use nnitp_viz::explorer::{Catalog, ModelInfo, Opened};
 
 /// One ONNX model and the folder of its images, offered under the file's
 /// name.
@@ -32,34 +31,12 @@ impl OnnxCatalog {
     ) -> nnitp_models::Result<OnnxCatalog> {
         let model = model.into();
         let graph = nnitp_models::onnx::read(&model)?;
-        let geometry = graph.geometry();
-        let output = geometry.len().saturating_sub(1);
-        let layers = (0..geometry.len())
-            .map(|index| LayerInfo {
-                index,
-                name: geometry.name(index),
-                shape: geometry
-                    .shape(Place::Layer(index))
-                    .map(<[usize]>::to_vec)
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let classes = geometry
-            .units(output)
-            .map(|n| (0..n).map(|c| c.to_string()).collect())
-            .unwrap_or_default();
-        let name = model.file_name().map_or_else(
-            || model.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
+        let info = ModelInfo::numbered(
+            crate::folder_catalog::file_name(&model),
+            graph.geometry(),
+            graph.default_layers(),
+            ExplainerConfig::new(Vec::new()).size,
         );
-        let info = ModelInfo {
-            name,
-            classes,
-            layers,
-            default_layers: graph.default_layers(),
-            params: SearchParams::default(),
-            size: ExplainerConfig::new(Vec::new()).size,
-        };
         Ok(OnnxCatalog {
             model,
             data: data.into(),

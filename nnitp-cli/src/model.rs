@@ -138,18 +138,7 @@ impl Session {
     }
 
     fn onnx(file: &Path, shared: &Shared, search: &SearchArgs) -> Result<Session, Failure> {
-        refuse(
-            shared,
-            &["--embedded", "--weights"],
-            &file.display().to_string(),
-        )?;
-        let data = shared.data.as_ref().ok_or_else(|| {
-            Failure::new(format!(
-                "--model {}: an ONNX model needs --data DIR (IDX files of the MNIST family, CIFAR-10 binary batches, or an image folder)",
-                file.display()
-            ))
-        })?;
-        let loaded = OnnxLoaded::load(file, data, &normalization(shared)?)?;
+        let loaded = open_onnx(shared, file)?;
         let info = ModelInfo::of_graph(&loaded.graph);
         let mut config = ExplainerConfig::new(info.layers).with_cache(shared.cache_dir());
         configure(&mut config, shared, search);
@@ -186,7 +175,7 @@ impl Session {
         refuse(
             shared,
             &["--data", "--embedded", "--weights", "--mean", "--std"],
-            &dir.display().to_string(),
+            &format!("a folder of activations (--model {})", dir.display()),
         )?;
         let acts = Activations::read_dir(dir)?;
         let output = acts.geometry().len().saturating_sub(1);
@@ -273,7 +262,11 @@ pub fn warn_cache<S: ActivationSource>(ex: &Explainer<S>) {
 /// # Errors
 /// The device, the data or the weights.
 pub fn load_zoo(kind: ModelKind, shared: &Shared) -> Result<Loaded, Failure> {
-    refuse(shared, &["--mean", "--std"], kind.name())?;
+    refuse(
+        shared,
+        &["--mean", "--std"],
+        &format!("the zoo model {}", kind.name()),
+    )?;
     let setup = Setup::new(kind, shared.device.device()?)
         .with_data(shared.data.as_ref())
         .with_weights(shared.weights.as_ref());
@@ -294,7 +287,7 @@ pub fn open_onnx(shared: &Shared, file: &Path) -> Result<OnnxLoaded, Failure> {
     refuse(
         shared,
         &["--embedded", "--weights"],
-        &file.display().to_string(),
+        &format!("an ONNX model (--model {})", file.display()),
     )?;
     let data = shared.data.as_ref().ok_or_else(|| {
         Failure::new(format!(
@@ -306,7 +299,7 @@ pub fn open_onnx(shared: &Shared, file: &Path) -> Result<OnnxLoaded, Failure> {
 }
 
 /// Fails when one of `flags` is given for a model it does not apply to.
-fn refuse(shared: &Shared, flags: &[&str], model: &str) -> Result<(), Failure> {
+fn refuse(shared: &Shared, flags: &[&str], what: &str) -> Result<(), Failure> {
     for &flag in flags {
         let given = match flag {
             "--data" => shared.data.is_some(),
@@ -316,9 +309,7 @@ fn refuse(shared: &Shared, flags: &[&str], model: &str) -> Result<(), Failure> {
             _ => !shared.std.is_empty(),
         };
         if given {
-            return Err(Failure::new(format!(
-                "{flag} does not apply to --model {model}"
-            )));
+            return Err(Failure::new(format!("{flag} does not apply to {what}")));
         }
     }
     Ok(())

@@ -27,7 +27,10 @@ fn every_help_ends_with_examples() {
         assert!(help.contains("Examples:"), "{sub}: {help}");
         assert!(tail.contains("nnitp "), "{sub}: {help}");
         // the shared options are declared once and offered everywhere
-        assert_has_all(&help, &["--model <NAME|DIR>", "--no-cache", "--quiet"]);
+        assert_has_all(
+            &help,
+            &["--model <NAME|FILE.onnx|DIR>", "--no-cache", "--quiet"],
+        );
     }
     let help = stdout_of(&nnitp(&["--help"]).output().unwrap());
     assert_has_all(

@@ -167,11 +167,11 @@ fn mistakes_get_one_line_errors() {
         ),
         (
             vec!["explain", "--model", &model, "--embedded"],
-            "--embedded does not apply",
+            "--embedded does not apply to an ONNX model",
         ),
         (
             vec!["explain", "--embedded", "--mean", "0.5"],
-            "--mean does not apply to --model fashion-mnist",
+            "--mean does not apply to the zoo model fashion-mnist",
         ),
         (
             vec!["explain", "--model", "absent.onnx", "--data", d],

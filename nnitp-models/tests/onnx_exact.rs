@@ -9,29 +9,10 @@ use std::path::{Path, PathBuf};
 use burn::tensor::{Device, Tensor, TensorData};
 use nnitp_core::burn;
 use nnitp_core::npy::read_f32;
-use nnitp_models::graph::Buffer;
 use nnitp_models::onnx;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx")
-}
-
-/// A buffer in ONNX's layout (NCHW for feature maps).
-fn nchw(b: &Buffer) -> Vec<f32> {
-    match b.shape[..] {
-        [n, h, w, c] => {
-            let mut out = vec![0f32; b.values.len()];
-            for s in 0..n {
-                for p in 0..h * w {
-                    for k in 0..c {
-                        out[(s * c + k) * h * w + p] = b.values[(s * h * w + p) * c + k];
-                    }
-                }
-            }
-            out
-        }
-        _ => b.values.clone(),
-    }
 }
 
 fn check(name: &str) -> f32 {
@@ -54,7 +35,7 @@ fn check(name: &str) -> f32 {
             continue;
         };
         let want = read_f32(dir.join(name).join(file)).unwrap();
-        let got = nchw(out);
+        let got = out.to_nchw();
         assert_eq!(
             got.len(),
             want.len(),

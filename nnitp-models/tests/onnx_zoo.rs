@@ -69,8 +69,12 @@ fn it_gives_the_zoos_explanations() {
     std::fs::write(&file, &bytes).unwrap();
     let back = onnx::read(&file).unwrap();
     let config = ExplainerConfig::new(vec![6, 14]).with_size(600);
-    let a = nnitp_core::Explainer::new(zoo, train.clone(), test.clone(), config.clone()).unwrap();
-    let b = nnitp_core::Explainer::new(back, train, test, config).unwrap();
+    let a = nnitp_core::Explainer::new(zoo, train.clone(), test.clone(), config.clone())
+        .unwrap()
+        .boxed();
+    let b = nnitp_core::Explainer::new(back, train, test, config)
+        .unwrap()
+        .boxed();
     let (pa, pb) = (
         a.predictions(nnitp_core::Split::Train).unwrap(),
         b.predictions(nnitp_core::Split::Train).unwrap(),
@@ -78,20 +82,15 @@ fn it_gives_the_zoos_explanations() {
     assert_eq!(pa, pb, "the same classifications");
     for image in [0, 7, 232] {
         let class = pa[image];
-        let ea = a
-            .explain(
+        let explain = |ex: &nnitp_core::Explainer<Box<dyn nnitp_core::ActivationSource>>| {
+            ex.explain(
                 Premise::train(image),
-                &LayerPredicate::new(a.output_layer(), Predicate::IsMax(class)),
+                &LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class)),
                 14,
             )
-            .unwrap();
-        let eb = b
-            .explain(
-                Premise::train(image),
-                &LayerPredicate::new(b.output_layer(), Predicate::IsMax(class)),
-                14,
-            )
-            .unwrap();
+            .unwrap()
+        };
+        let (ea, eb) = (explain(&a), explain(&b));
         assert_eq!(
             ea.interpolant.to_string(),
             eb.interpolant.to_string(),
@@ -123,20 +122,7 @@ fn onnxruntime_agrees_with_the_written_file() {
             continue;
         };
         let want = nnitp_core::npy::read_f32(dir.join("fashion-mnist").join(file)).unwrap();
-        let got = match out.shape[..] {
-            [n, h, w, c] => {
-                let mut v = vec![0f32; out.values.len()];
-                for s in 0..n {
-                    for p in 0..h * w {
-                        for k in 0..c {
-                            v[(s * c + k) * h * w + p] = out.values[(s * h * w + p) * c + k];
-                        }
-                    }
-                }
-                v
-            }
-            _ => out.values.clone(),
-        };
+        let got = out.to_nchw();
         let scale = want.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
         let err = got
             .iter()

@@ -42,6 +42,24 @@ impl Buffer {
         }
     }
 
+    /// The values in burn's and ONNX's layout: NCHW for a feature map, as
+    /// they are for a flat layer.
+    pub fn to_nchw(&self) -> Vec<f32> {
+        let [n, h, w, c] = match self.shape[..] {
+            [n, h, w, c] => [n, h, w, c],
+            _ => return self.values.clone(),
+        };
+        let mut out = vec![0f32; self.values.len()];
+        for s in 0..n {
+            for p in 0..h * w {
+                for k in 0..c {
+                    out[(s * c + k) * h * w + p] = self.values[(s * h * w + p) * c + k];
+                }
+            }
+        }
+        out
+    }
+
     /// The batch size.
     pub fn batch(&self) -> usize {
         self.shape.first().copied().unwrap_or(0)
@@ -181,5 +199,6 @@ mod tests {
         let nchw = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
         let x = Buffer::from_nchw(&nchw, [1, 2, 2, 2]);
         assert_eq!(x.values, [1.0, 5.0, 2.0, 6.0, 3.0, 7.0, 4.0, 8.0]);
+        assert_eq!(x.to_nchw(), nchw);
     }
 }

@@ -65,6 +65,46 @@ pub struct ModelInfo {
     pub size: usize,
 }
 
+impl LayerInfo {
+    /// Every layer of `geometry`.
+    pub fn all(geometry: &nnitp_core::cone::Geometry) -> Vec<LayerInfo> {
+        (0..geometry.len())
+            .map(|index| LayerInfo {
+                index,
+                name: geometry.name(index),
+                shape: geometry
+                    .shape(nnitp_core::cone::Place::Layer(index))
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+impl ModelInfo {
+    /// A model of `geometry` whose classes are numbered by its output's
+    /// units, with nnitp's default search parameters.
+    pub fn numbered(
+        name: impl Into<String>,
+        geometry: &nnitp_core::cone::Geometry,
+        default_layers: Vec<usize>,
+        size: usize,
+    ) -> ModelInfo {
+        let classes = geometry
+            .units(geometry.len().saturating_sub(1))
+            .map(|n| (0..n).map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        ModelInfo {
+            name: name.into(),
+            classes,
+            layers: LayerInfo::all(geometry),
+            default_layers,
+            params: SearchParams::default(),
+            size,
+        }
+    }
+}
+
 /// A model opened by a [`Catalog`]: an explanation session over its data.
 pub struct Opened {
     /// The session (its configuration comes from the load request).
