@@ -273,6 +273,21 @@ fn external_data_stays_in_the_models_folder() {
 }
 
 #[test]
+fn layers_too_large_to_run_are_refused() {
+    // a 1x1 convolution to 2^21 channels on a 4x4 image: 2^25 values per image
+    let dir = tempfile::tempdir().unwrap();
+    let filters = 1u64 << 21;
+    let w = tensor(
+        "w",
+        &[filters, 1, 1, 1],
+        Some(&floats(&vec![0.5; filters as usize])),
+        &[],
+    );
+    let e = onnx::read(write(dir.path(), "wide.onnx", &conv_model(w))).unwrap_err();
+    assert!(e.to_string().contains("values per image"), "{e}");
+}
+
+#[test]
 fn unsupported_operators_name_the_node() {
     let dir = tempfile::tempdir().unwrap();
     let m = model(&[node("LSTM", "rnn", &["x"], &["y"])], &[]);
