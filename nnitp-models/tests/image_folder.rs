@@ -88,3 +88,50 @@ fn images_that_do_not_fit_are_refused() {
         "{e}"
     );
 }
+
+/// A `.npy` file of `descr` and `shape` holding `data`.
+fn npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let tuple = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn npy_images_with_uint8_or_int64_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pixels: Vec<u8> = (0..2 * 4 * 4 * 3).map(|i| i as u8).collect();
+    npy(&d.join("train/images.npy"), "|u1", &[2, 4, 4, 3], &pixels);
+    npy(&d.join("train/labels.npy"), "|u1", &[2], &[1, 0]);
+    npy(&d.join("test/images.npy"), "|u1", &[2, 4, 4, 3], &pixels);
+    let labels: Vec<u8> = [3i64, 7].iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy(&d.join("test/labels.npy"), "<i8", &[2], &labels);
+    let sets = load_for_input(d, [4, 4, 3], &Normalization::default()).unwrap();
+    assert_eq!(sets.splits.train.labels, [1, 0]);
+    assert_eq!(sets.splits.test.labels, [3, 7]);
+    assert!((sets.splits.train.images[[0, 0, 1, 2]] - 5.0 / 255.0).abs() < 1e-7);
+    // the wrong image shape, a label out of range, float pixels
+    let e = load_for_input(d, [4, 4, 1], &Normalization::default()).unwrap_err();
+    assert!(matches!(e, Error::InputShape { .. }), "{e}");
+    let bad: Vec<u8> = [300i64, 7].iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy(&d.join("test/labels.npy"), "<i8", &[2], &bad);
+    let e = load_for_input(d, [4, 4, 3], &Normalization::default()).unwrap_err();
+    assert!(e.to_string().contains("label 300 is not in 0..256"), "{e}");
+    npy(&d.join("train/images.npy"), "<f4", &[1], &[0; 4]);
+    let e = load_for_input(d, [4, 4, 3], &Normalization::default()).unwrap_err();
+    assert!(e.to_string().contains("dtype <f4"), "{e}");
+}

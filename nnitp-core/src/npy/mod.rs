@@ -211,6 +211,51 @@ fn non_finite(path: &Path, header: &Header, i: usize, v: f32) -> Error {
     )
 }
 
+/// Reads a `uint8` array (`|u1`), e.g. image pixels.
+///
+/// # Errors
+/// As [`read_f32`], for the dtype `uint8`.
+pub fn read_u8(path: impl AsRef<Path>) -> Result<ArrayD<u8>> {
+    let path = path.as_ref();
+    let Opened {
+        header,
+        mut file,
+        count,
+    } = open(path, &["|u1"], 1)?;
+    let values = read_values(path, &mut file, count, |bytes, out| {
+        out.extend_from_slice(bytes);
+        Ok(())
+    })?;
+    shaped(path, &header, values)
+}
+
+/// Reads class labels: a `uint8` (`|u1`) or `int64` (`<i8`) array, each
+/// label in `0..256`.
+///
+/// # Errors
+/// As [`read_f32`], for those dtypes; a label outside `0..256`.
+pub fn read_labels(path: impl AsRef<Path>) -> Result<ArrayD<u8>> {
+    let path = path.as_ref();
+    if let Ok(a) = read_u8(path) {
+        return Ok(a);
+    }
+    let Opened {
+        header,
+        mut file,
+        count,
+    } = open(path, &["<i8", "|u1"], 8)?;
+    let values = read_values(path, &mut file, count * 8, |bytes, out| {
+        for c in bytes.chunks_exact(8) {
+            let v = i64::from_le_bytes(c.try_into().expect("eight bytes"));
+            let label = u8::try_from(v)
+                .map_err(|_| Error::bad_file(path, format!("label {v} is not in 0..256")))?;
+            out.push(label);
+        }
+        Ok(())
+    })?;
+    shaped(path, &header, values)
+}
+
 /// Reads a `bool` array (`|b1`).
 ///
 /// # Errors

@@ -83,8 +83,10 @@ pub struct ImageSets {
 /// `shape` (`[H, W, C]`): the four IDX files of the MNIST family
 /// (`train-images-idx3-ubyte[.gz]`, ...), CIFAR-10's binary batches
 /// (`data_batch_1.bin` .. `data_batch_5.bin`, `test_batch.bin`, directly or in
-/// `cifar-10-batches-bin/`), or (with the `onnx` feature) torchvision's
-/// `ImageFolder` layout: `train/<class>/*.png|*.jpg` and `test/<class>/...`.
+/// `cifar-10-batches-bin/`), `.npy` files (`train/images.npy`, `uint8`
+/// `[N, H, W, C]`, with `train/labels.npy`, `uint8` or `int64`, and the same
+/// under `test/`), or (with the `onnx` feature) torchvision's `ImageFolder`
+/// layout: `train/<class>/*.png|*.jpg` and `test/<class>/...`.
 ///
 /// # Errors
 /// [`Error::DatasetNotFound`] when `dir` holds none of these;
@@ -98,6 +100,33 @@ pub fn load_for_input(
     let dir = dir.as_ref();
     let (mean, std) = norm.per_channel(shape[2])?;
     let scale = |p: u8, k: usize| (f32::from(p) / 255.0 - mean[k]) / std[k];
+    let splits = |splits| {
+        Ok(ImageSets {
+            splits,
+            classes: None,
+        })
+    };
+    if dir.join("train/images.npy").is_file() {
+        let split = |name: &str| -> Result<Dataset> {
+            let images = nnitp_core::npy::read_u8(dir.join(name).join("images.npy"))?;
+            let labels = nnitp_core::npy::read_labels(dir.join(name).join("labels.npy"))?;
+            let found = images.shape().to_vec();
+            if found.len() != 4 || found[1..] != shape {
+                return Err(Error::InputShape {
+                    expected: shape.to_vec(),
+                    found: found.get(1..).unwrap_or_default().to_vec(),
+                });
+            }
+            let pixels: Vec<u8> = images.iter().copied().collect();
+            let labels: Vec<u8> = labels.iter().copied().collect();
+            dataset(DatasetKind::Mnist, found[0], shape, &pixels, labels, scale)
+        };
+        return splits(Splits {
+            train: split("train")?,
+            test: split("test")?,
+            source: dir.display().to_string(),
+        });
+    }
     #[cfg(feature = "onnx")]
     if super::image_folder::is_image_folder(dir) {
         let (train, test, classes) = super::image_folder::read(dir, shape, scale)?;
@@ -110,12 +139,6 @@ pub fn load_for_input(
             classes: Some(classes),
         });
     }
-    let splits = |splits| {
-        Ok(ImageSets {
-            splits,
-            classes: None,
-        })
-    };
     if find_file(dir, "train-images-idx3-ubyte").is_ok() {
         let split = |images: &str, labels: &str| -> Result<Dataset> {
             let (n, rows, cols, pixels) = idx::read_images(find_file(dir, images)?)?;
@@ -176,7 +199,7 @@ pub fn load_for_input(
         });
     }
     Err(Error::DatasetNotFound {
-        dataset: "images (IDX files of the MNIST family, CIFAR-10 binary batches, or train/ and test/ folders of class folders of PNG or JPEG files)".into(),
+        dataset: "images (IDX files of the MNIST family, CIFAR-10 binary batches, train/ and test/ images.npy with labels.npy, or train/ and test/ folders of class folders of PNG or JPEG files)".into(),
         looked: dir.display().to_string(),
     })
 }
