@@ -31,15 +31,22 @@ impl OnnxCatalog {
     ) -> nnitp_models::Result<OnnxCatalog> {
         let model = model.into();
         let graph = nnitp_models::onnx::read(&model)?;
-        let info = ModelInfo::numbered(
+        let data = data.into();
+        let mut info = ModelInfo::numbered(
             crate::folder_catalog::file_name(&model),
             graph.geometry(),
             graph.default_layers(),
             ExplainerConfig::new(Vec::new()).size,
         );
+        // an image folder names the classes
+        if let Some(names) = nnitp_models::data::class_names(&data) {
+            if names.len() == info.classes.len() {
+                info.classes = names;
+            }
+        }
         Ok(OnnxCatalog {
             model,
-            data: data.into(),
+            data,
             norm,
             info,
         })

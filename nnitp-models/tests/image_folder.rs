@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use nnitp_models::data::{load_for_input, Normalization};
+
 use nnitp_models::Error;
 
 fn grey(path: &Path, side: u32, value: u8) {
@@ -45,6 +46,8 @@ fn classes_come_from_the_folders_in_torchvisions_order() {
     assert!((first(1) - (0.2 - 0.2) / 0.5).abs() < 1e-6);
     assert!((first(2) - (1.0 - 0.2) / 0.5).abs() < 1e-6);
     assert_eq!(sets.splits.test.labels, [0, 1]);
+    // the names alone, without reading an image
+    assert_eq!(nnitp_models::data::class_names(dir.path()), sets.classes);
 }
 
 #[test]

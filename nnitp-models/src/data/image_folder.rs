@@ -52,6 +52,14 @@ fn listing(dir: &Path) -> Result<Listing> {
     Ok((classes, files))
 }
 
+/// The class names of an image folder (its training class folders, sorted).
+///
+/// # Errors
+/// [`Error::Io`] when `dir/train` cannot be listed.
+pub(super) fn classes(dir: &Path) -> Result<Vec<String>> {
+    Ok(listing(&dir.join("train"))?.0)
+}
+
 /// Whether `dir` is laid out as an image folder (`train/` holding class
 /// folders).
 pub(super) fn is_image_folder(dir: &Path) -> bool {
@@ -147,7 +155,7 @@ pub(super) fn read(
     shape: [usize; 3],
     scale: impl Fn(u8, usize) -> f32,
 ) -> Result<(Dataset, Dataset, Vec<String>)> {
-    let (classes, _) = listing(&dir.join("train"))?;
+    let classes = classes(dir)?;
     let train = split(&dir.join("train"), shape, &classes, &scale)?;
     let test = split(&dir.join("test"), shape, &classes, &scale)?;
     Ok((train, test, classes))

@@ -70,6 +70,18 @@ impl Normalization {
     }
 }
 
+/// The class names `dir`'s files give, without reading the images: an
+/// image folder's class folders; `None` for the other formats (or a folder
+/// that cannot be listed).
+pub fn class_names(dir: impl AsRef<Path>) -> Option<Vec<String>> {
+    #[cfg(feature = "onnx")]
+    if super::image_folder::is_image_folder(dir.as_ref()) {
+        return super::image_folder::classes(dir.as_ref()).ok();
+    }
+    let _ = dir;
+    None
+}
+
 /// A training and a test set, with class names where the files give them.
 #[derive(Clone, Debug)]
 pub struct ImageSets {

@@ -8,7 +8,7 @@ pub mod idx;
 mod image_folder;
 mod images;
 
-pub use images::{load_for_input, ImageSets, Normalization};
+pub use images::{class_names, load_for_input, ImageSets, Normalization};
 
 use std::path::{Path, PathBuf};
 
