@@ -1,0 +1,560 @@
+//! Nodes computed from the image, each one layer of the graph.
+
+use super::super::constant::Constant;
+use super::super::error::OnnxError;
+use super::super::proto::Node;
+use super::attrs::{attr_float, attr_int, attr_ints, attr_str, node_error};
+use super::fold::fold_arithmetic;
+use super::{Importer, Val};
+use crate::graph::{Affine, Conv, Dense, Op, Order, Pool, Window};
+
+impl Importer<'_> {
+    pub(super) fn unary(&mut self, i: usize, node: &Node<'_>, op: Op) -> Result<(), OnnxError> {
+        let (place, dims, flat) = self.layer_at(node, 0)?;
+        self.push(i, node, op, vec![place], dims, flat);
+        Ok(())
+    }
+
+    pub(super) fn batch_norm(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        if attr_int(node, "training_mode", 0) != 0 {
+            return Err(node_error(
+                self.path,
+                node,
+                "training mode (batch statistics)",
+            ));
+        }
+        let (place, dims, flat) = self.layer_at(node, 0)?;
+        let c = dims[0];
+        let mut params = Vec::new();
+        for k in 1..=4 {
+            let v = self
+                .constant_at(node, k)?
+                .ok_or_else(|| node_error(self.path, node, format!("input {k} is missing")))?
+                .floats();
+            if v.len() != c {
+                return Err(node_error(
+                    self.path,
+                    node,
+                    format!("{} statistics for {c} channels", v.len()),
+                ));
+            }
+            params.push(v);
+        }
+        let eps = attr_float(node, "epsilon", 1e-5);
+        let a = Affine::batch_norm(&params[0], &params[1], &params[2], &params[3], eps);
+        self.push(i, node, Op::BatchNorm(a), vec![place], dims, flat);
+        Ok(())
+    }
+
+    /// A window's explicit padding: `pads` (top, left, bottom, right) or
+    /// `auto_pad`'s, for an input of `[h, w]`.
+    pub(super) fn window(
+        &self,
+        node: &Node<'_>,
+        size: [usize; 2],
+        [h, w]: [usize; 2],
+    ) -> Result<Window, OnnxError> {
+        let pair = |name: &str| -> Result<[usize; 2], OnnxError> {
+            match attr_ints(node, name) {
+                None => Ok([1, 1]),
+                Some(v) if v.len() == 2 && v.iter().all(|&x| (1..=1 << 16).contains(&x)) => {
+                    Ok([v[0] as usize, v[1] as usize])
+                }
+                Some(v) => Err(node_error(self.path, node, format!("{name} {v:?}"))),
+            }
+        };
+        let stride = pair("strides")?;
+        let dilation = pair("dilations")?;
+        let pads = match attr_str(node, "auto_pad").as_deref() {
+            None | Some("NOTSET") => match attr_ints(node, "pads") {
+                None => [0; 4],
+                Some(p) if p.len() == 4 && p.iter().all(|&x| (0..=1 << 16).contains(&x)) => {
+                    [p[0] as usize, p[1] as usize, p[2] as usize, p[3] as usize]
+                }
+                Some(p) => return Err(node_error(self.path, node, format!("pads {p:?}"))),
+            },
+            Some("VALID") => [0; 4],
+            Some(mode @ ("SAME_UPPER" | "SAME_LOWER")) => {
+                let total = |d: usize, n: usize| {
+                    let out = n.div_ceil(stride[d]);
+                    ((out - 1) * stride[d] + (size[d] - 1) * dilation[d] + 1).saturating_sub(n)
+                };
+                let (th, tw) = (total(0, h), total(1, w));
+                if mode == "SAME_UPPER" {
+                    [th / 2, tw / 2, th - th / 2, tw - tw / 2]
+                } else {
+                    [th - th / 2, tw - tw / 2, th / 2, tw / 2]
+                }
+            }
+            Some(other) => return Err(node_error(self.path, node, format!("auto_pad {other:?}"))),
+        };
+        Ok(Window {
+            size,
+            stride,
+            dilation,
+            pads,
+            ceil: attr_int(node, "ceil_mode", 0) != 0,
+        })
+    }
+
+    pub(super) fn conv(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, [c, h, w]) = self.map_at(node, 0)?;
+        let weight = self
+            .constant_at(node, 1)?
+            .ok_or_else(|| node_error(self.path, node, "no weights"))?;
+        let [f, cg, kh, kw] = weight.dims[..] else {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "weights of dimensions {:?}; nnitp runs 2-d convolutions",
+                    weight.dims
+                ),
+            ));
+        };
+        if let Some(k) = attr_ints(node, "kernel_shape") {
+            if k != [kh as i64, kw as i64] {
+                return Err(node_error(
+                    self.path,
+                    node,
+                    format!("kernel_shape {k:?} but weights {:?}", weight.dims),
+                ));
+            }
+        }
+        let groups = usize::try_from(attr_int(node, "group", 1))
+            .map_err(|_| node_error(self.path, node, "a negative group count"))?;
+        let bias = self.constant_at(node, 2)?.map(|b| b.floats());
+        let window = self.window(node, [kh, kw], [h, w])?;
+        let conv = Conv::new(window, c, groups, &weight.floats(), [f, cg, kh, kw], bias)
+            .map_err(|e| node_error(self.path, node, e))?;
+        let out = self.out_dims(node, &Op::Conv2d(conv.clone()), [h, w, c])?;
+        self.push(i, node, Op::Conv2d(conv), vec![place], out, false);
+        Ok(())
+    }
+
+    /// ONNX's `[C, H, W]` of a window layer's output, from the geometry's
+    /// rule.
+    pub(super) fn out_dims(
+        &self,
+        node: &Node<'_>,
+        op: &Op,
+        [h, w, c]: [usize; 3],
+    ) -> Result<Vec<usize>, OnnxError> {
+        let s = op
+            .kind(true)
+            .output_shape(&[h, w, c])
+            .map_err(|e| node_error(self.path, node, e))?;
+        Ok(vec![s[2], s[0], s[1]])
+    }
+
+    pub(super) fn pool(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, [c, h, w]) = self.map_at(node, 0)?;
+        let size = match attr_ints(node, "kernel_shape") {
+            Some(k) if k.len() == 2 && k.iter().all(|&x| (1..=1 << 16).contains(&x)) => {
+                [k[0] as usize, k[1] as usize]
+            }
+            k => {
+                return Err(node_error(
+                    self.path,
+                    node,
+                    format!("kernel_shape {k:?}; nnitp runs 2-d pooling"),
+                ))
+            }
+        };
+        let window = self.window(node, size, [h, w])?;
+        let op = if node.op_type == "MaxPool" {
+            Op::MaxPool2d(Pool {
+                window,
+                count_padding: false,
+            })
+        } else {
+            if window.dilation != [1, 1] {
+                return Err(node_error(self.path, node, "a dilated average pool"));
+            }
+            Op::AvgPool2d(Pool {
+                window,
+                count_padding: attr_int(node, "count_include_pad", 0) != 0,
+            })
+        };
+        let out = self.out_dims(node, &op, [h, w, c])?;
+        self.push(i, node, op, vec![place], out, false);
+        Ok(())
+    }
+
+    pub(super) fn reduce(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, [c, _, _]) = self.map_at(node, 0)?;
+        let axes = if self.opset >= 18 {
+            self.constant_at(node, 1)?
+                .and_then(|a| a.as_ints().map(<[i64]>::to_vec))
+        } else {
+            attr_ints(node, "axes")
+        };
+        let mut axes = axes.unwrap_or_default();
+        for a in &mut axes {
+            if *a < 0 {
+                *a += 4;
+            }
+        }
+        axes.sort_unstable();
+        if axes != [2, 3] {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "a reduction over axes {axes:?}; nnitp runs one over rows and columns (2, 3)"
+                ),
+            ));
+        }
+        let keep = attr_int(node, "keepdims", 1) != 0;
+        let op = if node.op_type == "ReduceMax" {
+            Op::GlobalMaxPool
+        } else {
+            Op::GlobalAvgPool
+        };
+        let dims = if keep { vec![c, 1, 1] } else { vec![c] };
+        self.push(i, node, op, vec![place], dims, true);
+        Ok(())
+    }
+
+    /// A layer flattened to `[N, K]` (PyTorch's order).
+    pub(super) fn flatten(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, dims, _) = self.layer_at(node, 0)?;
+        let k = dims.iter().product();
+        self.push(
+            i,
+            node,
+            Op::Flatten(Order::ChannelsFirst),
+            vec![place],
+            vec![k],
+            true,
+        );
+        Ok(())
+    }
+
+    pub(super) fn reshape(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        if let Some(Val::Const(_)) = self.input_at(node, 0)? {
+            return Err(node_error(self.path, node, "a reshape of a constant"));
+        }
+        let (_, dims, _) = self.layer_at(node, 0)?;
+        let target = self
+            .constant_at(node, 1)?
+            .and_then(|t| t.as_ints().map(<[i64]>::to_vec))
+            .ok_or_else(|| {
+                node_error(
+                    self.path,
+                    node,
+                    "the target shape must be a constant of integers",
+                )
+            })?;
+        let k: usize = dims.iter().product();
+        let second_ok = |d: i64| d == -1 || d == k as i64 || (d == 0 && dims.len() == 1);
+        match target[..] {
+            [_, d] if second_ok(d) => self.flatten(i, node),
+            _ => Err(node_error(
+                self.path,
+                node,
+                format!("a reshape of {dims:?} to {target:?} (nnitp runs the reshapes that flatten to [N, {k}])"),
+            )),
+        }
+    }
+
+    pub(super) fn squeeze(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (_, dims, _) = self.layer_at(node, 0)?;
+        let axes = if self.opset >= 13 {
+            self.constant_at(node, 1)?
+                .and_then(|a| a.as_ints().map(<[i64]>::to_vec))
+        } else {
+            attr_ints(node, "axes")
+        };
+        let rank = dims.len() as i64 + 1;
+        let axes: Vec<i64> = match axes {
+            Some(a) => a
+                .iter()
+                .map(|&x| if x < 0 { x + rank } else { x })
+                .collect(),
+            None => (1..rank).filter(|&x| dims[x as usize - 1] == 1).collect(),
+        };
+        let kept = (1..rank).filter(|x| !axes.contains(x)).count();
+        let squeezed_ones = axes
+            .iter()
+            .all(|&x| x >= 1 && x < rank && dims[x as usize - 1] == 1);
+        if kept == 1 && squeezed_ones {
+            self.flatten(i, node)
+        } else {
+            Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "a squeeze of axes {axes:?} of {dims:?}; nnitp runs the squezes that flatten"
+                ),
+            ))
+        }
+    }
+
+    pub(super) fn gemm(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, dims, _) = self.layer_at(node, 0)?;
+        if attr_int(node, "transA", 0) != 0 {
+            return Err(node_error(self.path, node, "transA"));
+        }
+        let b = self
+            .constant_at(node, 1)?
+            .ok_or_else(|| node_error(self.path, node, "no weights"))?;
+        let inputs: usize = dims.iter().product();
+        let trans = attr_int(node, "transB", 0) != 0;
+        let (alpha, beta) = (
+            attr_float(node, "alpha", 1.0),
+            attr_float(node, "beta", 1.0),
+        );
+        let dense = self.dense(
+            node,
+            inputs,
+            &b,
+            trans,
+            alpha,
+            self.constant_at(node, 2)?,
+            beta,
+        )?;
+        let units = dense.units;
+        self.push(i, node, Op::Dense(dense), vec![place], vec![units], true);
+        Ok(())
+    }
+
+    pub(super) fn matmul(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, dims, flat) = self.layer_at(node, 0)?;
+        if !(flat || dims.len() == 1) {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "a product with a layer of dimensions {dims:?}; nnitp runs [N, K] x [K, M]"
+                ),
+            ));
+        }
+        let b = self
+            .constant_at(node, 1)?
+            .ok_or_else(|| node_error(self.path, node, "the right operand must be a constant"))?;
+        let dense = self.dense(node, dims.iter().product(), &b, false, 1.0, None, 1.0)?;
+        let units = dense.units;
+        self.push(i, node, Op::Dense(dense), vec![place], vec![units], true);
+        Ok(())
+    }
+
+    /// A dense layer of `inputs` inputs from a weight matrix (`[inputs,
+    /// units]`, or `[units, inputs]` when `trans`) and a bias.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn dense(
+        &self,
+        node: &Node<'_>,
+        inputs: usize,
+        b: &Constant,
+        trans: bool,
+        alpha: f32,
+        bias: Option<Constant>,
+        beta: f32,
+    ) -> Result<Dense, OnnxError> {
+        let [r, c] = b.dims[..] else {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("weights of dimensions {:?}", b.dims),
+            ));
+        };
+        let (k, units) = if trans { (c, r) } else { (r, c) };
+        if k != inputs {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("weights for {k} inputs on a layer of {inputs}"),
+            ));
+        }
+        let v = b.floats();
+        let mut weight = vec![0f32; k * units];
+        for row in 0..r {
+            for col in 0..c {
+                let (x, y) = if trans { (col, row) } else { (row, col) };
+                weight[x * units + y] = v[row * c + col] * alpha;
+            }
+        }
+        let bias = match bias {
+            None => vec![0.0; units],
+            Some(b) => {
+                let v = b.floats();
+                match v.len() {
+                    1 => vec![v[0] * beta; units],
+                    n if n == units => v.iter().map(|x| x * beta).collect(),
+                    n => {
+                        return Err(node_error(
+                            self.path,
+                            node,
+                            format!("{n} biases for {units} units"),
+                        ))
+                    }
+                }
+            }
+        };
+        Ok(Dense {
+            inputs,
+            units,
+            weight,
+            bias,
+            softmax: false,
+        })
+    }
+
+    pub(super) fn arithmetic(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let a = self.input_at(node, 0)?;
+        let b = self.input_at(node, 1)?;
+        let op = node.op_type.as_str();
+        match (a, b) {
+            (Some(Val::Const(x)), Some(Val::Const(y))) => {
+                let c = fold_arithmetic(op, &x, &y).ok_or_else(|| {
+                    node_error(self.path, node, "arithmetic on constants of unequal shapes")
+                })?;
+                self.set(node, Val::Const(c));
+                Ok(())
+            }
+            (
+                Some(Val::Layer {
+                    place: p,
+                    dims: d,
+                    flat: f,
+                }),
+                Some(Val::Layer {
+                    place: q,
+                    dims: e,
+                    flat: g,
+                }),
+            ) => {
+                if op != "Add" {
+                    return Err(node_error(
+                        self.path,
+                        node,
+                        format!("{op} of two layers; nnitp runs sums of layers"),
+                    ));
+                }
+                if d != e || f != g {
+                    return Err(node_error(
+                        self.path,
+                        node,
+                        format!("a sum of {d:?} and {e:?}"),
+                    ));
+                }
+                self.push(i, node, Op::Add, vec![p, q], d, f);
+                Ok(())
+            }
+            (Some(Val::Layer { place, dims, flat }), Some(Val::Const(c))) => {
+                let k = self.per_channel(node, &dims, flat, &c)?;
+                let affine = match op {
+                    "Add" => Affine {
+                        scale: vec![1.0],
+                        shift: k,
+                    },
+                    "Sub" => Affine {
+                        scale: vec![1.0],
+                        shift: k.iter().map(|v| -v).collect(),
+                    },
+                    "Mul" => Affine {
+                        scale: k,
+                        shift: vec![0.0],
+                    },
+                    _ => Affine {
+                        scale: k.iter().map(|v| 1.0 / v).collect(),
+                        shift: vec![0.0],
+                    },
+                };
+                self.push(i, node, Op::Scale(affine), vec![place], dims, flat);
+                Ok(())
+            }
+            (Some(Val::Const(c)), Some(Val::Layer { place, dims, flat })) => {
+                let k = self.per_channel(node, &dims, flat, &c)?;
+                let affine = match op {
+                    "Add" => Affine {
+                        scale: vec![1.0],
+                        shift: k,
+                    },
+                    "Sub" => Affine {
+                        scale: vec![-1.0],
+                        shift: k,
+                    },
+                    "Mul" => Affine {
+                        scale: k,
+                        shift: vec![0.0],
+                    },
+                    _ => return Err(node_error(self.path, node, "a constant divided by a layer")),
+                };
+                self.push(i, node, Op::Scale(affine), vec![place], dims, flat);
+                Ok(())
+            }
+            _ => Err(node_error(self.path, node, "needs two inputs")),
+        }
+    }
+
+    /// A constant broadcast over a layer: one value, or one per channel
+    /// (`[C, 1, 1]` on a feature map, `[K]` on a flat layer).
+    pub(super) fn per_channel(
+        &self,
+        node: &Node<'_>,
+        dims: &[usize],
+        flat: bool,
+        c: &Constant,
+    ) -> Result<Vec<f32>, OnnxError> {
+        let v = c.floats();
+        let full: Vec<usize> = std::iter::once(1).chain(dims.iter().copied()).collect();
+        let cd = &c.dims;
+        let fits = cd.len() <= full.len() && {
+            let off = full.len() - cd.len();
+            cd.iter().enumerate().all(|(k, &d)| {
+                let axis = k + off;
+                d == 1 || (axis == 1 && d == full[1])
+            })
+        };
+        if !fits || (v.len() != 1 && v.len() != dims[0]) {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("a constant of dimensions {cd:?} on a layer of {dims:?}; nnitp takes one value or one per channel"),
+            ));
+        }
+        let _ = flat;
+        Ok(v)
+    }
+
+    pub(super) fn concat(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let mut places = Vec::new();
+        let mut shapes = Vec::new();
+        for k in 0..node.inputs.len() {
+            let (p, d, f) = self.layer_at(node, k)?;
+            places.push(p);
+            shapes.push((d, f));
+        }
+        let (first, flat) = shapes
+            .first()
+            .cloned()
+            .ok_or_else(|| node_error(self.path, node, "no inputs"))?;
+        let axis = attr_int(node, "axis", 1);
+        let rank = first.len() as i64 + 1;
+        if axis != 1 && axis != 1 - rank {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "a concatenation along axis {axis}; nnitp runs one along the channels (axis 1)"
+                ),
+            ));
+        }
+        if shapes
+            .iter()
+            .any(|(d, f)| *f != flat || d.len() != first.len() || d[1..] != first[1..])
+        {
+            return Err(node_error(
+                self.path,
+                node,
+                "inputs that differ but for the channels",
+            ));
+        }
+        let mut dims = first.clone();
+        dims[0] = shapes.iter().map(|(d, _)| d[0]).sum();
+        self.push(i, node, Op::Concat, places, dims, flat);
+        Ok(())
+    }
+}
