@@ -6,9 +6,11 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Axis;
+use nnitp_core::cone::Place;
 use nnitp_core::predicate::argmax;
 use nnitp_core::progress::{Observer, Progress, Task};
 use nnitp_core::rng::SplitMix64;
+use nnitp_core::Network;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -152,8 +154,8 @@ pub fn train(
     Ok(model.valid())
 }
 
-fn check_input(model: &Sequential, data: &Dataset) -> Result<()> {
-    let expected = model.architecture().input_shape.to_vec();
+fn check_input(model: &impl Network, data: &Dataset) -> Result<()> {
+    let expected = model.geometry().shape(Place::Input)?.to_vec();
     let found = data.images.shape()[1..].to_vec();
     if expected != found {
         return Err(Error::InputShape { expected, found });
@@ -161,19 +163,24 @@ fn check_input(model: &Sequential, data: &Dataset) -> Result<()> {
     Ok(())
 }
 
-/// The model's predicted class for every image, in batches.
+/// The model's (any network's: a zoo model, an imported ONNX graph)
+/// predicted class for every image, in batches.
 ///
 /// # Errors
 /// [`Error::InputShape`] when the images do not fit the model;
 /// [`Error::InvalidArgument`] for a batch size of 0.
-pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<Vec<usize>> {
+pub fn predict(
+    model: &(impl Network + Sync),
+    data: &Dataset,
+    batch_size: usize,
+) -> Result<Vec<usize>> {
     check_input(model, data)?;
     if batch_size == 0 {
         return Err(Error::InvalidArgument(
             "the batch size must be at least 1".into(),
         ));
     }
-    let last = model.architecture().layers.len() - 1;
+    let last = model.geometry().len().saturating_sub(1);
     let out = nnitp_core::network::extract(
         model,
         data.view(),
@@ -190,7 +197,7 @@ pub fn predict(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<
 /// # Errors
 /// As [`predict`]; [`Error::InvalidArgument`] for a data set with no image
 /// (its accuracy is undefined, not 0).
-pub fn accuracy(model: &Sequential, data: &Dataset, batch_size: usize) -> Result<f64> {
+pub fn accuracy(model: &(impl Network + Sync), data: &Dataset, batch_size: usize) -> Result<f64> {
     if data.is_empty() {
         return Err(Error::InvalidArgument("no image to evaluate".into()));
     }

@@ -3,15 +3,14 @@
 use std::time::Instant;
 
 use clap::Args;
+use nnitp::core::Network;
+use nnitp::models::data::Dataset;
 use nnitp::models::train::accuracy;
 
 use super::emit;
 use crate::args::Shared;
 use crate::model::{load_zoo, open_onnx, ModelRef};
 use crate::Failure;
-use nnitp::core::network::extract;
-use nnitp::core::predicate::argmax;
-use nnitp::core::progress::{Observer, Task};
 
 /// The examples `nnitp evaluate --help` ends with.
 pub const EXAMPLES: &str = "Examples:
@@ -32,10 +31,11 @@ pub struct EvaluateArgs {
 /// # Errors
 /// The model or its data cannot be read.
 pub fn run(args: &EvaluateArgs, shared: &Shared) -> Result<(), Failure> {
-    if let ModelRef::Onnx(file) = ModelRef::parse(&shared.model)? {
-        return onnx(args, shared, &file);
+    let model = ModelRef::parse(&shared.model)?;
+    if let ModelRef::Onnx(file) = &model {
+        return onnx(args, shared, file);
     }
-    let kind = ModelRef::parse(&shared.model)?.zoo("evaluate")?;
+    let kind = model.zoo("evaluate")?;
     let loaded = load_zoo(kind, shared)?;
     let test = &loaded.splits.test;
     shared.note(format!(
@@ -44,23 +44,11 @@ pub fn run(args: &EvaluateArgs, shared: &Shared) -> Result<(), Failure> {
         test.len(),
         loaded.splits.source
     ));
-    let start = Instant::now();
-    let acc = accuracy(&loaded.model, test, args.batch_size)?;
-    let secs = start.elapsed().as_secs_f64();
-    shared.note(format!(
-        "{:.0} images/s",
-        test.len() as f64 / secs.max(1e-9)
-    ));
-    emit(format!("test accuracy: {acc:.4}"));
-    Ok(())
+    timed_accuracy(shared, &loaded.model, test, args.batch_size)
 }
 
-/// The accuracy of an ONNX model: the share of test images whose largest
-/// output unit is their label.
+/// The accuracy of an ONNX model on its test images.
 fn onnx(args: &EvaluateArgs, shared: &Shared, file: &std::path::Path) -> Result<(), Failure> {
-    if args.batch_size == 0 {
-        return Err(Failure::new("--batch-size must be at least 1"));
-    }
     let loaded = open_onnx(shared, file)?;
     let test = &loaded.splits.test;
     shared.note(format!(
@@ -69,30 +57,23 @@ fn onnx(args: &EvaluateArgs, shared: &Shared, file: &std::path::Path) -> Result<
         test.len(),
         loaded.splits.source
     ));
+    timed_accuracy(shared, &loaded.graph, test, args.batch_size)
+}
+
+/// Prints the accuracy of `model` on `test`, and its speed on stderr.
+fn timed_accuracy(
+    shared: &Shared,
+    model: &(impl Network + Sync),
+    test: &Dataset,
+    batch_size: usize,
+) -> Result<(), Failure> {
     let start = Instant::now();
-    let output = loaded.graph.layers().len().saturating_sub(1);
-    let scores = extract(
-        &loaded.graph,
-        test.images.view(),
-        &[output],
-        args.batch_size,
-        &Observer::none(),
-        Task::Running,
-    )?;
-    let right = scores[0]
-        .rows()
-        .into_iter()
-        .zip(&test.labels)
-        .filter(|(row, &label)| argmax(*row) == usize::from(label))
-        .count();
+    let acc = accuracy(model, test, batch_size)?;
     let secs = start.elapsed().as_secs_f64();
     shared.note(format!(
         "{:.0} images/s",
         test.len() as f64 / secs.max(1e-9)
     ));
-    emit(format!(
-        "test accuracy: {:.4}",
-        right as f64 / test.len().max(1) as f64
-    ));
+    emit(format!("test accuracy: {acc:.4}"));
     Ok(())
 }
