@@ -2,7 +2,7 @@
 //! (1024 red, 1024 green, 1024 blue, each 32x32 row-major).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::data::open_regular;
 use crate::error::{Error, Result};
@@ -86,4 +86,29 @@ pub fn encode_batch(labels: &[u8], pixels: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// One or more batches: `(labels, pixels)`.
+pub(crate) type Batch = (Vec<u8>, Vec<u8>);
+
+/// Every batch of the CIFAR-10 folder `dir` (the batches directly in it, or
+/// in its `cifar-10-batches-bin/`): the folder read, the training `(labels,
+/// pixels)` of `data_batch_1.bin` .. `data_batch_5.bin`, and the test ones of
+/// `test_batch.bin`.
+///
+/// # Errors
+/// As [`read_batch`], for each file; a missing batch is an [`Error::Io`].
+pub(crate) fn read_dir(dir: &Path) -> Result<(PathBuf, Batch, Batch)> {
+    let mut dir = dir.to_path_buf();
+    if !dir.join("test_batch.bin").exists() && dir.join("cifar-10-batches-bin").is_dir() {
+        dir = dir.join("cifar-10-batches-bin");
+    }
+    let (mut labels, mut pixels) = (Vec::new(), Vec::new());
+    for i in 1..=5 {
+        let (l, p) = read_batch(dir.join(format!("data_batch_{i}.bin")))?;
+        labels.extend(l);
+        pixels.extend(p);
+    }
+    let test = read_batch(dir.join("test_batch.bin"))?;
+    Ok((dir, (labels, pixels), test))
 }

@@ -170,12 +170,9 @@ pub fn load_for_input(
             source: dir.display().to_string(),
         });
     }
-    let mut cifar_dir = dir.to_path_buf();
-    if !cifar_dir.join("test_batch.bin").exists() && cifar_dir.join("cifar-10-batches-bin").is_dir()
+    if dir.join("test_batch.bin").exists()
+        || dir.join("cifar-10-batches-bin/test_batch.bin").exists()
     {
-        cifar_dir = cifar_dir.join("cifar-10-batches-bin");
-    }
-    if cifar_dir.join("test_batch.bin").exists() {
         let found = DatasetKind::Cifar10.image_shape();
         if found != shape {
             return Err(Error::InputShape {
@@ -183,13 +180,7 @@ pub fn load_for_input(
                 found: found.to_vec(),
             });
         }
-        let (mut labels, mut pixels) = (Vec::new(), Vec::new());
-        for i in 1..=5 {
-            let (l, p) = cifar::read_batch(cifar_dir.join(format!("data_batch_{i}.bin")))?;
-            labels.extend(l);
-            pixels.extend(p);
-        }
-        let (test_labels, test_pixels) = cifar::read_batch(cifar_dir.join("test_batch.bin"))?;
+        let (cifar_dir, (labels, pixels), (test_labels, test_pixels)) = cifar::read_dir(dir)?;
         return splits(Splits {
             train: dataset(
                 DatasetKind::Cifar10,
@@ -216,8 +207,9 @@ pub fn load_for_input(
     })
 }
 
-/// `n` images of `shape` (channels last) from their bytes.
-fn dataset(
+/// `n` images of `shape` (channels last) from their bytes, each scaled by
+/// `scale(pixel, channel)`.
+pub(super) fn dataset(
     kind: DatasetKind,
     n: usize,
     [h, w, c]: [usize; 3],

@@ -141,21 +141,8 @@ fn to_dataset(
     labels: Vec<u8>,
     scale: impl Fn(u8) -> f32,
 ) -> Result<Dataset> {
-    let [h, w, c] = kind.image_shape();
     let n = labels.len();
-    if pixels.len() != n * h * w * c {
-        return Err(Error::CountMismatch {
-            images: pixels.len() / (h * w * c),
-            labels: n,
-        });
-    }
-    let images = Array4::from_shape_vec((n, h, w, c), pixels.iter().map(|&p| scale(p)).collect())
-        .map_err(|e| Error::InvalidTraining(e.to_string()))?;
-    Ok(Dataset {
-        kind,
-        images,
-        labels,
-    })
+    images::dataset(kind, n, kind.image_shape(), pixels, labels, |p, _| scale(p))
 }
 
 fn check_labels(path: &Path, labels: &[u8], classes: usize) -> Result<()> {
@@ -262,18 +249,7 @@ pub fn load_idx_dir(kind: DatasetKind, dir: impl AsRef<Path>) -> Result<Splits> 
 /// # Errors
 /// [`Error::Io`], [`Error::Truncated`], [`Error::BadLabel`].
 pub fn load_cifar10_dir(dir: impl AsRef<Path>) -> Result<Splits> {
-    let mut dir = dir.as_ref().to_path_buf();
-    if !dir.join("test_batch.bin").exists() && dir.join("cifar-10-batches-bin").is_dir() {
-        dir = dir.join("cifar-10-batches-bin");
-    }
-    let mut labels = Vec::new();
-    let mut pixels = Vec::new();
-    for i in 1..=5 {
-        let (l, p) = cifar::read_batch(dir.join(format!("data_batch_{i}.bin")))?;
-        labels.extend(l);
-        pixels.extend(p);
-    }
-    let (test_labels, test_pixels) = cifar::read_batch(dir.join("test_batch.bin"))?;
+    let (dir, (labels, pixels), (test_labels, test_pixels)) = cifar::read_dir(dir.as_ref())?;
     let n = pixels.len() as f64;
     let mean = pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / n;
     let var = pixels
