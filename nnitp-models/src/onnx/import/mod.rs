@@ -68,8 +68,13 @@ impl<'p> Importer<'p> {
     pub(super) fn import(mut self, graph: &Graph<'_>) -> Result<LayerGraph, OnnxError> {
         for t in &graph.initializers {
             let c = constant::read(t, self.path)?;
-            if let Values::Float(v) = &c.values {
-                self.digest = std::mem::take(&mut self.digest).floats(v);
+            // the model's bytes are digested already; external data is not
+            if t.is_external {
+                let d = std::mem::take(&mut self.digest);
+                self.digest = match &c.values {
+                    Values::Float(v) => d.floats(v),
+                    Values::Int(v) => v.iter().fold(d, |d, &x| d.number(x as u64)),
+                };
             }
             self.values.insert(t.name.clone(), Val::Const(c));
         }
