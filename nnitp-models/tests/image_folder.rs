@@ -81,6 +81,15 @@ fn images_that_do_not_fit_are_refused() {
     let e = load_for_input(dir.path(), [28, 28, 1], &norm).unwrap_err();
     assert!(!e.to_string().is_empty());
 
+    // an endless device named as an image
+    #[cfg(unix)]
+    {
+        let dir = folder();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("train/coat/2.png")).unwrap();
+        let e = load_for_input(dir.path(), [28, 28, 1], &norm).unwrap_err();
+        assert!(matches!(e, Error::NotRegularFile { .. }), "{e}");
+    }
+
     // a test class the training set does not have
     let dir = folder();
     grey(&dir.path().join("test/dress/d.png"), 28, 0);

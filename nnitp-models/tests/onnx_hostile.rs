@@ -164,6 +164,17 @@ fn broken_files_are_not_onnx() {
     assert!(matches!(e, OnnxError::Malformed { .. }), "{e}");
     let e = onnx::read(dir.path()).unwrap_err();
     assert!(e.to_string().contains("not a regular file"), "{e}");
+    #[cfg(unix)]
+    {
+        let e = onnx::read("/dev/zero").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+    // a node name that is not UTF-8
+    let mut m = model(&[node("Relu", "relu", &["x"], &["y"])], &[]);
+    let at = m.windows(4).position(|w| w == b"relu").unwrap();
+    m[at] = 0xff;
+    let e = onnx::read(write(dir.path(), "latin.onnx", &m)).unwrap_err();
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
     let e = onnx::read(dir.path().join("absent.onnx")).unwrap_err();
     assert!(matches!(e, OnnxError::Io { .. }), "{e}");
 }

@@ -72,8 +72,9 @@ fn pixels(path: &Path, [h, w, c]: [usize; 3]) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         reason,
     };
-    let mut reader = ImageReader::open(path)
-        .map_err(Error::io(path))?
+    // a device or a pipe named *.png is refused before it is read
+    let (file, _) = super::open_regular(path)?;
+    let mut reader = ImageReader::new(std::io::BufReader::new(file))
         .with_guessed_format()
         .map_err(Error::io(path))?;
     let mut limits = Limits::default();
