@@ -188,7 +188,7 @@ impl Case {
     /// Reads a case folder, checking every file.
     ///
     /// # Errors
-    /// [`Error::Io`] for a missing or unreadable file; [`Error::BadFile`] naming the
+    /// [`FileError::Io`](crate::error::FileError::Io) for a missing or unreadable file; [`FileError::Invalid`](crate::error::FileError::Invalid) naming the
     /// file for a wrong dtype, a mask whose length differs from its matrix, unit
     /// shapes that differ between files, a NaN or infinity, or bad JSON.
     pub fn load(dir: impl AsRef<Path>) -> Result<Case> {
@@ -218,13 +218,12 @@ impl Case {
             .cone
             .as_ref()
             .map(|c| UnitBox::new(c.iter().map(|[lo, hi]| *lo..*hi)));
-        let params = SearchParams {
-            alpha: cfg.alpha,
-            gamma: cfg.gamma,
-            mu: cfg.mu,
-            ensemble_size: cfg.ensemble_size.unwrap_or(1),
-            seed: cfg.seed.unwrap_or(0),
-        };
+        let params = SearchParams::default()
+            .with_alpha(cfg.alpha)
+            .with_gamma(cfg.gamma)
+            .with_mu(cfg.mu)
+            .with_ensemble_size(cfg.ensemble_size.unwrap_or(1))
+            .with_seed(cfg.seed.unwrap_or(0));
         Ok(Case {
             dir: dir.to_path_buf(),
             params,

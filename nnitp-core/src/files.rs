@@ -11,13 +11,10 @@ use crate::error::{Error, Result};
 /// Opens `path` for reading if it is a regular file (links are followed).
 ///
 /// # Errors
-/// [`Error::Io`] when it cannot be opened, [`Error::BadFile`] when it is not
+/// [`FileError::Io`](crate::error::FileError::Io) when it cannot be opened, [`FileError::Invalid`](crate::error::FileError::Invalid) when it is not
 /// a regular file.
 pub(crate) fn open_regular(path: &Path) -> Result<File> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| Error::io(path.to_path_buf(), source);
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
         return Err(Error::bad_file(path, "not a regular file"));
@@ -28,17 +25,14 @@ pub(crate) fn open_regular(path: &Path) -> Result<File> {
 /// The UTF-8 text of the regular file `path`, at most `max` bytes.
 ///
 /// # Errors
-/// As [`open_regular`]; [`Error::BadFile`] for a longer file or one that is
+/// As [`open_regular`]; [`FileError::Invalid`](crate::error::FileError::Invalid) for a longer file or one that is
 /// not UTF-8.
 pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
     let file = open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(|source| Error::io(path.to_path_buf(), source))?;
     if bytes.len() as u64 > max {
         return Err(Error::bad_file(
             path,
@@ -53,7 +47,7 @@ pub(crate) fn read_text(path: &Path, max: u64) -> Result<String> {
 /// position, silently giving its fields other values.
 ///
 /// # Errors
-/// As [`read_text`]; [`Error::BadFile`] for text that is not a JSON object of
+/// As [`read_text`]; [`FileError::Invalid`](crate::error::FileError::Invalid) for text that is not a JSON object of
 /// `T`'s fields.
 pub(crate) fn read_json_object<T: serde::de::DeserializeOwned>(path: &Path, max: u64) -> Result<T> {
     let text = read_text(path, max)?;
@@ -89,11 +83,11 @@ mod tests {
             .contains("UTF-8"));
         assert!(matches!(
             read_text(dir.path(), 100),
-            Err(Error::BadFile { .. })
+            Err(Error::File(crate::error::FileError::Invalid { .. }))
         ));
         assert!(matches!(
             read_text(&dir.path().join("missing"), 100),
-            Err(Error::Io { .. })
+            Err(Error::File(crate::error::FileError::Io { .. }))
         ));
     }
 
@@ -131,6 +125,9 @@ mod tests {
             .status()
             .unwrap();
         assert!(made.success());
-        assert!(matches!(open_regular(&fifo), Err(Error::BadFile { .. })));
+        assert!(matches!(
+            open_regular(&fifo),
+            Err(Error::File(crate::error::FileError::Invalid { .. }))
+        ));
     }
 }

@@ -99,7 +99,7 @@ impl Bound {
     /// over `shape`).
     ///
     /// # Errors
-    /// [`Error::UnitOutOfRange`] or [`Error::ShapeMismatch`] when the unit or the
+    /// [`UnitError::UnitOutOfRange`](crate::unit::UnitError::UnitOutOfRange) or [`Error::ShapeMismatch`] when the unit or the
     /// data do not fit `shape`.
     pub fn eval_batch(&self, data: ArrayView2<'_, f32>, shape: &[usize]) -> Result<Array1<bool>> {
         let j = self.column(data.ncols(), shape)?;
@@ -112,7 +112,7 @@ impl Bound {
 
     fn column(&self, ncols: usize, shape: &[usize]) -> Result<usize> {
         check_width(ncols, shape)?;
-        self.unit.flat(shape)
+        Ok(self.unit.flat(shape)?)
     }
 }
 
@@ -276,7 +276,7 @@ impl Predicate {
     /// `shape`), vectorised over the batch.
     ///
     /// # Errors
-    /// [`Error::UnitOutOfRange`], [`Error::ClassOutOfRange`] or
+    /// [`UnitError::UnitOutOfRange`](crate::unit::UnitError::UnitOutOfRange), [`Error::ClassOutOfRange`] or
     /// [`Error::ShapeMismatch`] when the predicate or the data do not fit `shape`.
     pub fn eval_batch(&self, data: ArrayView2<'_, f32>, shape: &[usize]) -> Result<Array1<bool>> {
         match self {
@@ -402,99 +402,4 @@ impl fmt::Display for LayerPredicate {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray::array;
-
-    fn b(u: &[usize], op: Op, v: f32) -> Bound {
-        Bound::new(Unit::new(u), op, v)
-    }
-
-    #[test]
-    fn display_matches_nnitp() {
-        let c = Conjunction::new(vec![
-            b(&[0, 4, 25], Op::Le, -0.696_243_05),
-            b(&[5, 0, 44], Op::Ge, 1.063251),
-            b(&[6, 3, 62], Op::Ge, 0.536_592_25),
-        ]);
-        assert_eq!(
-            c.to_string(),
-            "(v(0,4,25)<=-0.69624305 & v(5,0,44)>=1.063251 & v(6,3,62)>=0.53659225)"
-        );
-        assert_eq!(
-            LayerPredicate::new(14, c.clone()).to_string(),
-            "layer 14: (v(0,4,25)<=-0.69624305 & v(5,0,44)>=1.063251 & v(6,3,62)>=0.53659225)"
-        );
-        assert_eq!(Conjunction::default().to_string(), "true");
-        assert_eq!(Predicate::And(vec![]).to_string(), "true");
-        assert_eq!(Predicate::IsMax(3).to_string(), "is_max(3)");
-        assert_eq!(Predicate::IsMax(3).negate().to_string(), "~is_max(3)");
-        assert_eq!(
-            Predicate::from(b(&[1], Op::Ge, 2.0)).negate().to_string(),
-            "~v(1)>=2.0"
-        );
-        assert_eq!(
-            Conjunction::new(vec![b(&[17], Op::Ge, 1.371_571_3)]).to_string_f64(),
-            "(v(17)>=1.3715713024139404)"
-        );
-    }
-
-    #[test]
-    fn batch_and_row_evaluation_agree() {
-        let data = array![
-            [0.0f32, 1.0, 2.0, 3.0],
-            [3.0, 2.0, 1.0, 0.0],
-            [1.0, 1.0, 1.0, 1.0]
-        ];
-        let shape = [2, 2];
-        let c = Conjunction::new(vec![b(&[0, 0], Op::Le, 1.0), b(&[0, 1], Op::Ge, 1.0)]);
-        let batch = c.eval_batch(data.view(), &shape).unwrap();
-        assert_eq!(batch.to_vec(), vec![true, false, true]);
-        for (i, row) in data.rows().into_iter().enumerate() {
-            assert_eq!(c.eval(row, &shape).unwrap(), batch[i]);
-        }
-        let p = Predicate::from(c.clone()).negate();
-        assert_eq!(
-            p.eval_batch(data.view(), &shape).unwrap().to_vec(),
-            vec![false, true, false]
-        );
-        let m = Predicate::IsMax(3).eval_batch(data.view(), &shape).unwrap();
-        assert_eq!(m.to_vec(), vec![true, false, false]);
-        // ties go to the first largest unit, as numpy's argmax
-        let m0 = Predicate::IsMax(0).eval_batch(data.view(), &shape).unwrap();
-        assert_eq!(m0.to_vec(), vec![false, true, true]);
-    }
-
-    #[test]
-    fn bad_units_and_classes_are_errors() {
-        let data = array![[0.0f32, 1.0, 2.0, 3.0]];
-        assert!(matches!(
-            b(&[2, 0], Op::Ge, 0.0).eval_batch(data.view(), &[2, 2]),
-            Err(Error::UnitOutOfRange { .. })
-        ));
-        assert!(matches!(
-            Predicate::IsMax(4).eval_batch(data.view(), &[4]),
-            Err(Error::ClassOutOfRange { .. })
-        ));
-        assert!(matches!(
-            b(&[0], Op::Ge, 0.0).eval_batch(data.view(), &[3]),
-            Err(Error::ShapeMismatch { .. })
-        ));
-    }
-
-    #[test]
-    fn serde_round_trip() {
-        let c = Conjunction::new(vec![b(&[2, 0, 4], Op::Ge, 1.064_588_4)]);
-        let json = serde_json::to_string(&c).unwrap();
-        assert_eq!(
-            json,
-            r#"[{"unit":[2,0,4],"op":">=","value":1.0645884275436401}]"#
-        );
-        let back: Conjunction = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, c);
-        let p = LayerPredicate::new(6, Predicate::IsMax(2).negate());
-        let back: LayerPredicate =
-            serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
-        assert_eq!(back, p);
-    }
-}
+mod tests;

@@ -9,7 +9,29 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+/// A unit or a box of units that does not fit a layer's unit shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnitError {
+    /// A unit index that does not fit the unit shape.
+    #[error("unit {unit} lies outside the unit shape {shape:?}")]
+    UnitOutOfRange {
+        /// The unit (a flat index is given as a one-element unit).
+        unit: Unit,
+        /// The unit shape.
+        shape: Vec<usize>,
+    },
+    /// A box of units that is empty or does not fit inside the unit shape.
+    #[error("cone {cone} lies outside the unit shape {shape:?}")]
+    ConeOutsideShape {
+        /// The box.
+        cone: UnitBox,
+        /// The unit shape.
+        shape: Vec<usize>,
+    },
+}
+
+type Result<T> = std::result::Result<T, UnitError>;
 
 /// The multi-index of one unit of a layer, e.g. `[r, c, k]`; printed `v(r,c,k)`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -25,12 +47,12 @@ impl Unit {
     /// The unit at flat (C-order) position `flat` of `shape`.
     ///
     /// # Errors
-    /// [`Error::UnitOutOfRange`] when `flat` is not below the product of `shape`.
+    /// [`UnitError::UnitOutOfRange`] when `flat` is not below the product of `shape`.
     pub fn from_flat(flat: usize, shape: &[usize]) -> Result<Self> {
         let total: usize = shape.iter().product();
         if flat >= total {
-            return Err(Error::UnitOutOfRange {
-                unit: format!("v({flat})"),
+            return Err(UnitError::UnitOutOfRange {
+                unit: Unit(vec![flat]),
                 shape: shape.to_vec(),
             });
         }
@@ -46,11 +68,11 @@ impl Unit {
     /// The flat (C-order) position of this unit in `shape`.
     ///
     /// # Errors
-    /// [`Error::UnitOutOfRange`] when the rank differs or a coordinate is too large.
+    /// [`UnitError::UnitOutOfRange`] when the rank differs or a coordinate is too large.
     pub fn flat(&self, shape: &[usize]) -> Result<usize> {
         if self.0.len() != shape.len() || self.0.iter().zip(shape).any(|(i, d)| i >= d) {
-            return Err(Error::UnitOutOfRange {
-                unit: self.to_string(),
+            return Err(UnitError::UnitOutOfRange {
+                unit: self.clone(),
                 shape: shape.to_vec(),
             });
         }
@@ -139,7 +161,7 @@ impl UnitBox {
     /// Checks that the box is non-empty and fits inside `shape`.
     ///
     /// # Errors
-    /// [`Error::ConeOutsideShape`] otherwise.
+    /// [`UnitError::ConeOutsideShape`] otherwise.
     pub fn check_within(&self, shape: &[usize]) -> Result<()> {
         let fits = self.0.len() == shape.len()
             && self
@@ -150,8 +172,8 @@ impl UnitBox {
         if fits {
             Ok(())
         } else {
-            Err(Error::ConeOutsideShape {
-                cone: self.to_string(),
+            Err(UnitError::ConeOutsideShape {
+                cone: self.clone(),
                 shape: shape.to_vec(),
             })
         }
@@ -161,7 +183,7 @@ impl UnitBox {
     /// maximal runs `start..end` of consecutive indices.
     ///
     /// # Errors
-    /// [`Error::ConeOutsideShape`] if the box does not fit in `shape`.
+    /// [`UnitError::ConeOutsideShape`] if the box does not fit in `shape`.
     pub fn flat_runs(&self, shape: &[usize]) -> Result<Vec<Range<usize>>> {
         self.check_within(shape)?;
         // Trailing dimensions the box covers fully merge into one run.
@@ -211,7 +233,7 @@ impl UnitBox {
     /// The flat (C-order) indices of the box's units in `shape`, ascending.
     ///
     /// # Errors
-    /// [`Error::ConeOutsideShape`] if the box does not fit in `shape`.
+    /// [`UnitError::ConeOutsideShape`] if the box does not fit in `shape`.
     pub fn flat_indices(&self, shape: &[usize]) -> Result<Vec<usize>> {
         Ok(self.flat_runs(shape)?.into_iter().flatten().collect())
     }
@@ -299,7 +321,7 @@ mod tests {
         ] {
             assert!(matches!(
                 b.flat_runs(&shape),
-                Err(Error::ConeOutsideShape { .. })
+                Err(UnitError::ConeOutsideShape { .. })
             ));
         }
     }

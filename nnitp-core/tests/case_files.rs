@@ -42,7 +42,10 @@ fn missing_file() {
     let dir = copy_case("missing");
     fs::remove_file(dir.join("test_mask.npy")).unwrap();
     let e = load_err(&dir);
-    assert!(matches!(e, Error::Io { .. }));
+    assert!(matches!(
+        e,
+        Error::File(nnitp_core::error::FileError::Io { .. })
+    ));
     assert!(e.to_string().contains("test_mask.npy"), "{e}");
 }
 
@@ -52,7 +55,10 @@ fn wrong_dtype() {
     let mask = Array1::from_elem(1500, 1.0f32);
     npy::write_f32(dir.join("train_mask.npy"), mask.view().into_dyn()).unwrap();
     let e = load_err(&dir);
-    assert!(matches!(e, Error::BadFile { .. }));
+    assert!(matches!(
+        e,
+        Error::File(nnitp_core::error::FileError::Invalid { .. })
+    ));
     assert!(e.to_string().contains("train_mask.npy"), "{e}");
     assert!(e.to_string().contains("<f4"), "{e}");
 }
@@ -104,5 +110,10 @@ fn bad_parameters_are_reported_when_solving() {
     )
     .unwrap();
     let case = Case::load(&dir).unwrap();
-    assert!(matches!(case.solve(), Err(Error::InvalidAlpha(_))));
+    assert!(matches!(
+        case.solve(),
+        Err(Error::Params(nnitp_core::error::ParamError::InvalidAlpha(
+            _
+        )))
+    ));
 }

@@ -157,7 +157,9 @@ fn missing_and_misshapen_layers_are_refused() {
     assert!(matches!(
         full.clone()
             .with_layer(Split::Train, 4, Array2::zeros((50, 3))),
-        Err(Error::LayerOutOfRange { layer: 4, .. })
+        Err(Error::Geometry(
+            nnitp_core::cone::GeometryError::LayerOutOfRange { layer: 4, .. }
+        ))
     ));
     // a layer never given cannot be computed later
     let ex = Explainer::from_activations(full, config()).unwrap();
@@ -201,7 +203,7 @@ fn a_folder_with_a_hostile_geometry_is_refused() {
     );
     let geometry = tmp.path().join("geometry.json");
     let bad = |what: &str| match Activations::read_dir(tmp.path()) {
-        Err(Error::BadFile { reason, .. }) => reason,
+        Err(Error::File(nnitp_core::error::FileError::Invalid { reason, .. })) => reason,
         other => panic!("{what}: expected a bad file, got {other:?}"),
     };
     std::fs::write(&geometry, b"{\"input_shape\": [4], \"layers\": [\xff]}").unwrap();

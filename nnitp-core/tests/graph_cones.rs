@@ -4,7 +4,7 @@
 //! one edge at a time gives the cone walked at once).
 
 use nnitp_core::cone::{Geometry, LayerKind, Padding, Place};
-use nnitp_core::{Error, UnitBox};
+use nnitp_core::{cone::GeometryError as Error, UnitBox};
 use proptest::prelude::*;
 
 fn conv(filters: usize, k: usize, s: usize, padding: Padding) -> LayerKind {

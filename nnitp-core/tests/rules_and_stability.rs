@@ -5,7 +5,7 @@
 
 use ndarray::Array2;
 use nnitp_core::cone::{Geometry, LayerKind};
-use nnitp_core::explainer::{RuleSetParams, StopReason};
+use nnitp_core::explainer::{RuleSetParams, StopReason, ValidRuleSetParams};
 use nnitp_core::rng::SplitMix64;
 use nnitp_core::{
     Activations, Error, Explainer, ExplainerConfig, LayerPredicate, Predicate, Premise,
@@ -59,7 +59,7 @@ fn random(n: usize, seed: u64) -> Array2<f32> {
 fn one_rule_covers_a_class_separated_by_one_unit() {
     let (train, test) = (random(400, 1), random(200, 2));
     let ex = explainer(&train, &test);
-    let set = ex.rule_set(0, 0, &RuleSetParams::new()).unwrap();
+    let set = ex.rule_set(0, 0, &ValidRuleSetParams::default()).unwrap();
     assert_eq!(set.stop, StopReason::Coverage);
     assert!(!set.rules.is_empty());
     let positives = train.column(0).iter().filter(|&&v| v > 0.5).count();
@@ -119,7 +119,7 @@ fn indistinct(n: usize) -> Explainer<nnitp_core::source::Precomputed> {
 fn the_cover_loop_ends_where_no_rule_covers_anything() {
     // no conjunct separates the class: no rule, and the loop ends at once
     let ex = indistinct(100);
-    let set = ex.rule_set(0, 0, &RuleSetParams::new()).unwrap();
+    let set = ex.rule_set(0, 0, &ValidRuleSetParams::default()).unwrap();
     assert_eq!(
         (set.stop, set.rules.len()),
         (StopReason::NoRule, 0),
@@ -129,11 +129,15 @@ fn the_cover_loop_ends_where_no_rule_covers_anything() {
     assert_eq!(set.test_fidelity, 0.5);
     // no sample of the class at all: ends at once
     let none = explainer(&Array2::from_elem((50, 2), 0.2f32), &random(10, 1));
-    let set = none.rule_set(0, 0, &RuleSetParams::new()).unwrap();
+    let set = none.rule_set(0, 0, &ValidRuleSetParams::default()).unwrap();
     assert_eq!((set.stop, set.rules.len()), (StopReason::NoSamples, 0));
     // the rule limit holds
     let ex = explainer(&random(400, 3), &random(100, 4));
-    let params = RuleSetParams::new().with_max_rules(1).with_coverage(1.0);
+    let params = RuleSetParams::new()
+        .with_max_rules(1)
+        .with_coverage(1.0)
+        .check()
+        .unwrap();
     let set = ex.rule_set(0, 0, &params).unwrap();
     assert_eq!(set.rules.len(), 1);
     if set.coverage() < 1.0 {
@@ -144,24 +148,30 @@ fn the_cover_loop_ends_where_no_rule_covers_anything() {
 #[test]
 fn all_classes_and_bad_parameters() {
     let ex = explainer(&random(300, 5), &random(100, 6));
-    let sets = ex.rule_sets(0, &RuleSetParams::new()).unwrap();
+    let sets = ex.rule_sets(0, &ValidRuleSetParams::default()).unwrap();
     assert_eq!(sets.sets.len(), 2);
     assert!(sets.test_fidelity > 0.9, "{}", sets.test_fidelity);
     assert!(matches!(
-        ex.rule_set(0, 0, &RuleSetParams::new().with_coverage(0.0)),
-        Err(Error::InvalidCoverage(_))
+        RuleSetParams::new().with_coverage(0.0).check(),
+        Err(Error::Params(
+            nnitp_core::error::ParamError::InvalidCoverage(_)
+        ))
     ));
     assert!(matches!(
-        ex.rule_set(0, 0, &RuleSetParams::new().with_max_rules(0)),
-        Err(Error::InvalidMaxRules)
+        RuleSetParams::new().with_max_rules(0).check(),
+        Err(Error::Params(
+            nnitp_core::error::ParamError::InvalidMaxRules
+        ))
     ));
     assert!(matches!(
-        ex.rule_set(2, 0, &RuleSetParams::new()),
+        ex.rule_set(2, 0, &ValidRuleSetParams::default()),
         Err(Error::ClassOutOfRange { .. })
     ));
     assert!(matches!(
-        ex.rule_set(0, 1, &RuleSetParams::new()),
-        Err(Error::LayerNotBelow { .. })
+        ex.rule_set(0, 1, &ValidRuleSetParams::default()),
+        Err(Error::Geometry(
+            nnitp_core::cone::GeometryError::LayerNotBelow { .. }
+        ))
     ));
 }
 
@@ -190,7 +200,9 @@ fn stability_is_reproducible_from_its_seed() {
         .starts_with("stability over 8 bootstrap resamples (seed 42)"));
     assert!(matches!(
         ex.stability(&e, 0, 1),
-        Err(Error::InvalidResamples)
+        Err(Error::Params(
+            nnitp_core::error::ParamError::InvalidResamples
+        ))
     ));
     // in the JSON of the explanation, when measured
     let mut measured = e.clone();

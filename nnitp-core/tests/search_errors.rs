@@ -114,7 +114,9 @@ fn cone_outside_the_unit_shape() {
         let input = SearchInput::masked(premise, x.view(), &mask, &[8]).with_cone(Some(cone));
         assert!(matches!(
             params().search(&input),
-            Err(Error::ConeOutsideShape { .. })
+            Err(Error::Geometry(nnitp_core::cone::GeometryError::Unit(
+                nnitp_core::unit::UnitError::ConeOutsideShape { .. }
+            )))
         ));
     }
 }

@@ -9,7 +9,8 @@ use burn::nn::{
 };
 
 use super::geometry::LayerConfig;
-use super::kind::{LayerKind, Padding};
+use super::kind::LayerKind;
+use super::padding::Padding;
 
 type Kind = std::result::Result<LayerKind, String>;
 

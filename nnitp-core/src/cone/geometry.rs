@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::kind::LayerKind;
-use super::Place;
-use crate::error::{Error, Result};
+use super::{GeometryError, Place};
 use crate::unit::UnitBox;
+use GeometryError as Error;
+
+type Result<T> = std::result::Result<T, GeometryError>;
 
 /// Something that declares one layer's geometry: a [`LayerKind`], or (with the
 /// `burn` feature) a burn layer config such as `Conv2dConfig`, so that a model
@@ -127,7 +129,7 @@ impl Geometry {
     /// `input_shape`; layer `i` is named `layer_i`.
     ///
     /// # Errors
-    /// [`Error::BadGeometry`] when a layer cannot take its input shape.
+    /// [`GeometryError::BadGeometry`] when a layer cannot take its input shape.
     pub fn new(input_shape: &[usize], kinds: Vec<LayerKind>) -> Result<Self> {
         let mut b = GeometryBuilder::new(input_shape);
         for (i, k) in kinds.into_iter().enumerate() {
@@ -165,7 +167,7 @@ impl Geometry {
     /// sequential network).
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`].
+    /// [`GeometryError::LayerOutOfRange`].
     pub fn inputs(&self, layer: usize) -> Result<&[Place]> {
         self.inputs
             .get(layer)
@@ -195,7 +197,7 @@ impl Geometry {
     /// The shape at `place`.
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`].
+    /// [`GeometryError::LayerOutOfRange`].
     pub fn shape(&self, place: Place) -> Result<&[usize]> {
         match place {
             Place::Input => Ok(&self.input_shape),
@@ -214,7 +216,7 @@ impl Geometry {
     /// The number of units of `layer`.
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`].
+    /// [`GeometryError::LayerOutOfRange`].
     pub fn units(&self, layer: usize) -> Result<usize> {
         Ok(self.shape(Place::Layer(layer))?.iter().product())
     }
@@ -226,9 +228,9 @@ impl Geometry {
     /// the layer.
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`], [`Error::LayerNotBelow`] when `from` is not
-    /// below `to`, [`Error::ConeOutsideShape`] when `b` does not fit layer
-    /// `to`, [`Error::NoPath`] when no path leads from `from` to `to`.
+    /// [`GeometryError::LayerOutOfRange`], [`GeometryError::LayerNotBelow`] when `from` is not
+    /// below `to`, [`UnitError::ConeOutsideShape`](crate::unit::UnitError::ConeOutsideShape) when `b` does not fit layer
+    /// `to`, [`GeometryError::NoPath`] when no path leads from `from` to `to`.
     pub fn cone(&self, from: Place, to: usize, b: &UnitBox) -> Result<UnitBox> {
         b.check_within(self.shape(Place::Layer(to))?)?;
         let lowest = match from {
@@ -320,7 +322,7 @@ impl GeometryBuilder {
     /// The shape at `place` declared so far.
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`] for a layer not declared yet.
+    /// [`GeometryError::LayerOutOfRange`] for a layer not declared yet.
     pub fn shape_at(&self, place: Place) -> Result<&[usize]> {
         self.geometry.shape(place)
     }
@@ -330,7 +332,7 @@ impl GeometryBuilder {
     /// index is the number of layers before it.
     ///
     /// # Errors
-    /// [`Error::BadGeometry`] naming the layer when it cannot take its input.
+    /// [`GeometryError::BadGeometry`] naming the layer when it cannot take its input.
     pub fn push<C: LayerConfig>(&mut self, name: impl Into<String>, config: C) -> Result<C> {
         let from = previous(self.geometry.kinds.len());
         self.push_from(name, config, &[from])
@@ -357,7 +359,7 @@ impl GeometryBuilder {
     /// ```
     ///
     /// # Errors
-    /// [`Error::BadGeometry`] naming the layer when an input is not an
+    /// [`GeometryError::BadGeometry`] naming the layer when an input is not an
     /// earlier place, or the layer cannot take the inputs' shapes.
     pub fn push_from<C: LayerConfig>(
         &mut self,

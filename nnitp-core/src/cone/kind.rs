@@ -5,69 +5,9 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use super::padding::Padding;
+use super::window::Window;
 use crate::unit::{strides, UnitBox};
-
-/// Padding of a convolution or pooling window, as burn's `PaddingConfig2d`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Padding {
-    /// Output size `ceil(in / stride)`: zero padding of `(out - 1) * stride +
-    /// kernel - in` split evenly, the extra one after (Keras and burn).
-    Same,
-    /// No padding.
-    #[default]
-    Valid,
-    /// Explicit zero padding on each side.
-    Explicit {
-        /// Rows added above.
-        top: usize,
-        /// Columns added on the left.
-        left: usize,
-        /// Rows added below.
-        bottom: usize,
-        /// Columns added on the right.
-        right: usize,
-    },
-}
-
-impl Padding {
-    /// Symmetric explicit padding: `rows` above and below, `cols` left and right.
-    pub fn explicit(rows: usize, cols: usize) -> Self {
-        Padding::Explicit {
-            top: rows,
-            left: cols,
-            bottom: rows,
-            right: cols,
-        }
-    }
-
-    /// The padding (before, after) of spatial dimension `d` (0 rows, 1 columns)
-    /// for an input of `n` and a window of `kernel` with `stride` (burn's rule:
-    /// `Same` ignores dilation).
-    pub fn pair(&self, d: usize, n: usize, kernel: usize, stride: usize) -> (usize, usize) {
-        match *self {
-            Padding::Valid => (0, 0),
-            Padding::Same => {
-                let out = n.div_ceil(stride.max(1));
-                let total = if out > 0 {
-                    ((out - 1) * stride + kernel).saturating_sub(n)
-                } else {
-                    0
-                };
-                (total / 2, total - total / 2)
-            }
-            Padding::Explicit {
-                top,
-                left,
-                bottom,
-                right,
-            } => match d {
-                0 => (top, bottom),
-                _ => (left, right),
-            },
-        }
-    }
-}
 
 fn one() -> [usize; 2] {
     [1, 1]
@@ -79,63 +19,6 @@ fn one_group() -> usize {
 
 fn is_one_group(g: &usize) -> bool {
     *g == 1
-}
-
-/// A sliding window over the two spatial dimensions: a convolution's kernel or
-/// a pooling window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Window {
-    kernel: [usize; 2],
-    stride: [usize; 2],
-    dilation: [usize; 2],
-    padding: Padding,
-    ceil: bool,
-}
-
-impl Window {
-    /// The output size along dimension `d` for an input of `n`.
-    fn out(&self, d: usize, n: usize) -> Result<usize, String> {
-        let (k, s, dil) = (self.kernel[d], self.stride[d], self.dilation[d]);
-        if k == 0 || s == 0 || dil == 0 {
-            return Err("kernel, window, stride and dilation must be at least 1".into());
-        }
-        let (before, after) = self.padding.pair(d, n, k, s);
-        let padded = n + before + after;
-        let extent = dil * (k - 1) + 1;
-        if self.ceil {
-            if padded + s - 1 < extent {
-                return Err(format!(
-                    "window extent {extent} is larger than the padded input {padded}"
-                ));
-            }
-            let out = (padded + s - 1 - extent) / s + 1;
-            Ok(if (out - 1) * s >= n + before {
-                out - 1
-            } else {
-                out
-            })
-        } else if padded < extent {
-            Err(format!(
-                "window extent {extent} is larger than the padded input {padded}"
-            ))
-        } else {
-            Ok((padded - extent) / s + 1)
-        }
-    }
-
-    /// The input positions (of `n`) that outputs `r` along dimension `d` read.
-    fn back(&self, d: usize, r: &Range<usize>, n: usize) -> Range<usize> {
-        let (k, s, dil) = (self.kernel[d], self.stride[d], self.dilation[d]);
-        let (before, _) = self.padding.pair(d, n, k, s);
-        let lo = (r.start * s).saturating_sub(before);
-        let hi = ((r.end - 1) * s + dil * (k - 1) + 1)
-            .saturating_sub(before)
-            .min(n);
-        // A window lying wholly in the padding reads nothing; keep the nearest
-        // unit so that cones are never empty.
-        let lo = lo.min(n - 1);
-        lo..hi.max(lo + 1)
-    }
 }
 
 /// What a layer does to the geometry of its input.
@@ -215,21 +98,6 @@ pub enum LayerKind {
     /// Concatenation of two or more inputs along the channels (the last axis);
     /// the other dimensions must agree.
     Concat,
-}
-
-impl std::fmt::Display for Padding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Padding::Same => f.write_str("same"),
-            Padding::Valid => f.write_str("valid"),
-            Padding::Explicit {
-                top,
-                left,
-                bottom,
-                right,
-            } => write!(f, "{top},{left},{bottom},{right}"),
-        }
-    }
 }
 
 /// One line: the kind and its hyperparameters, e.g. `conv2d 32 3x3 stride

@@ -8,14 +8,19 @@
 //! Build a geometry with [`Geometry::builder`], from [`LayerKind`]s or (with the
 //! `burn` feature) from the very burn configs the model is built from.
 
+mod error;
 mod geometry;
 mod kind;
+mod padding;
+mod window;
 
 #[cfg(feature = "burn")]
 mod burn_configs;
 
+pub use error::GeometryError;
 pub use geometry::{Geometry, GeometryBuilder, LayerConfig};
-pub use kind::{LayerKind, Padding};
+pub use kind::LayerKind;
+pub use padding::Padding;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,9 +37,9 @@ pub enum Place {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
-    use crate::unit::UnitBox;
+    use crate::unit::{UnitBox, UnitError};
     use proptest::prelude::*;
+    use GeometryError as Error;
 
     fn conv(filters: usize, k: usize, s: usize, padding: Padding) -> LayerKind {
         LayerKind::Conv2d {
@@ -231,7 +236,7 @@ mod tests {
         ));
         assert!(matches!(
             g.cone(Place::Input, 14, &UnitBox::new([0..8, 0..1, 0..1])),
-            Err(Error::ConeOutsideShape { .. })
+            Err(Error::Unit(UnitError::ConeOutsideShape { .. }))
         ));
         assert!(matches!(
             Geometry::new(&[2, 2, 1], vec![conv(1, 3, 1, Padding::Valid)]),

@@ -11,21 +11,33 @@ use serde::{Deserialize, Serialize};
 use super::Explainer;
 use crate::accuracy::Accuracy;
 use crate::cone::Place;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParamError, Result};
 use crate::predicate::{Interpolant, LayerPredicate, Predicate};
 use crate::search::SearchInput;
 use crate::source::ActivationSource;
 use crate::split::Split;
 
 /// Settings of a rule set: when to stop adding rules. Build with `new` and
-/// the `with_*` methods; checked when the rule set is computed.
+/// the `with_*` methods, then [`check`](RuleSetParams::check) them once into
+/// a [`ValidRuleSetParams`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuleSetParams {
-    /// Stop once this fraction of the class's training samples is covered.
-    pub coverage: f64,
-    /// Stop at this many rules.
-    pub max_rules: usize,
+    coverage: f64,
+    max_rules: usize,
 }
+
+/// Rule-set settings that passed [`RuleSetParams::check`]; the default is
+/// [`RuleSetParams::new`]'s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct ValidRuleSetParams(RuleSetParams);
+
+impl ValidRuleSetParams {
+    /// The checked settings.
+    pub fn params(&self) -> &RuleSetParams {
+        &self.0
+    }
+}
+
 
 impl RuleSetParams {
     /// Defaults: coverage 0.95, at most 20 rules.
@@ -48,18 +60,30 @@ impl RuleSetParams {
         self
     }
 
-    /// Checks the settings.
+    /// The coverage target: stop once this fraction of the class's training
+    /// samples is covered. Default 0.95.
+    pub fn coverage(&self) -> f64 {
+        self.coverage
+    }
+
+    /// The rule limit. Default 20.
+    pub fn max_rules(&self) -> usize {
+        self.max_rules
+    }
+
+    /// Checks the settings once.
     ///
     /// # Errors
-    /// [`Error::InvalidCoverage`], [`Error::InvalidMaxRules`].
-    pub fn check(&self) -> Result<()> {
+    /// [`ParamError::InvalidCoverage`] outside (0, 1] (NaN included),
+    /// [`ParamError::InvalidMaxRules`] for 0.
+    pub fn check(self) -> Result<ValidRuleSetParams> {
         if !(self.coverage > 0.0 && self.coverage <= 1.0) {
-            return Err(Error::InvalidCoverage(self.coverage));
+            return Err(ParamError::InvalidCoverage(self.coverage).into());
         }
         if self.max_rules == 0 {
-            return Err(Error::InvalidMaxRules);
+            return Err(ParamError::InvalidMaxRules.into());
         }
-        Ok(())
+        Ok(ValidRuleSetParams(self))
     }
 }
 
@@ -193,18 +217,23 @@ impl<S: ActivationSource> Explainer<S> {
     ///
     /// # Errors
     /// The parameters' errors; [`Error::ClassOutOfRange`];
-    /// [`Error::LayerNotBelow`] for a layer not below the output; the
+    /// [`GeometryError::LayerNotBelow`](crate::cone::GeometryError::LayerNotBelow) for a layer not below the output; the
     /// search's errors.
-    pub fn rule_set(&self, class: usize, layer: usize, params: &RuleSetParams) -> Result<RuleSet> {
-        params.check()?;
+    pub fn rule_set(
+        &self,
+        class: usize,
+        layer: usize,
+        params: &ValidRuleSetParams,
+    ) -> Result<RuleSet> {
+        let params = params.params();
         let start = Instant::now();
         let output = self.output_layer();
         self.check_class(class)?;
         if layer >= output {
-            return Err(Error::LayerNotBelow {
+            return Err(Error::Geometry(crate::cone::GeometryError::LayerNotBelow {
                 from: layer,
                 to: output,
-            });
+            }));
         }
         let conclusion = LayerPredicate::new(output, Predicate::IsMax(class));
         let shape = self.unit_shape(layer)?.to_vec();
@@ -293,7 +322,7 @@ impl<S: ActivationSource> Explainer<S> {
     ///
     /// # Errors
     /// As [`Explainer::rule_set`].
-    pub fn rule_sets(&self, layer: usize, params: &RuleSetParams) -> Result<RuleSets> {
+    pub fn rule_sets(&self, layer: usize, params: &ValidRuleSetParams) -> Result<RuleSets> {
         let start = Instant::now();
         let sets = (0..self.classes()?)
             .map(|c| self.rule_set(c, layer, params))

@@ -80,7 +80,7 @@ impl<S: ActivationSource> Explainer<S> {
     /// reappear, and the mean Jaccard overlap of the unit sets.
     ///
     /// # Errors
-    /// [`Error::InvalidResamples`] for 0 resamples; as [`Explainer::explain`].
+    /// [`ParamError::InvalidResamples`](crate::error::ParamError::InvalidResamples) for 0 resamples; as [`Explainer::explain`].
     pub fn stability(
         &self,
         explanation: &Explanation,
@@ -88,7 +88,7 @@ impl<S: ActivationSource> Explainer<S> {
         seed: u64,
     ) -> Result<Stability> {
         if resamples == 0 {
-            return Err(Error::InvalidResamples);
+            return Err(Error::Params(crate::error::ParamError::InvalidResamples));
         }
         let (layer, conclusion, premise) = (
             explanation.layer,

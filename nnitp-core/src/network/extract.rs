@@ -11,7 +11,7 @@ use super::taps::{LayerOutput, Taps};
 use super::tensor_values;
 use super::Network;
 use crate::cone::{Geometry, LayerKind, Place};
-use crate::error::{Error, Result};
+use crate::error::{Error, NetworkError, Result};
 use crate::progress::{Observer, Progress, Task};
 
 /// Checks that images fit the network's input (`[N, H, W, C]`).
@@ -45,7 +45,7 @@ fn values(output: LayerOutput) -> Result<Vec<f32>> {
         LayerOutput::Host { values, shape } => match shape[..] {
             [n, h, w, c] => {
                 let a = ndarray::ArrayView4::from_shape((n, h, w, c), &values)
-                    .map_err(|e| Error::Backend(e.to_string()))?;
+                    .map_err(|_| Error::shape("host layer output", &shape, &[values.len()]))?;
                 Ok(a.permuted_axes([0, 3, 1, 2]).iter().copied().collect())
             }
             _ => Ok(values),
@@ -63,23 +63,24 @@ fn check_output(geometry: &Geometry, layer: usize, n: usize, output: &LayerOutpu
     };
     if let LayerOutput::Host { values, shape } = output {
         if values.len() != shape.iter().product::<usize>() {
-            return Err(Error::Backend(format!(
-                "layer {layer} ({}): {} host values for the shape {shape:?}",
-                geometry.name(layer),
-                values.len()
-            )));
+            return Err(Error::Network(NetworkError::HostValues {
+                layer,
+                name: geometry.name(layer),
+                values: values.len(),
+                shape: shape.clone(),
+            }));
         }
     }
     let found = output.sample_shape();
     let layout_ok = output.is_map() == (shape.len() == 3);
     if !layout_ok || found != expected || output.batch() != n {
-        return Err(Error::LayerOutputShape {
+        return Err(Error::Network(NetworkError::LayerOutputShape {
             layer,
             name: geometry.name(layer),
             expected,
             found,
             batch: (output.batch() != n).then_some((n, output.batch())),
-        });
+        }));
     }
     Ok(())
 }
@@ -107,7 +108,7 @@ fn store(output: LayerOutput, shape: &[usize], mut rows: ArrayViewMut2<'_, f32>)
         LayerOutput::Host { values, .. } => values,
     };
     let src = ndarray::ArrayView2::from_shape(rows.raw_dim(), &values)
-        .map_err(|e| Error::Backend(e.to_string()))?;
+        .map_err(|_| Error::shape("layer output", &[n, rows.ncols()], &[values.len()]))?;
     rows.assign(&src);
     Ok(())
 }
@@ -124,13 +125,13 @@ fn panicked(geometry: &Geometry, taps: &Taps, panic: &(dyn std::any::Any + Send)
         .unwrap_or_else(|| "a panic without a message".into());
     let (last, next) = taps.stopped_at();
     let next = next.unwrap_or_else(|| last.map_or(0, |l| l + 1));
-    Error::ForwardPanicked {
+    Error::Network(NetworkError::ForwardPanicked {
         last,
         last_name: last.map(|l| geometry.name(l)).unwrap_or_default(),
         next,
         next_name: geometry.name(next),
         message,
-    }
+    })
 }
 
 fn run_batch(
@@ -153,16 +154,18 @@ fn run_batch(
     }
     let (outputs, repeated) = taps.into_outputs();
     if let Some(&layer) = repeated.first() {
-        return Err(Error::LayerTappedTwice {
+        return Err(Error::Network(NetworkError::LayerTappedTwice {
             layer,
             name: geometry.name(layer),
-        });
+        }));
     }
     let mut checked = Vec::with_capacity(outputs.len());
     for (layer, output) in outputs {
-        let output = output.ok_or_else(|| Error::LayerNotTapped {
-            layer,
-            name: geometry.name(layer),
+        let output = output.ok_or_else(|| {
+            Error::Network(NetworkError::LayerNotTapped {
+                layer,
+                name: geometry.name(layer),
+            })
         })?;
         check_output(geometry, layer, n, &output)?;
         checked.push((layer, Some(output)));
@@ -196,9 +199,9 @@ const PROBE_IMAGES: usize = 4;
 /// layer's order (where the values tell the two orders apart).
 ///
 /// # Errors
-/// [`Error::LayerOutputShape`] naming the first layer whose output does not
-/// match, [`Error::FlattenOrder`], [`Error::LayerNotTapped`],
-/// [`Error::LayerTappedTwice`], [`Error::ShapeMismatch`] for images that do
+/// [`NetworkError::LayerOutputShape`](crate::error::NetworkError::LayerOutputShape) naming the first layer whose output does not
+/// match, [`NetworkError::FlattenOrder`](crate::error::NetworkError::FlattenOrder), [`NetworkError::LayerNotTapped`](crate::error::NetworkError::LayerNotTapped),
+/// [`NetworkError::LayerTappedTwice`](crate::error::NetworkError::LayerTappedTwice), [`Error::ShapeMismatch`] for images that do
 /// not fit the input, and the network's own errors.
 pub fn check_network(network: &(dyn Network + Sync), images: ArrayView4<'_, f32>) -> Result<()> {
     let geometry = network.geometry();
@@ -260,7 +263,7 @@ fn check_flatten_order(
         (last.as_slice(), before)
     };
     if !same(declared, flat) && same(other, flat) {
-        return Err(Error::FlattenOrder {
+        return Err(Error::Network(NetworkError::FlattenOrder {
             layer,
             name: geometry.name(layer),
             declared: if channels_first {
@@ -268,7 +271,7 @@ fn check_flatten_order(
             } else {
                 "channels last"
             },
-        });
+        }));
     }
     Ok(())
 }
@@ -279,8 +282,8 @@ fn check_flatten_order(
 /// cores; progress (images done) goes to `observer` as `task`.
 ///
 /// # Errors
-/// [`Error::LayerOutOfRange`], [`Error::ShapeMismatch`] when the images do not
-/// fit the network's input, [`Error::InvalidBatchSize`] for a batch size of 0,
+/// [`GeometryError::LayerOutOfRange`](crate::cone::GeometryError::LayerOutOfRange), [`Error::ShapeMismatch`] when the images do not
+/// fit the network's input, [`ParamError::InvalidBatchSize`](crate::error::ParamError::InvalidBatchSize) for a batch size of 0,
 /// the output checks of [`check_network`], and the network's own errors.
 pub fn extract(
     network: &(dyn Network + Sync),
@@ -292,7 +295,7 @@ pub fn extract(
 ) -> Result<Vec<Array2<f32>>> {
     let geometry = network.geometry();
     if batch_size == 0 {
-        return Err(Error::InvalidBatchSize);
+        return Err(Error::Params(crate::error::ParamError::InvalidBatchSize));
     }
     check_images(geometry, "images", images)?;
     let n = images.shape()[0];
@@ -359,7 +362,7 @@ pub fn extract(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(Error::Backend("a forward pass panicked".into())))
+                    .unwrap_or_else(|_| Err(NetworkError::WorkerPanicked.into()))
             })
             .collect()
     });

@@ -22,16 +22,16 @@ pub use taps::{LayerOutput, Taps};
 use burn::tensor::{Device, Tensor};
 
 use crate::cone::Geometry;
-use crate::error::{Error, Result};
+use crate::error::{NetworkError, Result};
 
 /// The values of a tensor as `f32` (converted from another float type).
 ///
 /// # Errors
-/// [`Error::Backend`] when the backend cannot give them.
+/// [`NetworkError::TensorData`] when the backend cannot give them.
 pub fn tensor_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     t.into_data()
         .try_into_vec_as::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
+        .map_err(|e| NetworkError::TensorData(format!("{e:?}")).into())
 }
 
 /// A burn classifier whose hidden layers can be explained.

@@ -51,10 +51,10 @@ impl<N: Network + Send + Sync> NetworkSource<N> {
     /// Sets the images per forward pass.
     ///
     /// # Errors
-    /// [`Error::InvalidBatchSize`] for 0.
+    /// [`ParamError::InvalidBatchSize`](crate::error::ParamError::InvalidBatchSize) for 0.
     pub fn with_batch_size(mut self, batch_size: usize) -> Result<Self> {
         if batch_size == 0 {
-            return Err(Error::InvalidBatchSize);
+            return Err(Error::Params(crate::error::ParamError::InvalidBatchSize));
         }
         self.batch_size = batch_size;
         Ok(self)

@@ -10,16 +10,11 @@ use crate::error::{Error, Result};
 /// [`check`](SearchParams::check) them once into a [`ValidSearchParams`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchParams {
-    /// Required precision on the training samples, in (0, 1]. Default 0.98.
-    pub alpha: f64,
-    /// Initial fraction of the positive samples each conjunct must keep, in (0, 1]. Default 0.6.
-    pub gamma: f64,
-    /// Factor applied to gamma after each conjunct, in (0, 1]. Default 0.9.
-    pub mu: f64,
-    /// Number of searches on disjoint random unit subsets whose results are conjoined. Default 1.
-    pub ensemble_size: usize,
-    /// Seed of the unit subsets of an ensemble. Default 0.
-    pub seed: u64,
+    alpha: f64,
+    gamma: f64,
+    mu: f64,
+    ensemble_size: usize,
+    seed: u64,
 }
 
 impl Default for SearchParams {
@@ -52,6 +47,33 @@ pub struct ParamOverrides {
 }
 
 impl SearchParams {
+    /// Required precision on the training samples, in (0, 1]. Default 0.98.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// Initial fraction of the positive samples each conjunct must keep, in
+    /// (0, 1]. Default 0.6.
+    pub fn gamma(&self) -> f64 {
+        self.gamma
+    }
+
+    /// Factor applied to gamma after each conjunct, in (0, 1]. Default 0.9.
+    pub fn mu(&self) -> f64 {
+        self.mu
+    }
+
+    /// Number of searches on disjoint random unit subsets whose results are
+    /// conjoined. Default 1.
+    pub fn ensemble_size(&self) -> usize {
+        self.ensemble_size
+    }
+
+    /// Seed of the unit subsets of an ensemble. Default 0.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// These parameters with the values `overrides` gives replaced (unchecked).
     pub fn overridden(self, overrides: &ParamOverrides) -> Self {
         SearchParams {
@@ -96,21 +118,27 @@ impl SearchParams {
     /// Checks every rule once.
     ///
     /// # Errors
-    /// [`Error::InvalidAlpha`], [`Error::InvalidGamma`], [`Error::InvalidMu`] for a
-    /// value outside (0, 1] (NaN included); [`Error::InvalidEnsembleSize`] for 0.
+    /// [`ParamError::InvalidAlpha`](crate::error::ParamError::InvalidAlpha), [`ParamError::InvalidGamma`](crate::error::ParamError::InvalidGamma), [`ParamError::InvalidMu`](crate::error::ParamError::InvalidMu) for a
+    /// value outside (0, 1] (NaN included); [`ParamError::InvalidEnsembleSize`](crate::error::ParamError::InvalidEnsembleSize) for 0.
     pub fn check(self) -> Result<ValidSearchParams> {
         let in_unit = |x: f64| x > 0.0 && x <= 1.0;
         if !in_unit(self.alpha) {
-            return Err(Error::InvalidAlpha(self.alpha));
+            return Err(Error::Params(crate::error::ParamError::InvalidAlpha(
+                self.alpha,
+            )));
         }
         if !in_unit(self.gamma) {
-            return Err(Error::InvalidGamma(self.gamma));
+            return Err(Error::Params(crate::error::ParamError::InvalidGamma(
+                self.gamma,
+            )));
         }
         if !in_unit(self.mu) {
-            return Err(Error::InvalidMu(self.mu));
+            return Err(Error::Params(crate::error::ParamError::InvalidMu(self.mu)));
         }
         if self.ensemble_size == 0 {
-            return Err(Error::InvalidEnsembleSize(self.ensemble_size));
+            return Err(Error::Params(
+                crate::error::ParamError::InvalidEnsembleSize(self.ensemble_size),
+            ));
         }
         Ok(ValidSearchParams(self))
     }
@@ -149,7 +177,7 @@ mod tests {
     fn defaults_are_valid() {
         let p = SearchParams::default().check().unwrap();
         assert_eq!(
-            (p.alpha, p.gamma, p.mu, p.ensemble_size),
+            (p.alpha(), p.gamma(), p.mu(), p.ensemble_size()),
             (0.98, 0.6, 0.9, 1)
         );
     }
@@ -159,7 +187,7 @@ mod tests {
         for a in [0.0, -0.1, 1.5, f64::NAN] {
             assert!(matches!(
                 SearchParams::default().with_alpha(a).check(),
-                Err(Error::InvalidAlpha(_))
+                Err(Error::Params(crate::error::ParamError::InvalidAlpha(_)))
             ));
         }
         assert!(SearchParams::default().with_alpha(1.0).check().is_ok());
@@ -170,7 +198,7 @@ mod tests {
         for g in [0.0, 1.01, f64::NAN] {
             assert!(matches!(
                 SearchParams::default().with_gamma(g).check(),
-                Err(Error::InvalidGamma(_))
+                Err(Error::Params(crate::error::ParamError::InvalidGamma(_)))
             ));
         }
     }
@@ -180,7 +208,7 @@ mod tests {
         for m in [0.0, 2.0, f64::INFINITY] {
             assert!(matches!(
                 SearchParams::default().with_mu(m).check(),
-                Err(Error::InvalidMu(_))
+                Err(Error::Params(crate::error::ParamError::InvalidMu(_)))
             ));
         }
     }
@@ -189,7 +217,9 @@ mod tests {
     fn invalid_ensemble_size() {
         assert!(matches!(
             SearchParams::default().with_ensemble_size(0).check(),
-            Err(Error::InvalidEnsembleSize(0))
+            Err(Error::Params(
+                crate::error::ParamError::InvalidEnsembleSize(0)
+            ))
         ));
     }
 }

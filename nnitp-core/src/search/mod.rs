@@ -22,6 +22,8 @@ mod input;
 mod keys;
 #[cfg(target_arch = "x86_64")]
 mod lanes;
+mod member;
+mod rows;
 mod scatter;
 mod select;
 mod simd;
@@ -48,7 +50,7 @@ impl ValidSearchParams {
     /// that does not fit the unit shape),
     /// [`Error::NonFinite`](crate::Error::NonFinite) (a NaN or infinity in the
     /// premise or in the units searched),
-    /// [`Error::ConeOutsideShape`](crate::Error::ConeOutsideShape),
+    /// [`UnitError::ConeOutsideShape`](crate::unit::UnitError::ConeOutsideShape),
     /// [`Error::EnsembleTooLarge`](crate::Error::EnsembleTooLarge).
     pub fn search(&self, input: &SearchInput<'_>) -> Result<Interpolant> {
         algorithm::search(self, input, &mut SearchBuffers::new())

@@ -36,17 +36,17 @@ impl Activations {
     /// last, or `[N, units]`, float32), and optional `images.npy` in each.
     ///
     /// # Errors
-    /// [`Error::Io`], [`Error::BadFile`] for an unreadable or invalid file (a
+    /// [`FileError::Io`](crate::error::FileError::Io), [`FileError::Invalid`](crate::error::FileError::Invalid) for an unreadable or invalid file (a
     /// geometry that does not check out, a `.npy` that is not float32),
     /// [`Error::ShapeMismatch`] for a layer whose shape is not the geometry's
-    /// (e.g. channels first), and [`Error::LayerOutOfRange`] for a file of a
+    /// (e.g. channels first), and [`GeometryError::LayerOutOfRange`](crate::cone::GeometryError::LayerOutOfRange) for a file of a
     /// layer the geometry does not have.
     pub fn read_dir(dir: impl AsRef<Path>) -> Result<Activations> {
         let dir = dir.as_ref();
         let path = dir.join("geometry.json");
         let geometry: Geometry =
             crate::files::read_json_object(&path, MAX_GEOMETRY).map_err(|e| match e {
-                Error::BadFile { path, reason } => {
+                Error::File(crate::error::FileError::Invalid { path, reason }) => {
                     Error::bad_file(path, format!("not a valid geometry: {reason}"))
                 }
                 other => other,
@@ -54,16 +54,11 @@ impl Activations {
         let mut acts = Activations::new(geometry);
         for split in [Split::Train, Split::Test] {
             let sub = dir.join(folder(split));
-            let entries = std::fs::read_dir(&sub).map_err(|source| Error::Io {
-                path: sub.clone(),
-                source,
-            })?;
+            let entries =
+                std::fs::read_dir(&sub).map_err(|source| Error::io(sub.clone(), source))?;
             let mut layers = Vec::new();
             for entry in entries {
-                let entry = entry.map_err(|source| Error::Io {
-                    path: sub.clone(),
-                    source,
-                })?;
+                let entry = entry.map_err(|source| Error::io(sub.clone(), source))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if let Some(l) = name
                     .strip_prefix("layer_")
@@ -94,12 +89,12 @@ impl Activations {
     /// reads (feature maps as `[N, H, W, C]`).
     ///
     /// # Errors
-    /// [`Error::Io`] when a file cannot be written.
+    /// [`FileError::Io`](crate::error::FileError::Io) when a file cannot be written.
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         let io = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| Error::Io { path, source }
+            move |source| Error::io(path, source)
         };
         for split in [Split::Train, Split::Test] {
             let sub = dir.join(folder(split));

@@ -127,7 +127,7 @@ impl Activations {
     /// (unit `v(r,c,k)` of an `[H, W, C]` layer is column `(r*W + c)*C + k`).
     ///
     /// # Errors
-    /// [`Error::LayerOutOfRange`]; [`Error::ShapeMismatch`] when the columns are
+    /// [`GeometryError::LayerOutOfRange`](crate::cone::GeometryError::LayerOutOfRange); [`Error::ShapeMismatch`] when the columns are
     /// not the layer's units or the rows differ from the data set's other layers.
     pub fn with_layer(mut self, split: Split, layer: usize, values: Array2<f32>) -> Result<Self> {
         let units = self.geometry.units(layer)?;
