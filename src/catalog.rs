@@ -110,10 +110,10 @@ impl Catalog for ZooCatalog {
             ModelKind::from_name(name).map_err(|_| nnitp_viz::Error::UnknownModel(name.into()))?;
         let load = |e: nnitp_models::Error| nnitp_viz::Error::Load {
             model: name.into(),
-            source: Box::new(e),
+            source: Box::new(e.with_file_names()),
         };
         let loaded = self.setup(kind).load().map_err(load)?;
-        let size = config.size;
+        let size = config.size();
         let train_labels = loaded
             .splits
             .train

@@ -57,7 +57,7 @@ impl Catalog for FolderCatalog {
         }
         let load = |e: nnitp_core::Error| nnitp_viz::Error::Load {
             model: name.into(),
-            source: Box::new(e),
+            source: Box::new(e.with_file_names()),
         };
         let acts = Activations::read_dir(&self.dir).map_err(load)?;
         let explainer = Explainer::from_activations(acts, config)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use nnitp_core::{Explainer, ExplainerConfig, Network};
 use nnitp_models::data::Normalization;
-use nnitp_models::onnx::OnnxLoaded;
+use nnitp_models::OnnxLoaded;
 use nnitp_viz::explorer::{Catalog, ModelInfo, Opened};
 
 /// One ONNX model and the folder of its images, offered under the file's
@@ -36,7 +36,7 @@ impl OnnxCatalog {
             crate::folder_catalog::file_name(&model),
             graph.geometry(),
             graph.default_layers(),
-            ExplainerConfig::new(Vec::new()).size,
+            ExplainerConfig::new(Vec::new()).size(),
         );
         // an image folder names the classes
         if let Some(names) = nnitp_models::data::class_names(&data) {
@@ -64,7 +64,7 @@ impl Catalog for OnnxCatalog {
         }
         let load = |e: nnitp_models::Error| nnitp_viz::Error::Load {
             model: name.into(),
-            source: Box::new(e),
+            source: Box::new(e.with_file_names()),
         };
         let loaded = OnnxLoaded::load(&self.model, &self.data, &self.norm).map_err(load)?;
         let (train_labels, test_labels) = (

@@ -9,8 +9,8 @@ use nnitp::core::Network;
 use nnitp::core::{ActivationSource, Activations, Explainer, ExplainerConfig, Split};
 use nnitp::models::data::Normalization;
 use nnitp::models::graph::LayerGraph;
-use nnitp::models::onnx::OnnxLoaded;
 use nnitp::models::zoo::ModelKind;
+use nnitp::models::OnnxLoaded;
 use nnitp::models::{Loaded, Setup};
 
 use crate::args::{SearchArgs, Shared};
@@ -119,8 +119,8 @@ impl Session {
             Some(loaded.splits.test.labels.clone()),
         ];
         let source = loaded.splits.source.clone();
-        let mut config = kind.explainer_config().with_cache(shared.cache_dir());
-        configure(&mut config, shared, search);
+        let config = kind.explainer_config().with_cache(shared.cache_dir());
+        let config = configure(config, shared, search);
         let explainer = loaded.explainer(config)?.boxed();
         Ok(Session {
             name: kind.name().into(),
@@ -140,8 +140,8 @@ impl Session {
     fn onnx(file: &Path, shared: &Shared, search: &SearchArgs) -> Result<Session, Failure> {
         let loaded = open_onnx(shared, file)?;
         let info = ModelInfo::of_graph(&loaded.graph);
-        let mut config = ExplainerConfig::new(info.layers).with_cache(shared.cache_dir());
-        configure(&mut config, shared, search);
+        let config = ExplainerConfig::new(info.layers).with_cache(shared.cache_dir());
+        let config = configure(config, shared, search);
         let labels = [
             Some(loaded.splits.train.labels.clone()),
             Some(loaded.splits.test.labels.clone()),
@@ -186,8 +186,8 @@ impl Session {
             .units(output)
             .map(|n| (0..n).map(|c| c.to_string()).collect())
             .unwrap_or_default();
-        let mut config = ExplainerConfig::new(layers).with_size(samples);
-        configure(&mut config, shared, search);
+        let config = ExplainerConfig::new(layers).with_size(samples);
+        let config = configure(config, shared, search);
         let explainer = Explainer::from_activations(acts, config)?.boxed();
         Ok(Session {
             name: dir.display().to_string(),
@@ -328,11 +328,10 @@ pub fn normalization(shared: &Shared) -> Result<Normalization, Failure> {
 }
 
 /// The sample size and the search parameters given on the command line.
-fn configure(config: &mut ExplainerConfig, shared: &Shared, search: &SearchArgs) {
-    config.params = config.params.overridden(&search.overrides());
-    if let Some(size) = shared.size {
-        config.size = size;
-    }
+fn configure(config: ExplainerConfig, shared: &Shared, search: &SearchArgs) -> ExplainerConfig {
+    let params = config.params().overridden(&search.overrides());
+    let size = shared.size.unwrap_or(config.size());
+    config.with_params(params).with_size(size)
 }
 
 /// What `nnitp layers` shows of a model.

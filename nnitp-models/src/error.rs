@@ -105,25 +105,41 @@ pub enum Error {
         classes: usize,
     },
     /// No copy of a dataset where it was looked for.
-    #[error("dataset {dataset} not found (looked in: {looked})")]
+    #[error(
+        "dataset {dataset} not found ({}); name the folder that holds it",
+        looked_in(looked)
+    )]
     DatasetNotFound {
         /// The dataset.
         dataset: String,
-        /// The places tried.
-        looked: String,
+        /// The folders tried.
+        looked: Vec<PathBuf>,
     },
     /// Model name not in the zoo.
-    #[error("unknown model {name:?} (known: {known})", name = .0, known = known_models())]
-    UnknownModel(String),
+    #[error("unknown model {name:?} (known: {})", known.join(", "))]
+    UnknownModel {
+        /// The name given.
+        name: String,
+        /// The zoo's model names.
+        known: Vec<&'static str>,
+    },
     /// Weights that do not fit the model.
-    #[error("{}: these weights do not fit model {model}: {reason}", path.display())]
+    #[error("{}: these weights do not fit model {model}: {source}", path.display())]
     WeightsMismatch {
         /// The weights file.
         path: PathBuf,
         /// The model.
         model: String,
-        /// What does not fit.
-        reason: String,
+        /// burn's error reading or applying them.
+        source: burn::store::RecordError,
+    },
+    /// Weights that could not be written.
+    #[error("{}: the weights could not be saved: {source}", path.display())]
+    SaveWeights {
+        /// The weights file.
+        path: PathBuf,
+        /// burn's error writing them.
+        source: burn::store::RecordError,
     },
     /// Images whose shape differs from the model's input.
     #[error("images of shape {found:?} do not fit the model's input {expected:?}")]
@@ -176,11 +192,90 @@ impl Error {
     }
 }
 
-/// The zoo's model names, as the message of [`Error::UnknownModel`] lists them.
-fn known_models() -> String {
-    let names: Vec<&str> = crate::zoo::ModelKind::ALL
-        .iter()
-        .map(|k| k.name())
-        .collect();
-    names.join(", ")
+/// burn's error about the weights file `path` with `path`'s folder left out
+/// of its message (burn names the files it reads and writes in full).
+fn outside(path: &std::path::Path, e: burn::store::RecordError) -> burn::store::RecordError {
+    use burn::store::RecordError;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => {
+            format!("{}{}", p.display(), std::path::MAIN_SEPARATOR)
+        }
+        _ => return e,
+    };
+    match e {
+        RecordError::Io(m) => RecordError::Io(m.replace(&folder, "")),
+        RecordError::Validation(m) => RecordError::Validation(m.replace(&folder, "")),
+    }
+}
+
+/// `looked in: a, b`, or that no folder was tried.
+fn looked_in(folders: &[PathBuf]) -> String {
+    if folders.is_empty() {
+        return "no folder was given".into();
+    }
+    let names: Vec<String> = folders.iter().map(|p| p.display().to_string()).collect();
+    format!("looked in: {}", names.join(", "))
+}
+
+impl Error {
+    /// The same error naming files and folders by their names alone
+    /// ([`file_name_only`](nnitp_core::error::file_name_only)), for messages
+    /// shown where the machine's folders should not be (a web page).
+    pub fn with_file_names(self) -> Self {
+        use nnitp_core::error::file_name_only as name;
+        match self {
+            Error::Core(e) => Error::Core(e.with_file_names()),
+            Error::Onnx(e) => Error::Onnx(Box::new(e.with_file_names())),
+            Error::DatasetNotFound { dataset, looked } => Error::DatasetNotFound {
+                dataset,
+                looked: looked.iter().map(|p| name(p)).collect(),
+            },
+            Error::WeightsMismatch {
+                path,
+                model,
+                source,
+            } => Error::WeightsMismatch {
+                source: outside(&path, source),
+                path: name(&path),
+                model,
+            },
+            Error::SaveWeights { path, source } => Error::SaveWeights {
+                source: outside(&path, source),
+                path: name(&path),
+            },
+            mut other => {
+                if let Some(path) = other.path_mut() {
+                    *path = name(path);
+                }
+                other
+            }
+        }
+    }
+
+    /// The file a variant names, if any.
+    fn path_mut(&mut self) -> Option<&mut PathBuf> {
+        match self {
+            Error::Io { path, .. }
+            | Error::BadMagic { path, .. }
+            | Error::Truncated { path, .. }
+            | Error::NotRegularFile { path, .. }
+            | Error::TooLarge { path, .. }
+            | Error::EmptyDataset { path, .. }
+            | Error::NonFiniteWeights { path, .. }
+            | Error::BadLabel { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl From<nnitp_core::cone::GeometryError> for Error {
+    fn from(e: nnitp_core::cone::GeometryError) -> Self {
+        Error::Core(e.into())
+    }
+}
+
+impl From<nnitp_core::error::ParamError> for Error {
+    fn from(e: nnitp_core::error::ParamError) -> Self {
+        Error::Core(e.into())
+    }
 }

@@ -22,4 +22,6 @@ pub mod train;
 pub mod zoo;
 
 pub use error::{Error, Result};
+#[cfg(feature = "onnx")]
+pub use setup::OnnxLoaded;
 pub use setup::{Loaded, Setup, ZooExplainer};

@@ -16,23 +16,22 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::zoo::Sequential;
 
-/// Training settings.
+/// Training settings. Build with [`new`](TrainConfig::new) and the `with_*`
+/// methods, then [`check`](TrainConfig::check) them once into a
+/// [`ValidTrainConfig`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
-    /// Passes over the training set. Default 4.
-    pub epochs: usize,
-    /// Images per step. Default 64.
-    pub batch_size: usize,
-    /// Adam's learning rate. Default 1e-3.
-    pub learning_rate: f64,
-    /// Factor applied to the learning rate after each epoch. Default 1.
-    pub lr_decay: f64,
-    /// Seed of the shuffling. Default 0.
-    pub seed: u64,
+    epochs: usize,
+    batch_size: usize,
+    learning_rate: f64,
+    lr_decay: f64,
+    seed: u64,
 }
 
-impl Default for TrainConfig {
-    fn default() -> Self {
+impl TrainConfig {
+    /// Defaults: 4 epochs of batches of 64, Adam's learning rate 1e-3 with no
+    /// decay, shuffling seed 0.
+    pub fn new() -> Self {
         TrainConfig {
             epochs: 4,
             batch_size: 64,
@@ -40,6 +39,72 @@ impl Default for TrainConfig {
             lr_decay: 1.0,
             seed: 0,
         }
+    }
+
+    /// Sets the passes over the training set (at least 1).
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Sets the images per step (at least 1).
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Sets Adam's learning rate (positive).
+    pub fn with_learning_rate(mut self, learning_rate: f64) -> Self {
+        self.learning_rate = learning_rate;
+        self
+    }
+
+    /// Sets the factor applied to the learning rate after each epoch, in (0, 1].
+    pub fn with_lr_decay(mut self, lr_decay: f64) -> Self {
+        self.lr_decay = lr_decay;
+        self
+    }
+
+    /// Sets the seed of the shuffling.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks the settings once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTraining`] for zero epochs or batch size, a learning
+    /// rate that is not positive, or a decay outside (0, 1].
+    pub fn check(self) -> Result<ValidTrainConfig> {
+        if self.epochs == 0
+            || self.batch_size == 0
+            || self.learning_rate.is_nan()
+            || self.learning_rate <= 0.0
+            || !(self.lr_decay > 0.0 && self.lr_decay <= 1.0)
+        {
+            return Err(Error::InvalidTraining(format!(
+                "epochs and batch size must be at least 1, the learning rate positive and the decay in (0, 1], got {self:?}"
+            )));
+        }
+        Ok(ValidTrainConfig(self))
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Training settings that passed [`TrainConfig::check`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidTrainConfig(TrainConfig);
+
+impl std::ops::Deref for ValidTrainConfig {
+    type Target = TrainConfig;
+    fn deref(&self) -> &TrainConfig {
+        &self.0
     }
 }
 
@@ -74,7 +139,7 @@ fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
 /// goes to `observer`.
 ///
 /// # Errors
-/// [`Error::InvalidTraining`] for zero epochs or batch size, or an empty set;
+/// [`Error::InvalidTraining`] for an empty training set;
 /// [`Error::InputShape`] when the images do not fit the model;
 /// [`Error::Diverged`] at the first step whose loss is not finite (nothing is
 /// reported for that epoch, so no unusable weights reach `report`).
@@ -82,21 +147,11 @@ pub fn train(
     model: Sequential,
     train: &Dataset,
     test: &Dataset,
-    config: &TrainConfig,
+    config: &ValidTrainConfig,
     device: &Device,
     observer: &Observer,
     mut report: impl FnMut(&EpochReport, &Sequential),
 ) -> Result<Sequential> {
-    if config.epochs == 0
-        || config.batch_size == 0
-        || config.learning_rate.is_nan()
-        || config.learning_rate <= 0.0
-        || !(config.lr_decay > 0.0 && config.lr_decay <= 1.0)
-    {
-        return Err(Error::InvalidTraining(format!(
-            "epochs and batch size must be at least 1, the learning rate positive and the decay in (0, 1], got {config:?}"
-        )));
-    }
     if train.is_empty() {
         return Err(Error::InvalidTraining("the training set is empty".into()));
     }

@@ -114,11 +114,15 @@ fn extraction_errors() {
     let x = images(2, 8, 8, 2, 1);
     assert!(matches!(
         extract(&net, x.view(), &[0], 0),
-        Err(CoreError::InvalidBatchSize)
+        Err(CoreError::Params(
+            nnitp_core::error::ParamError::InvalidBatchSize
+        ))
     ));
     assert!(matches!(
         extract(&net, x.view(), &[7], 2),
-        Err(CoreError::LayerOutOfRange { layer: 7, .. })
+        Err(CoreError::Geometry(
+            nnitp_core::cone::GeometryError::LayerOutOfRange { layer: 7, .. }
+        ))
     ));
     let wrong = images(2, 8, 7, 2, 1);
     assert!(matches!(
@@ -289,11 +293,15 @@ fn explainer_errors() {
             &LayerPredicate::new(2, Predicate::IsMax(0)),
             4
         ),
-        Err(CoreError::LayerNotBelow { from: 4, to: 2 })
+        Err(CoreError::Geometry(
+            nnitp_core::cone::GeometryError::LayerNotBelow { from: 4, to: 2 }
+        ))
     ));
     assert!(matches!(
         ex.explain(Premise::train(0), &conclusion, 9),
-        Err(CoreError::LayerOutOfRange { layer: 9, .. })
+        Err(CoreError::Geometry(
+            nnitp_core::cone::GeometryError::LayerOutOfRange { layer: 9, .. }
+        ))
     ));
     assert!(matches!(
         ex.explain(
@@ -313,16 +321,22 @@ fn explainer_errors() {
     let b = nnitp_core::Bound::new(Unit::new([0, 0, 0]), nnitp_core::Op::Ge, 0.0);
     assert!(matches!(
         ex.percentile_bound(Split::Train, 4, &b, 101.0),
-        Err(CoreError::InvalidPercentile(_))
+        Err(CoreError::Params(
+            nnitp_core::error::ParamError::InvalidPercentile(_)
+        ))
     ));
     assert!(matches!(
         ex.set_layers(vec![2, 99]),
-        Err(CoreError::LayerOutOfRange { layer: 99, .. })
+        Err(CoreError::Geometry(
+            nnitp_core::cone::GeometryError::LayerOutOfRange { layer: 99, .. }
+        ))
     ));
     assert_eq!(ex.layers(), &[0, 2, 4]);
     assert!(matches!(
         ex.set_params(SearchParams::default().with_alpha(1.5)),
-        Err(CoreError::InvalidAlpha(_))
+        Err(CoreError::Params(
+            nnitp_core::error::ParamError::InvalidAlpha(_)
+        ))
     ));
     // image 1 explained by its own class; any other class is an error
     let class = ex.predictions(Split::Train).unwrap()[1];
@@ -353,7 +367,9 @@ fn explainer_errors() {
             images(4, 8, 8, 2, 1),
             ExplainerConfig::new(vec![2]).with_size(0)
         ),
-        Err(CoreError::InvalidSize)
+        Err(CoreError::Params(
+            nnitp_core::error::ParamError::InvalidSize
+        ))
     ));
     assert!(matches!(
         nnitp_core::Explainer::new(

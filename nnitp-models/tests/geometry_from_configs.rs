@@ -5,8 +5,8 @@ use burn::nn::conv::Conv2dConfig;
 use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
 use burn::nn::{BatchNormConfig, LinearConfig, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
+use nnitp_core::cone::GeometryError as Error;
 use nnitp_core::cone::{Geometry, LayerKind, Place};
-use nnitp_core::Error;
 
 /// The geometry derived from each config gives the shape burn's module
 /// really produces.

@@ -169,13 +169,13 @@ fn a_wrong_declared_geometry_is_reported_with_the_layer() {
     .unwrap();
     let err = build(Probe::new(Mode::Correct, &device).declared(wrong)).unwrap_err();
     match &err {
-        Error::LayerOutputShape {
+        Error::Network(nnitp_core::error::NetworkError::LayerOutputShape {
             layer: 0,
             name,
             expected,
             found,
             ..
-        } => {
+        }) => {
             assert_eq!(name, "layer_0");
             assert_eq!(expected, &[3, 6, 6]);
             assert_eq!(found, &[3, 4, 4]);
@@ -193,7 +193,7 @@ fn a_wrong_declared_geometry_is_reported_with_the_layer() {
 fn flattened_feature_maps_are_refused() {
     let err = build(Probe::new(Mode::FlatMaps, &Device::flex())).unwrap_err();
     assert!(
-        matches!(&err, Error::LayerOutputShape { layer: 0, name, found, .. } if name == "conv" && found == &[48]),
+        matches!(&err, Error::Network(nnitp_core::error::NetworkError::LayerOutputShape { layer: 0, name, found, .. }) if name == "conv" && found == &[48]),
         "{err}"
     );
 }
@@ -202,12 +202,15 @@ fn flattened_feature_maps_are_refused() {
 fn every_layer_must_be_tapped_once() {
     let err = build(Probe::new(Mode::SkipsLayer, &Device::flex())).unwrap_err();
     assert!(
-        matches!(&err, Error::LayerNotTapped { layer: 1, name } if name == "relu"),
+        matches!(&err, Error::Network(nnitp_core::error::NetworkError::LayerNotTapped { layer: 1, name }) if name == "relu"),
         "{err}"
     );
     let err = build(Probe::new(Mode::TapsTwice, &Device::flex())).unwrap_err();
     assert!(
-        matches!(&err, Error::LayerTappedTwice { layer: 1, .. }),
+        matches!(
+            &err,
+            Error::Network(nnitp_core::error::NetworkError::LayerTappedTwice { layer: 1, .. })
+        ),
         "{err}"
     );
 }
@@ -222,7 +225,10 @@ fn a_flatten_declared_in_the_wrong_order_is_reported() {
     g.push("fc", LinearConfig::new(48, 2)).unwrap();
     let err = build(Probe::new(Mode::Correct, &device).declared(g.build())).unwrap_err();
     assert!(
-        matches!(&err, Error::FlattenOrder { layer: 2, .. }),
+        matches!(
+            &err,
+            Error::Network(nnitp_core::error::NetworkError::FlattenOrder { layer: 2, .. })
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("FlattenChannelsFirst"), "{err}");
@@ -336,13 +342,13 @@ fn a_panic_in_the_forward_pass_is_an_error_naming_where_it_stopped() {
         panic!("the self-check passes a network that panics");
     };
     match &err {
-        Error::ForwardPanicked {
+        Error::Network(nnitp_core::error::NetworkError::ForwardPanicked {
             last,
             last_name,
             next,
             next_name,
             message,
-        } => {
+        }) => {
             assert_eq!((*last, last_name.as_str()), (Some(3), "flatten"));
             assert_eq!((*next, next_name.as_str()), (4, "fc"));
             // burn's own message is kept

@@ -51,6 +51,23 @@ fn accuracy_on_the_full_test_set() {
 }
 
 #[test]
+fn weights_that_cannot_be_saved_are_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-folder").join("w.bpk");
+    let model = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
+    let err = model.save(&path).unwrap_err();
+    assert!(
+        matches!(&err, Error::SaveWeights { path: p, .. } if *p == path),
+        "{err:?}"
+    );
+    assert!(std::error::Error::source(&err).is_some(), "{err:?}");
+    // shown to a page, the file is named without its folders
+    let shown = err.with_file_names().to_string();
+    assert!(shown.starts_with("w.bpk: "), "{shown}");
+    assert!(!shown.contains("no-such-folder"), "{shown}");
+}
+
+#[test]
 fn weights_of_another_model_are_rejected() {
     let device = Device::flex();
     let dir = tempfile::tempdir().unwrap();
@@ -62,6 +79,8 @@ fn weights_of_another_model_are_rejected() {
         .unwrap();
     let err = ModelKind::Cifar10.load(Some(&path), &device).unwrap_err();
     assert!(matches!(err, Error::WeightsMismatch { .. }), "{err}");
+    // burn's own error is kept as the source
+    assert!(std::error::Error::source(&err).is_some(), "{err:?}");
     assert!(err.to_string().contains("cifar10"), "{err}");
     // a file that is not weights at all
     let junk = dir.path().join("junk.bpk");
@@ -106,9 +125,9 @@ fn zoo_layers_are_numbered_as_in_nnitp() {
     assert_eq!(g.shape(Place::Layer(14)).unwrap(), &[7, 7, 64]);
     assert!(matches!(
         ModelKind::from_name("vgg"),
-        Err(Error::UnknownModel(_))
+        Err(Error::UnknownModel { .. })
     ));
-    assert_eq!(ModelKind::Cifar10.default_params().alpha, 0.95);
+    assert_eq!(ModelKind::Cifar10.default_params().alpha(), 0.95);
     assert_eq!(ModelKind::Cifar10.default_size(), 20_000);
 }
 

@@ -56,13 +56,14 @@ fn net(device: &Device) -> Sequential {
 fn training_learns_and_reports_each_epoch() {
     let device = Device::flex();
     let (tr, te) = (dataset(256, 1), dataset(64, 2));
-    let config = TrainConfig {
-        epochs: 3,
-        batch_size: 32,
-        learning_rate: 0.01,
-        lr_decay: 0.9,
-        seed: 3,
-    };
+    let config = TrainConfig::new()
+        .with_epochs(3)
+        .with_batch_size(32)
+        .with_learning_rate(0.01)
+        .with_lr_decay(0.9)
+        .with_seed(3)
+        .check()
+        .unwrap();
     let mut reports = Vec::new();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
@@ -107,32 +108,12 @@ fn bad_training_parameters_are_errors() {
     let device = Device::flex();
     let tr = dataset(8, 1);
     for config in [
-        TrainConfig {
-            epochs: 0,
-            ..TrainConfig::default()
-        },
-        TrainConfig {
-            batch_size: 0,
-            ..TrainConfig::default()
-        },
-        TrainConfig {
-            learning_rate: f64::NAN,
-            ..TrainConfig::default()
-        },
-        TrainConfig {
-            lr_decay: 1.5,
-            ..TrainConfig::default()
-        },
+        TrainConfig::new().with_epochs(0),
+        TrainConfig::new().with_batch_size(0),
+        TrainConfig::new().with_learning_rate(f64::NAN),
+        TrainConfig::new().with_lr_decay(1.5),
     ] {
-        let r = train(
-            net(&device),
-            &tr,
-            &tr,
-            &config,
-            &device,
-            &Observer::none(),
-            |_, _| {},
-        );
+        let r = config.clone().check();
         assert!(matches!(r, Err(Error::InvalidTraining(_))), "{config:?}");
     }
     let empty = Dataset {
@@ -144,7 +125,7 @@ fn bad_training_parameters_are_errors() {
         net(&device),
         &empty,
         &tr,
-        &TrainConfig::default(),
+        &TrainConfig::default().check().unwrap(),
         &device,
         &Observer::none(),
         |_, _| {},
@@ -159,7 +140,7 @@ fn bad_training_parameters_are_errors() {
         net(&device),
         &wrong,
         &tr,
-        &TrainConfig::default(),
+        &TrainConfig::default().check().unwrap(),
         &device,
         &Observer::none(),
         |_, _| {},
@@ -180,11 +161,7 @@ fn bad_training_parameters_are_errors() {
 fn a_non_finite_loss_stops_training_with_an_error() {
     let device = Device::flex();
     let tr = dataset(64, 1);
-    let config = TrainConfig {
-        epochs: 2,
-        batch_size: 16,
-        ..TrainConfig::default()
-    };
+    let config = TrainConfig::new().with_epochs(2).with_batch_size(16);
     // images of NaN: the first step's loss is NaN
     let mut poisoned = tr.clone();
     poisoned.images.fill(f32::NAN);
@@ -193,7 +170,7 @@ fn a_non_finite_loss_stops_training_with_an_error() {
         net(&device),
         &poisoned,
         &tr,
-        &config,
+        &config.clone().check().unwrap(),
         &device,
         &Observer::none(),
         |_, _| epochs += 1,
@@ -214,10 +191,10 @@ fn a_non_finite_loss_stops_training_with_an_error() {
     // (Adam's first steps move each weight by about the learning rate, so
     // two steps of f32::MAX overflow whatever the initialisation; 1e30 could
     // leave a network of dead ReLUs training on finite, huge losses)
-    let wild = TrainConfig {
-        learning_rate: f64::from(f32::MAX),
-        ..config
-    };
+    let wild = config
+        .with_learning_rate(f64::from(f32::MAX))
+        .check()
+        .unwrap();
     let r = train(
         net(&device),
         &tr,

@@ -61,7 +61,11 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
             .collect();
         let (layers, output) = chosen(args, &geometry, &aliases, defaults)?;
         let config = ExplainerConfig::new(layers.clone())
-            .with_size(shared.size.unwrap_or(ExplainerConfig::new(Vec::new()).size))
+            .with_size(
+                shared
+                    .size
+                    .unwrap_or(ExplainerConfig::new(Vec::new()).size()),
+            )
             .with_cache(shared.cache_dir());
         let ex = loaded.explainer(config)?.boxed();
         return write_activations(

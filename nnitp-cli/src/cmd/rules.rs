@@ -71,8 +71,8 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
     }
     let params = RuleSetParams::new()
         .with_coverage(args.coverage)
-        .with_max_rules(args.max_rules);
-    params.check()?;
+        .with_max_rules(args.max_rules)
+        .check()?;
     let needed = [layer, ex.output_layer()];
     let extract =
         (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();

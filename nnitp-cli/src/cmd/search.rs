@@ -1,5 +1,5 @@
 //! `nnitp search CASE_DIR`: one interpolant search from a case folder of
-//! `.npy` activations (see README, "Bring your own activations").
+//! `.npy` activations (see docs/activations.md, "One search from a case folder").
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -77,13 +77,13 @@ pub fn run(args: &TrainArgs, shared: &Shared) -> Result<(), Failure> {
         splits.test.len(),
         shared.device.as_str()
     ));
-    let config = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        learning_rate: args.learning_rate,
-        lr_decay: args.lr_decay,
-        seed: args.seed,
-    };
+    let config = TrainConfig::new()
+        .with_epochs(args.epochs)
+        .with_batch_size(args.batch_size)
+        .with_learning_rate(args.learning_rate)
+        .with_lr_decay(args.lr_decay)
+        .with_seed(args.seed)
+        .check()?;
     // the device's random numbers: initialisation and dropout
     device.seed(args.seed);
     let model = match &args.resume {

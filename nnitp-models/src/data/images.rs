@@ -203,7 +203,7 @@ pub fn load_for_input(
     }
     Err(Error::DatasetNotFound {
         dataset: "images (IDX files of the MNIST family, CIFAR-10 binary batches, train/ and test/ images.npy with labels.npy, or train/ and test/ folders of class folders of PNG or JPEG files)".into(),
-        looked: dir.display().to_string(),
+        looked: vec![dir.to_path_buf()],
     })
 }
 

@@ -330,7 +330,7 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
             if holds(&d) {
                 return Ok(Some(d));
             }
-            looked.push(d.display().to_string());
+            looked.push(d);
         }
     }
     if kind == DatasetKind::FashionMnist {
@@ -340,10 +340,9 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
         }
         return Ok(None);
     }
-    looked.push("--data DIR".into());
     Err(Error::DatasetNotFound {
         dataset: kind.name().into(),
-        looked: looked.join(", "),
+        looked,
     })
 }
 

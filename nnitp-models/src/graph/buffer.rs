@@ -19,7 +19,8 @@ impl Buffer {
     /// A batch of images given as an NCHW tensor, channels last.
     ///
     /// # Errors
-    /// [`nnitp_core::Error::Backend`] when the tensor cannot be read as `f32`.
+    /// [`NetworkError::TensorData`](nnitp_core::error::NetworkError::TensorData)
+    /// when the tensor cannot be read as `f32`.
     pub fn from_images(t: Tensor<4>) -> Result<Self> {
         let [n, c, h, w] = t.dims();
         Ok(Self::from_nchw(&tensor_values(t)?, [n, c, h, w]))

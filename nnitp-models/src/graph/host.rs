@@ -3,6 +3,7 @@
 //! that burn's CPU backend uses too), every other layer in one pass.
 
 use super::buffer::{exp_neg, matmul, Buffer};
+use super::error::HostError;
 use super::op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 
 impl Op {
@@ -11,8 +12,8 @@ impl Op {
     ///
     /// # Errors
     /// Inputs that do not fit the layer.
-    pub fn run(&self, inputs: &[&Buffer]) -> Result<Buffer, String> {
-        let x = *inputs.first().ok_or("a layer without inputs")?;
+    pub fn run(&self, inputs: &[&Buffer]) -> Result<Buffer, HostError> {
+        let x = *inputs.first().ok_or(HostError::NoInputs)?;
         Ok(match self {
             Op::Conv2d(c) => conv2d(x, c)?,
             Op::Dense(d) => dense(x, d)?,
@@ -27,7 +28,10 @@ impl Op {
                 let mut y = x.clone();
                 for other in &inputs[1..] {
                     if other.shape != y.shape {
-                        return Err(format!("a sum of {:?} and {:?}", y.shape, other.shape));
+                        return Err(HostError::Sum {
+                            left: y.shape.clone(),
+                            right: other.shape.clone(),
+                        });
                     }
                     for (a, b) in y.values.iter_mut().zip(&other.values) {
                         *a += b;
@@ -43,13 +47,16 @@ impl Op {
 }
 
 /// The output size along one dimension (the geometry's rule).
-fn out_size(w: &Window, d: usize, n: usize) -> Result<usize, String> {
+fn out_size(w: &Window, d: usize, n: usize) -> Result<usize, HostError> {
     let (before, after) = (w.pads[d], w.pads[d + 2]);
     let padded = n + before + after;
     let extent = w.dilation[d] * (w.size[d] - 1) + 1;
     let s = w.stride[d];
     if padded < extent || s == 0 {
-        return Err(format!("a window of {extent} on {padded} positions"));
+        return Err(HostError::Window {
+            extent,
+            positions: padded,
+        });
     }
     if w.ceil {
         let out = (padded - extent).div_ceil(s) + 1;
@@ -76,13 +83,13 @@ fn source(w: &Window, d: usize, o: usize, k: usize, n: usize) -> Option<usize> {
 /// image needs more).
 const PATCH_BYTES: usize = 4 << 20;
 
-fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, String> {
+fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, HostError> {
     let [n, h, w, c] = x.map_dims();
     if c != conv.in_channels || x.shape.len() != 4 {
-        return Err(format!(
-            "a convolution of {} input channels on {:?}",
-            conv.in_channels, x.shape
-        ));
+        return Err(HostError::ConvChannels {
+            channels: conv.in_channels,
+            shape: x.shape.clone(),
+        });
     }
     let win = &conv.window;
     let (oh, ow) = (out_size(win, 0, h)?, out_size(win, 1, w)?);
@@ -134,13 +141,13 @@ fn conv2d(x: &Buffer, conv: &Conv) -> Result<Buffer, String> {
     })
 }
 
-fn dense(x: &Buffer, d: &Dense) -> Result<Buffer, String> {
+fn dense(x: &Buffer, d: &Dense) -> Result<Buffer, HostError> {
     let n = x.batch();
     if x.values.len() != n * d.inputs {
-        return Err(format!(
-            "a dense layer of {} inputs on {:?}",
-            d.inputs, x.shape
-        ));
+        return Err(HostError::DenseInputs {
+            inputs: d.inputs,
+            shape: x.shape.clone(),
+        });
     }
     let mut out = Vec::with_capacity(n * d.units);
     for _ in 0..n {
@@ -162,15 +169,14 @@ fn dense(x: &Buffer, d: &Dense) -> Result<Buffer, String> {
     Ok(if d.softmax { softmax(&y) } else { y })
 }
 
-fn affine(x: &Buffer, a: &Affine) -> Result<Buffer, String> {
+fn affine(x: &Buffer, a: &Affine) -> Result<Buffer, HostError> {
     let c = x.channels();
     let fits = |v: &[f32]| v.len() == 1 || v.len() == c;
     if !fits(&a.scale) || !fits(&a.shift) {
-        return Err(format!(
-            "{} per-channel constants on {:?}",
-            a.channels(),
-            x.shape
-        ));
+        return Err(HostError::AffineChannels {
+            constants: a.channels(),
+            shape: x.shape.clone(),
+        });
     }
     let mut y = x.clone();
     for px in y.values.chunks_exact_mut(c.max(1)) {
@@ -349,11 +355,13 @@ fn flatten(x: &Buffer, order: Order) -> Buffer {
     }
 }
 
-fn concat(inputs: &[&Buffer]) -> Result<Buffer, String> {
+fn concat(inputs: &[&Buffer]) -> Result<Buffer, HostError> {
     let first = inputs[0];
     let lead = &first.shape[..first.shape.len() - 1];
     if inputs.iter().any(|b| &b.shape[..b.shape.len() - 1] != lead) {
-        return Err("a concatenation of inputs that differ but for the channels".into());
+        return Err(HostError::Concat {
+            shapes: inputs.iter().map(|b| b.shape.clone()).collect(),
+        });
     }
     let total: usize = inputs.iter().map(|b| b.channels()).sum();
     let positions = first.values.len() / first.channels().max(1);

@@ -1,12 +1,14 @@
 //! A network as a graph of layers (each layer's operation with its weights,
 //! and its inputs), from which its geometry is derived, run on the host: the
-//! form ONNX models are read into ([`crate::onnx`]).
+//! form ONNX models are read into (the `onnx` module).
 
 mod buffer;
+mod error;
 mod host;
 mod op;
 
 pub use buffer::Buffer;
+pub use error::HostError;
 pub use op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 
 use burn::tensor::{Device, Tensor};
@@ -45,7 +47,7 @@ impl LayerGraph {
     /// The graph of `layers` on images of `input_shape` (`[H, W, C]`).
     ///
     /// # Errors
-    /// [`nnitp_core::Error::BadGeometry`] naming the first layer whose
+    /// [`GeometryError::BadGeometry`](nnitp_core::cone::GeometryError::BadGeometry) naming the first layer whose
     /// inputs do not fit it (or that reads a later layer).
     pub fn new(input_shape: [usize; 3], layers: Vec<GraphLayer>) -> nnitp_core::Result<Self> {
         let mut g = Geometry::builder(&input_shape);
@@ -117,7 +119,8 @@ impl LayerGraph {
     /// each; each output is kept only until the last layer that reads it.
     ///
     /// # Errors
-    /// [`nnitp_core::Error::Backend`] naming a layer whose inputs do not fit.
+    /// [`NetworkError::Layer`](nnitp_core::error::NetworkError::Layer)
+    /// naming a layer whose inputs do not fit, with the [`HostError`].
     pub fn run(
         &self,
         images: Buffer,
@@ -134,15 +137,17 @@ impl LayerGraph {
                     Place::Layer(j) => outs[j].as_ref(),
                 })
                 .collect();
-            if inputs.len() != layer.inputs.len() {
-                return Err(nnitp_core::Error::Backend(format!(
-                    "layer {i} ({}) reads a layer no longer kept",
-                    layer.name
-                )));
+            if let Some(&Place::Layer(j)) = layer
+                .inputs
+                .iter()
+                .find(|p| matches!(p, Place::Layer(j) if outs[*j].is_none()))
+            {
+                return Err(HostError::InputReleased(j).at_layer(i, &layer.name));
             }
-            let out = layer.op.run(&inputs).map_err(|e| {
-                nnitp_core::Error::Backend(format!("layer {i} ({}): {e}", layer.name))
-            })?;
+            let out = layer
+                .op
+                .run(&inputs)
+                .map_err(|e| e.at_layer(i, &layer.name))?;
             visit(i, &out);
             for p in &layer.inputs {
                 if let Place::Layer(j) = *p {

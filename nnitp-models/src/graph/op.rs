@@ -4,6 +4,8 @@
 
 use nnitp_core::cone::{LayerKind, Padding};
 
+use super::error::HostError;
+
 /// An element-wise activation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Activation {
@@ -96,22 +98,24 @@ impl Conv {
         weight: &[f32],
         weight_shape: [usize; 4],
         bias: Option<Vec<f32>>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, HostError> {
         let [f, cg, kh, kw] = weight_shape;
         if groups == 0
             || !in_channels.is_multiple_of(groups)
             || !f.is_multiple_of(groups)
             || cg * groups != in_channels
         {
-            return Err(format!(
-                "a kernel of shape {weight_shape:?} in {groups} groups does not fit {in_channels} input channels"
-            ));
+            return Err(HostError::KernelGroups {
+                kernel: weight_shape,
+                groups,
+                channels: in_channels,
+            });
         }
         if [kh, kw] != window.size || weight.len() != f * cg * kh * kw {
-            return Err(format!(
-                "{} weights for a kernel of shape {weight_shape:?}",
-                weight.len()
-            ));
+            return Err(HostError::KernelWeights {
+                weights: weight.len(),
+                kernel: weight_shape,
+            });
         }
         let fg = f / groups;
         let k = kh * kw * cg;
@@ -132,7 +136,10 @@ impl Conv {
         }
         let bias = bias.unwrap_or_else(|| vec![0.0; f]);
         if bias.len() != f {
-            return Err(format!("{} biases for {f} filters", bias.len()));
+            return Err(HostError::Biases {
+                biases: bias.len(),
+                filters: f,
+            });
         }
         Ok(Conv {
             window,

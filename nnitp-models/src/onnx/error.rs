@@ -113,3 +113,25 @@ pub enum OnnxError {
         source: Box<nnitp_core::Error>,
     },
 }
+
+impl OnnxError {
+    /// The same error naming files by their names alone
+    /// ([`file_name_only`](nnitp_core::error::file_name_only)).
+    pub fn with_file_names(mut self) -> Self {
+        let path = match &mut self {
+            OnnxError::Io { path, .. }
+            | OnnxError::File { path, .. }
+            | OnnxError::Malformed { path, .. }
+            | OnnxError::Input { path, .. }
+            | OnnxError::Unsupported { path, .. }
+            | OnnxError::Node { path, .. }
+            | OnnxError::Order { path, .. }
+            | OnnxError::Tensor { path, .. }
+            | OnnxError::ExternalData { path, .. }
+            | OnnxError::NonFinite { path, .. }
+            | OnnxError::Geometry { path, .. } => path,
+        };
+        *path = nnitp_core::error::file_name_only(path);
+        self
+    }
+}

@@ -1,6 +1,7 @@
 //! ONNX models (from PyTorch, Keras, JAX, ...) read at run time into a
 //! [`LayerGraph`], which runs on the host and implements
-//! [`nnitp_core::Network`].
+//! [`nnitp_core::Network`]; [`crate::OnnxLoaded`] reads a model with its
+//! images.
 //!
 //! Each node computed from the image is a layer, numbered in graph order and
 //! named by the node (its output tensor's name is the layer's alias); nodes on
@@ -9,7 +10,7 @@
 //!
 //! ```no_run
 //! use nnitp_models::data::Normalization;
-//! use nnitp_models::onnx::OnnxLoaded;
+//! use nnitp_models::OnnxLoaded;
 //!
 //! // the model and its images (IDX or CIFAR-10 binary), pixels / 255
 //! let loaded = OnnxLoaded::load("model.onnx", "data/", &Normalization::default())?;
@@ -22,12 +23,10 @@ mod constant;
 mod error;
 mod import;
 mod proto;
-mod session;
 mod wire;
 mod write;
 
 pub use error::OnnxError;
-pub use session::OnnxLoaded;
 pub use write::write;
 
 use std::io::Read;

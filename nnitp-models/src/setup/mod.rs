@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use nnitp_core::{Explainer, ExplainerConfig, NetworkSource};
 
+#[cfg(feature = "onnx")]
+mod onnx;
+
+#[cfg(feature = "onnx")]
+pub use onnx::OnnxLoaded;
+
 use crate::data::{self, Splits};
 use crate::error::Result;
 use crate::zoo::{ModelKind, Sequential};

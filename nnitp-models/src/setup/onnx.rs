@@ -31,7 +31,7 @@ impl OnnxLoaded {
         data: impl AsRef<Path>,
         norm: &Normalization,
     ) -> Result<Self> {
-        let graph = super::read(model)?;
+        let graph = crate::onnx::read(model)?;
         let sets = load_for_input(data, graph.input_shape(), norm)?;
         Ok(OnnxLoaded {
             graph,

@@ -4,7 +4,7 @@
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
 use burn::nn::{BatchNorm, Linear};
-use nnitp_core::cone::{Padding, Place};
+use nnitp_core::cone::{GeometryError, Padding, Place};
 use nnitp_core::network::tensor_values as values;
 
 use super::architecture::LayerSpec;
@@ -35,7 +35,7 @@ fn window(
     }
 }
 
-fn conv(m: &Conv2d, input: [usize; 3]) -> Res<Op> {
+fn conv(m: &Conv2d, input: [usize; 3], layer: usize, name: &str) -> Res<Op> {
     let [h, w, c] = input;
     let weight = m.weight.val();
     let dims = weight.dims();
@@ -50,7 +50,7 @@ fn conv(m: &Conv2d, input: [usize; 3]) -> Res<Op> {
     let bias = m.bias.as_ref().map(|b| values(b.val())).transpose()?;
     Conv::new(win, c, m.groups, &values(weight)?, dims, bias)
         .map(Op::Conv2d)
-        .map_err(nnitp_core::Error::Backend)
+        .map_err(|e| e.at_layer(layer, name))
 }
 
 fn max_pool(m: &MaxPool2d, [h, w, _]: [usize; 3]) -> Op {
@@ -98,7 +98,8 @@ impl Sequential {
     /// Its layers, numbering, names and fingerprint are the model's.
     ///
     /// # Errors
-    /// [`nnitp_core::Error::Backend`] when a weight cannot be read.
+    /// [`NetworkError`](nnitp_core::error::NetworkError) when a weight cannot
+    /// be read or does not fit its layer.
     pub fn to_graph(&self) -> Res<LayerGraph> {
         let arch = self.architecture();
         let geometry = nnitp_core::Network::geometry(self);
@@ -112,7 +113,7 @@ impl Sequential {
             };
             let softmax = matches!(arch.layers[i], LayerSpec::Dense { softmax: true, .. });
             let op = match layer {
-                Layer::Conv2d(m) => conv(m, input)?,
+                Layer::Conv2d(m) => conv(m, input, i, &geometry.name(i))?,
                 Layer::Elu(m) => Op::Activation(Activation::Elu(m.alpha as f32)),
                 Layer::Relu(_) => Op::Activation(Activation::Relu),
                 Layer::BatchNorm(m) => batch_norm(m)?,
@@ -133,9 +134,12 @@ impl Sequential {
         let input = match geometry.shape(Place::Input)? {
             &[h, w, c] => [h, w, c],
             other => {
-                return Err(nnitp_core::Error::Backend(format!(
-                    "an input of shape {other:?}"
-                )))
+                return Err(GeometryError::BadGeometry {
+                    layer: 0,
+                    name: geometry.name(0),
+                    reason: format!("the host runs images [H, W, C], not an input of {other:?}"),
+                }
+                .into())
             }
         };
         let graph = LayerGraph::new(input, layers)?;

@@ -121,7 +121,10 @@ impl ModelKind {
         Self::ALL
             .into_iter()
             .find(|m| m.name() == name)
-            .ok_or_else(|| Error::UnknownModel(name.into()))
+            .ok_or_else(|| Error::UnknownModel {
+                name: name.into(),
+                known: Self::ALL.iter().map(|k| k.name()).collect(),
+            })
     }
 
     /// The dataset the model classifies.

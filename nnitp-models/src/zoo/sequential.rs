@@ -377,10 +377,10 @@ impl Sequential {
         }
         let loaded = self
             .try_load_file(path)
-            .map_err(|e| Error::WeightsMismatch {
+            .map_err(|source| Error::WeightsMismatch {
                 path: path.to_path_buf(),
                 model: model.into(),
-                reason: e.to_string(),
+                source,
             })?;
         loaded.finite(path, model)
     }
@@ -407,10 +407,10 @@ impl Sequential {
     /// # Errors
     /// [`Error::WeightsMismatch`] when the bytes do not hold this architecture's weights.
     pub fn load_bytes(self, bytes: &[u8], model: &str) -> Result<Self> {
-        let mismatch = |e: burn::store::RecordError| Error::WeightsMismatch {
+        let mismatch = |source: burn::store::RecordError| Error::WeightsMismatch {
             path: "<embedded>".into(),
             model: model.into(),
-            reason: e.to_string(),
+            source,
         };
         let record = burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(
             bytes.to_vec(),
@@ -424,12 +424,14 @@ impl Sequential {
     /// Saves the weights (burnpack format).
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be written.
+    /// [`Error::SaveWeights`] when the file cannot be written.
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        self.clone().save_file(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        self.clone()
+            .save_file(path)
+            .map_err(|source| Error::SaveWeights {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 }
 

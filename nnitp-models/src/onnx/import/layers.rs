@@ -126,7 +126,7 @@ impl Importer<'_> {
         let bias = self.constant_at(node, 2)?.map(|b| b.floats());
         let window = self.window(node, [kh, kw], [h, w])?;
         let conv = Conv::new(window, c, groups, &weight.floats(), [f, cg, kh, kw], bias)
-            .map_err(|e| node_error(self.path, node, e))?;
+            .map_err(|e| node_error(self.path, node, e.to_string()))?;
         let out = self.out_dims(node, &Op::Conv2d(conv.clone()), [h, w, c])?;
         self.push(i, node, Op::Conv2d(conv), vec![place], out, false);
         Ok(())

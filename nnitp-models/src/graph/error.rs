@@ -1,0 +1,101 @@
+//! What the host executor refuses: layer inputs and weights whose shapes do
+//! not fit the layer.
+
+/// Inputs or weights whose shapes do not fit a layer on the host.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// A layer given no input.
+    #[error("a layer without inputs")]
+    NoInputs,
+    /// A layer reads an earlier layer's output that was already released.
+    #[error("it reads layer {0}, whose output is no longer kept")]
+    InputReleased(usize),
+    /// A sum of inputs of different shapes.
+    #[error("a sum of {left:?} and {right:?}")]
+    Sum {
+        /// The shape summed so far.
+        left: Vec<usize>,
+        /// The next input's shape.
+        right: Vec<usize>,
+    },
+    /// A concatenation of inputs that differ in more than their channels.
+    #[error("a concatenation of inputs that differ but for the channels: {shapes:?}")]
+    Concat {
+        /// The inputs' shapes.
+        shapes: Vec<Vec<usize>>,
+    },
+    /// A window longer than its padded input (or of stride 0).
+    #[error("a window of {extent} on {positions} positions")]
+    Window {
+        /// The window's extent (dilation included).
+        extent: usize,
+        /// The padded input's positions.
+        positions: usize,
+    },
+    /// A convolution on an input with another number of channels.
+    #[error("a convolution of {channels} input channels on {shape:?}")]
+    ConvChannels {
+        /// The channels the kernel takes.
+        channels: usize,
+        /// The input's shape.
+        shape: Vec<usize>,
+    },
+    /// A dense layer on an input with another number of values per sample.
+    #[error("a dense layer of {inputs} inputs on {shape:?}")]
+    DenseInputs {
+        /// The inputs the layer takes.
+        inputs: usize,
+        /// The input's shape.
+        shape: Vec<usize>,
+    },
+    /// Per-channel constants (batch norm, scale) of another number of channels.
+    #[error("{constants} per-channel constants on {shape:?}")]
+    AffineChannels {
+        /// The constants per channel.
+        constants: usize,
+        /// The input's shape.
+        shape: Vec<usize>,
+    },
+    /// A kernel whose shape and groups do not fit the input channels.
+    #[error(
+        "a kernel of shape {kernel:?} in {groups} groups does not fit {channels} input channels"
+    )]
+    KernelGroups {
+        /// The kernel's shape `[filters, channels per group, kh, kw]`.
+        kernel: [usize; 4],
+        /// The groups.
+        groups: usize,
+        /// The input channels.
+        channels: usize,
+    },
+    /// A kernel given another number of weights than its shape holds (or a
+    /// shape other than its window's).
+    #[error("{weights} weights for a kernel of shape {kernel:?}")]
+    KernelWeights {
+        /// The weights given.
+        weights: usize,
+        /// The kernel's shape.
+        kernel: [usize; 4],
+    },
+    /// A bias of another length than the filters.
+    #[error("{biases} biases for {filters} filters")]
+    Biases {
+        /// The biases given.
+        biases: usize,
+        /// The filters.
+        filters: usize,
+    },
+}
+
+impl HostError {
+    /// This error as the core's error for layer `layer` named `name`.
+    pub fn at_layer(self, layer: usize, name: &str) -> nnitp_core::Error {
+        nnitp_core::error::NetworkError::Layer {
+            layer,
+            name: name.into(),
+            source: Box::new(self),
+        }
+        .into()
+    }
+}
