@@ -42,3 +42,19 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] nnitp_core::Error),
 }
+
+impl Error {
+    /// The same error naming files by their names alone
+    /// ([`file_name_only`](nnitp_core::error::file_name_only)); a
+    /// [`Error::Load`]'s source is left as its catalog made it.
+    pub fn with_file_names(self) -> Self {
+        match self {
+            Error::Io { path, source } => Error::Io {
+                path: nnitp_core::error::file_name_only(&path),
+                source,
+            },
+            Error::Core(e) => Error::Core(e.with_file_names()),
+            other => other,
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The explorer's JSON API: routes, request bodies, and the one-computation-at-
 //! a-time rule.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
@@ -11,9 +11,11 @@ use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, ParamOverrides, Spl
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::http::Method;
 use super::messages::Messages;
-use super::redact::redact_paths;
+use super::route::Route;
 use super::session::{image_png, ApiError, ApiResult, Session, View};
+use super::status::Status;
 use super::{DynSource, Opened, SharedCatalog};
 
 /// The longest request path echoed in a message.
@@ -21,26 +23,11 @@ const MAX_ECHO: usize = 100;
 
 /// What a handler answers.
 pub(crate) enum Reply {
-    Json(u16, Value),
+    Json(Status, Value),
     Bytes(&'static str, Vec<u8>),
-    /// 405, with the methods the path allows.
-    NotAllowed(&'static str),
+    /// 405, with the method the path allows.
+    NotAllowed(Method),
 }
-
-/// The endpoints, each with the one method it allows.
-const ENDPOINTS: &[(&str, &str)] = &[
-    ("/api/models", "GET"),
-    ("/api/status", "GET"),
-    ("/api/load", "POST"),
-    ("/api/images", "GET"),
-    ("/api/grid.png", "GET"),
-    ("/api/image/", "GET"),
-    ("/api/explain", "POST"),
-    ("/api/examples", "POST"),
-    ("/api/back", "POST"),
-    ("/api/rules", "POST"),
-    ("/api/stability", "POST"),
-];
 
 /// `path` cut to [`MAX_ECHO`] characters for a message.
 fn echo(path: &str) -> String {
@@ -56,20 +43,28 @@ impl From<ApiError> for Reply {
     }
 }
 
-/// The server's state, shared by its threads.
+/// The server's state, shared by its threads: the session, held for the
+/// whole of a computation (one at a time), and the board, what the page
+/// reads meanwhile, held only for a moment.
 pub(crate) struct State {
     pub catalog: SharedCatalog,
     session: Mutex<Option<Session>>,
-    messages: Arc<Mutex<Messages>>,
+    board: Arc<Mutex<Board>>,
     /// The memory budget of a loaded model's activations.
     memory_budget: Option<usize>,
-    busy: AtomicBool,
-    task: Mutex<String>,
-    pictures: Mutex<Pictures>,
-    extraction: Arc<Mutex<Extraction>>,
     /// Explainers loaded so far: each one's number tells its progress reports
     /// from those of an earlier model still extracting.
     loads: AtomicU64,
+}
+
+/// What the page reads while a computation may hold the session.
+#[derive(Default)]
+struct Board {
+    /// The computation running, if any: the server is busy while it is set.
+    task: Option<String>,
+    messages: Messages,
+    pictures: Pictures,
+    extraction: Extraction,
 }
 
 /// The background extraction of a loaded model's layers, as the page shows it.
@@ -95,9 +90,9 @@ struct Extraction {
     owner: u64,
 }
 
-/// Adds a line to the messages.
-fn say_to(messages: &Mutex<Messages>, line: impl Into<String>) {
-    lock(messages).push(&line.into());
+/// Adds a line to the board's messages.
+fn say_to(board: &Mutex<Board>, line: impl Into<String>) {
+    lock(board).messages.push(&line.into());
 }
 
 /// What the page draws from, kept apart from the session so that images and
@@ -112,12 +107,12 @@ struct Pictures {
     grid: Option<Vec<u8>>,
 }
 
-/// Clears the busy flag when a computation ends, however it ends.
+/// Clears the board's task when a computation ends, however it ends.
 struct Busy<'a>(&'a State);
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
-        self.0.busy.store(false, Ordering::SeqCst);
+        lock(&self.0.board).task = None;
     }
 }
 
@@ -175,28 +170,25 @@ impl State {
         State {
             catalog,
             session: Mutex::new(None),
-            messages: Arc::new(Mutex::new(Messages::default())),
+            board: Arc::new(Mutex::new(Board::default())),
             memory_budget,
-            busy: AtomicBool::new(false),
-            task: Mutex::new(String::new()),
-            pictures: Mutex::new(Pictures::default()),
-            extraction: Arc::new(Mutex::new(Extraction::default())),
             loads: AtomicU64::new(0),
         }
     }
 
     /// Adds a line to the messages pane.
     pub fn say(&self, line: impl Into<String>) {
-        say_to(&self.messages, line);
+        say_to(&self.board, line);
     }
 
     /// A progress observer for the explainer numbered `owner` that keeps the
     /// page's view of its extraction (reports of another explainer's are
     /// ignored).
     fn observer(&self, owner: u64) -> Observer {
-        let extraction = Arc::clone(&self.extraction);
+        let board = Arc::clone(&self.board);
         Observer::new(move |p: &Progress| {
-            let mut e = lock(&extraction);
+            let mut b = lock(&board);
+            let e = &mut b.extraction;
             if e.owner != owner {
                 return;
             }
@@ -220,9 +212,8 @@ impl State {
     /// on a thread of their own, so that explanations do not wait for them
     /// later; the page follows it in `/api/status`.
     fn extract_in_background(&self, ex: Arc<Explainer<DynSource>>, owner: u64) {
-        let messages = Arc::clone(&self.messages);
-        let extraction = Arc::clone(&self.extraction);
-        *lock(&extraction) = Extraction {
+        let board = Arc::clone(&self.board);
+        lock(&board).extraction = Extraction {
             running: true,
             owner,
             ..Extraction::default()
@@ -235,7 +226,8 @@ impl State {
                 .prepare(Split::Train, &layers)
                 .and_then(|_| ex.prepare(Split::Test, &layers));
             {
-                let mut e = lock(&extraction);
+                let mut b = lock(&board);
+                let e = &mut b.extraction;
                 if e.owner != owner {
                     // another model was loaded meanwhile; this one is gone
                     return;
@@ -244,15 +236,15 @@ impl State {
             }
             match done {
                 Ok(_) => say_to(
-                    &messages,
+                    &board,
                     format!(
                         "layers {layers:?} ready in {:.1} s",
                         start.elapsed().as_secs_f64()
                     ),
                 ),
                 Err(e) => say_to(
-                    &messages,
-                    format!("error: extraction failed: {}", redact_paths(&e.to_string())),
+                    &board,
+                    format!("error: extraction failed: {}", e.with_file_names()),
                 ),
             }
         });
@@ -264,14 +256,14 @@ impl State {
             Ok(g) => g,
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
             Err(TryLockError::WouldBlock) => {
+                let running = lock(&self.board).task.clone().unwrap_or_default();
                 return Err(ApiError {
-                    status: 409,
-                    message: format!("busy: {}; try again when it is done", lock(&self.task)),
-                })
+                    status: Status::Conflict,
+                    message: format!("busy: {running}; try again when it is done"),
+                });
             }
         };
-        self.busy.store(true, Ordering::SeqCst);
-        *lock(&self.task) = task.to_string();
+        lock(&self.board).task = Some(task.to_string());
         Ok((guard, Busy(self)))
     }
 
@@ -282,11 +274,11 @@ impl State {
     }
 
     /// Answers one API request.
-    pub fn handle(&self, method: &str, path: &str, query: &str, body: &[u8]) -> Reply {
+    pub fn handle(&self, method: Method, path: &str, query: &str, body: &[u8]) -> Reply {
         match self.route(method, path, query, body) {
             Ok(r) => r,
             Err(e) => {
-                if e.status != 409 {
+                if e.status != Status::Conflict {
                     self.say(format!("error: {}", e.message));
                 }
                 e.into()
@@ -294,15 +286,8 @@ impl State {
         }
     }
 
-    fn route(&self, method: &str, path: &str, query: &str, body: &[u8]) -> ApiResult<Reply> {
-        let endpoint = ENDPOINTS.iter().find(|(p, _)| {
-            if p.ends_with('/') {
-                path.starts_with(p)
-            } else {
-                path == *p
-            }
-        });
-        let Some(&(endpoint, allowed)) = endpoint else {
+    fn route(&self, method: Method, path: &str, query: &str, body: &[u8]) -> ApiResult<Reply> {
+        let Some(route) = Route::parse(path) else {
             let what = if path.starts_with("/api/") {
                 "no such API endpoint"
             } else {
@@ -310,33 +295,33 @@ impl State {
             };
             return Err(ApiError::not_found(format!("{what}: {}", echo(path))));
         };
-        if method != allowed {
-            return Ok(Reply::NotAllowed(allowed));
+        if method != route.method() {
+            return Ok(Reply::NotAllowed(route.method()));
         }
-        match endpoint {
-            "/api/models" => Ok(Reply::Json(200, json!(self.catalog.models()))),
-            "/api/status" => {
+        match route {
+            Route::Models => Ok(Reply::Json(Status::Ok, json!(self.catalog.models()))),
+            Route::Status => {
                 let since = query_number(query, "since")?.unwrap_or(0);
-                Ok(Reply::Json(200, self.status(since)))
+                Ok(Reply::Json(Status::Ok, self.status(since)))
             }
-            "/api/load" => self.load(parse(body)?),
-            "/api/images" => {
+            Route::Load => self.load(parse(body)?),
+            Route::Images => {
                 let category = query_number(query, "category")?.unwrap_or(0);
                 let (mut g, _busy) = self.claim("listing images")?;
                 let s = Self::loaded(&mut g)?;
                 let images = s.list(category)?;
                 Ok(Reply::Json(
-                    200,
+                    Status::Ok,
                     json!({ "category": category, "split": s.split, "images": images }),
                 ))
             }
-            "/api/grid.png" => {
-                let png = lock(&self.pictures).grid.clone();
+            Route::Grid => {
+                let png = lock(&self.board).pictures.grid.clone();
                 let png = png.ok_or_else(|| ApiError::not_found("no grid is shown"))?;
                 Ok(Reply::Bytes("image/png", png))
             }
-            "/api/image/" => self.image(path, query),
-            "/api/explain" => {
+            Route::Image => self.image(path, query),
+            Route::Explain => {
                 let r: ExplainRequest = parse(body)?;
                 let (mut g, _busy) = self.claim(&format!("explaining image {}", r.image))?;
                 let s = Self::loaded(&mut g)?;
@@ -354,7 +339,7 @@ impl State {
                 ));
                 Ok(self.show(v))
             }
-            "/api/examples" => {
+            Route::Examples => {
                 let r: ExamplesRequest = parse(body)?;
                 let (mut g, _busy) = self.claim("finding examples")?;
                 let s = Self::loaded(&mut g)?;
@@ -366,16 +351,16 @@ impl State {
                 ));
                 Ok(self.show(v))
             }
-            "/api/rules" => {
+            Route::Rules => {
                 let r: RulesRequest = parse(body)?;
                 let (mut g, _busy) =
                     self.claim(&format!("finding the rules of class {}", r.category))?;
                 let s = Self::loaded(&mut g)?;
                 let v = s.rules(r.category, r.layer)?;
                 self.say(format!("{} ({:.2} s)", v.summary, v.seconds));
-                Ok(Reply::Json(200, json!(v)))
+                Ok(Reply::Json(Status::Ok, json!(v)))
             }
-            "/api/stability" => {
+            Route::Stability => {
                 let r: StabilityRequest = parse(body)?;
                 let resamples = r.resamples.unwrap_or(20);
                 let (mut g, _busy) =
@@ -383,9 +368,9 @@ impl State {
                 let s = Self::loaded(&mut g)?;
                 let st = s.stability(resamples)?;
                 self.say(st.to_string());
-                Ok(Reply::Json(200, json!(st)))
+                Ok(Reply::Json(Status::Ok, json!(st)))
             }
-            _ => {
+            Route::Back => {
                 let (mut g, _busy) = self.claim("going back")?;
                 let s = Self::loaded(&mut g)?;
                 let v = s.back()?;
@@ -416,14 +401,15 @@ impl State {
         };
         let index: usize = index.parse().map_err(|_| bad())?;
         let scale = query_number(query, "scale")?.unwrap_or(4).min(16) as u32;
-        let pictures = lock(&self.pictures);
+        let board = lock(&self.board);
+        let pictures = &board.pictures;
         if pictures.load != load || load == 0 {
             return Err(ApiError::not_found(
                 "an image of a model no longer loaded: reload the page",
             ));
         }
         let images = pictures.images[usize::from(split == Split::Test)].clone();
-        drop(pictures);
+        drop(board);
         let images = images.ok_or_else(|| ApiError::bad("this data set has no images"))?;
         Ok(Reply::Bytes(
             "image/png",
@@ -433,12 +419,11 @@ impl State {
 
     /// Makes `v` the grid served and answers with it.
     fn show(&self, v: &View) -> Reply {
-        lock(&self.pictures).grid = Some(v.png.clone());
-        Reply::Json(200, json!(v))
+        lock(&self.board).pictures.grid = Some(v.png.clone());
+        Reply::Json(Status::Ok, json!(v))
     }
 
     fn status(&self, since: u64) -> Value {
-        let busy = self.busy.load(Ordering::SeqCst);
         let (model, split, memory) = match self.session.try_lock() {
             Ok(g) => g.as_ref().map_or((None, None, None), |s| {
                 (
@@ -449,14 +434,15 @@ impl State {
             }),
             Err(_) => (None, None, None),
         };
-        let messages = lock(&self.messages).since(since);
+        let board = lock(&self.board);
+        let messages = board.messages.since(since);
         json!({
-            "busy": busy,
-            "task": if busy { Some(lock(&self.task).clone()) } else { None },
+            "busy": board.task.is_some(),
+            "task": board.task,
             "model": model,
             "split": split,
             "memory": memory,
-            "extraction": *lock(&self.extraction),
+            "extraction": board.extraction,
             "messages": messages.messages,
             "cursor": messages.cursor,
         })
@@ -496,12 +482,12 @@ impl State {
         }
         let split = r.split.unwrap_or(Split::Train);
         let (mut g, _busy) = self.claim(&format!("loading {}", info.name))?;
-        lock(&self.pictures).grid = None;
+        lock(&self.board).pictures.grid = None;
         let reuse = matches!(&*g, Some(s) if s.info.name == info.name && s.size == size);
         if reuse {
             let s = g.as_mut().expect("checked");
             let ex = Arc::get_mut(&mut s.explainer).ok_or_else(|| ApiError {
-                status: 409,
+                status: Status::Conflict,
                 message:
                     "busy: the model's layers are still being extracted; try again when it is done"
                         .into(),
@@ -514,7 +500,7 @@ impl State {
             self.extract_in_background(Arc::clone(&s.explainer), s.load);
         } else {
             *g = None;
-            *lock(&self.pictures) = Pictures::default();
+            lock(&self.board).pictures = Pictures::default();
             self.say(format!("loading {}...", info.name));
             let start = Instant::now();
             let config = ExplainerConfig::new(layers)
@@ -528,7 +514,7 @@ impl State {
             } = self
                 .catalog
                 .open(&info.name, config)
-                .map_err(|e| ApiError::bad(redact_paths(&e.to_string())))?;
+                .map_err(|e| ApiError::bad(e.with_file_names().to_string()))?;
             self.say(format!(
                 "loaded {} in {:.2} s",
                 info.name,
@@ -552,13 +538,13 @@ impl State {
         }
         let s = g.as_ref().expect("loaded");
         let images = |split| s.explainer.images(split).map(|i| Arc::new(i.to_owned()));
-        *lock(&self.pictures) = Pictures {
+        lock(&self.board).pictures = Pictures {
             load: s.load,
             images: [images(Split::Train), images(Split::Test)],
             grid: None,
         };
         Ok(Reply::Json(
-            200,
+            Status::Ok,
             json!({
                 "model": info,
                 "load": s.load,

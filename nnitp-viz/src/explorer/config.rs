@@ -10,15 +10,15 @@ use std::time::Duration;
 pub struct ExplorerConfig {
     /// Host names answered besides `localhost`, `127.0.0.1`, `[::1]` and the
     /// address the server is bound to (e.g. a machine's name on a LAN).
-    pub hosts: Vec<String>,
+    pub(crate) hosts: Vec<String>,
     /// The time a client has to send one whole request (line, headers and
     /// body); a client stalling longer is answered 408 and disconnected.
-    pub request_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     /// Connections served at once; more are answered 503 at once.
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
     /// The most bytes of activations a loaded model holds (`None`: no limit);
     /// the layers used least recently are dropped beyond it.
-    pub memory_budget: Option<usize>,
+    pub(crate) memory_budget: Option<usize>,
 }
 
 impl ExplorerConfig {

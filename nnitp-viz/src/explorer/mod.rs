@@ -15,15 +15,16 @@
 //! holds a model's activations under a memory budget, and never sends server
 //! file paths to the page.
 //!
-//! The JSON API is documented in the README ("The explorer").
+//! The JSON API is documented in `docs/explorer.md`.
 
 mod api;
 mod assets;
 mod config;
 mod http;
 mod messages;
-mod redact;
+mod route;
 mod session;
+mod status;
 
 use std::sync::Arc;
 
@@ -121,6 +122,10 @@ pub trait Catalog: Send + Sync {
     fn models(&self) -> Vec<ModelInfo>;
 
     /// Loads model `name` with `config` (size, layers, parameters).
+    ///
+    /// Errors are shown to the page: a [`crate::Error::Load`]'s source names
+    /// files by their names alone (e.g. `nnitp_models::Error::with_file_names`),
+    /// never by paths that tell where the machine keeps them.
     ///
     /// # Errors
     /// [`crate::Error::UnknownModel`], [`crate::Error::Load`] when the model

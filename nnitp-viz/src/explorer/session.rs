@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use nnitp_core::explainer::{RuleSetParams, Stability};
+use nnitp_core::explainer::{Stability, ValidRuleSetParams};
 use nnitp_core::{Bound, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split};
 use serde::Serialize;
 
+use super::status::Status;
 use super::{DynSource, ModelInfo};
 use crate::grid::{render, Cell, GridColumn, GridOptions};
 use crate::report::rule_set_summary;
@@ -125,21 +126,21 @@ pub(crate) struct Session {
 /// An error for the page, with its HTTP status.
 #[derive(Debug)]
 pub(crate) struct ApiError {
-    pub status: u16,
+    pub status: Status,
     pub message: String,
 }
 
 impl ApiError {
     pub fn bad(message: impl Into<String>) -> Self {
         ApiError {
-            status: 400,
+            status: Status::BadRequest,
             message: message.into(),
         }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError {
-            status: 404,
+            status: Status::NotFound,
             message: message.into(),
         }
     }
@@ -147,7 +148,7 @@ impl ApiError {
 
 impl From<nnitp_core::Error> for ApiError {
     fn from(e: nnitp_core::Error) -> Self {
-        ApiError::bad(super::redact::redact_paths(&e.to_string()))
+        ApiError::bad(e.with_file_names().to_string())
     }
 }
 
@@ -156,8 +157,8 @@ impl From<crate::Error> for ApiError {
         match e {
             crate::Error::Core(c) => c.into(),
             other => ApiError {
-                status: 500,
-                message: super::redact::redact_paths(&other.to_string()),
+                status: Status::InternalServerError,
+                message: other.with_file_names().to_string(),
             },
         }
     }
@@ -453,7 +454,7 @@ impl Session {
                 .last()
                 .ok_or_else(|| ApiError::bad("no layer is selected"))?,
         };
-        let set = ex.rule_set(category, layer, &RuleSetParams::new())?;
+        let set = ex.rule_set(category, layer, &ValidRuleSetParams::default())?;
         let classes: Vec<&str> = self.info.classes.iter().map(String::as_str).collect();
         let mut rules = Vec::with_capacity(set.rules.len());
         for (k, rule) in set.rules.iter().enumerate() {

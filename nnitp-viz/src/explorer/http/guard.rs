@@ -6,7 +6,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::request::Request;
+use super::request::{Method, Request};
+use crate::explorer::status::Status;
 
 /// The host names the server answers to, and its port.
 #[derive(Debug)]
@@ -58,13 +59,13 @@ impl Hosts {
 }
 
 /// The status and message refusing `r`, or `None` when it may be served.
-pub(crate) fn refusal(hosts: &Hosts, r: &Request) -> Option<(u16, &'static str)> {
+pub(crate) fn refusal(hosts: &Hosts, r: &Request) -> Option<(Status, &'static str)> {
     match r.header("host") {
         Some(h) if hosts.serves(h) => {}
         _ => {
             return Some((
-                403,
-                "this server answers only to its own host names (loopback, or those given with --allow-host)",
+                Status::Forbidden,
+                "this server answers only to its own host names (loopback, or those it was configured to answer)",
             ))
         }
     }
@@ -73,20 +74,23 @@ pub(crate) fn refusal(hosts: &Hosts, r: &Request) -> Option<(u16, &'static str)>
             .strip_prefix("http://")
             .is_some_and(|a| hosts.serves(a));
         if !own {
-            return Some((403, "cross-origin requests are refused"));
+            return Some((Status::Forbidden, "cross-origin requests are refused"));
         }
     }
     if r.path.starts_with("/api/") && r.header("sec-fetch-site") == Some("cross-site") {
-        return Some((403, "cross-site requests are refused"));
+        return Some((Status::Forbidden, "cross-site requests are refused"));
     }
-    if r.method == "POST" {
+    if r.method == Method::Post {
         let json = r.header("content-type").is_some_and(|t| {
             t.split(';')
                 .next()
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
         });
         if !json {
-            return Some((415, "a request body must be application/json"));
+            return Some((
+                Status::UnsupportedMediaType,
+                "a request body must be application/json",
+            ));
         }
     }
     None

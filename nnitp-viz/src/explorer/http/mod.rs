@@ -17,9 +17,11 @@ use std::time::Duration;
 use super::api::{Reply, State};
 use super::assets;
 use super::config::ExplorerConfig;
+use super::status::Status;
 use super::SharedCatalog;
 use guard::Hosts;
-use request::{read_request, Request};
+pub(crate) use request::Method;
+use request::{read_request, ReadError, Request};
 use response::{send, Response};
 
 /// A bound explorer server.
@@ -98,7 +100,10 @@ impl Explorer {
                     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
                     send(
                         &mut stream,
-                        &Response::error(503, "too many connections; try again"),
+                        &Response::error(
+                            Status::ServiceUnavailable,
+                            "too many connections; try again",
+                        ),
                     );
                     continue;
                 }
@@ -142,8 +147,8 @@ impl Connection {
     fn serve(self, mut stream: TcpStream) {
         let _ = stream.set_write_timeout(Some(self.timeout));
         let response = match read_request(&mut stream, self.timeout) {
-            Err(r) if r.status == 0 => None,
-            Err(r) => Some(Response::error(r.status, r.message)),
+            Err(ReadError::Gone) => None,
+            Err(ReadError::Refused { status, message }) => Some(Response::error(status, message)),
             Ok(request) => Some(match guard::refusal(&self.hosts, &request) {
                 Some((status, message)) => Response::error(status, message),
                 None => answer(&self.state, &request),
@@ -164,28 +169,31 @@ impl Drop for Connection {
 /// The page's files for `GET`, else the API.
 fn answer(state: &State, r: &Request) -> Response {
     if let Some((content_type, bytes)) = assets::file(&r.path) {
-        return if r.method == "GET" {
+        return if r.method == Method::Get {
             Response {
-                status: 200,
+                status: Status::Ok,
                 content_type,
                 body: bytes.to_vec(),
                 headers: Vec::new(),
             }
         } else {
-            not_allowed("GET")
+            not_allowed(Method::Get)
         };
     }
     let reply = catch_unwind(AssertUnwindSafe(|| {
-        state.handle(&r.method, &r.path, &r.query, &r.body)
+        state.handle(r.method, &r.path, &r.query, &r.body)
     }))
     .unwrap_or_else(|_| {
         state.say("internal error: the request failed; the server goes on");
-        Reply::Json(500, serde_json::json!({ "error": "internal error" }))
+        Reply::Json(
+            Status::InternalServerError,
+            serde_json::json!({ "error": "internal error" }),
+        )
     });
     match reply {
         Reply::Json(status, v) => Response::json(status, &v),
         Reply::Bytes(content_type, body) => Response {
-            status: 200,
+            status: Status::Ok,
             content_type,
             body,
             headers: Vec::new(),
@@ -194,8 +202,12 @@ fn answer(state: &State, r: &Request) -> Response {
     }
 }
 
-fn not_allowed(allow: &'static str) -> Response {
-    let mut r = Response::error(405, &format!("method not allowed (allowed: {allow})"));
-    r.headers.push(("Allow", allow.to_string()));
+fn not_allowed(allow: Method) -> Response {
+    let name = allow.name();
+    let mut r = Response::error(
+        Status::MethodNotAllowed,
+        &format!("method not allowed (allowed: {name})"),
+    );
+    r.headers.push(("Allow", name.to_string()));
     r
 }

@@ -3,9 +3,11 @@
 use std::io::Write;
 use std::net::TcpStream;
 
+use crate::explorer::status::Status;
+
 /// A response: status, content type, body, and extra headers.
 pub(crate) struct Response {
-    pub status: u16,
+    pub status: Status,
     pub content_type: &'static str,
     pub body: Vec<u8>,
     pub headers: Vec<(&'static str, String)>,
@@ -13,7 +15,7 @@ pub(crate) struct Response {
 
 impl Response {
     /// A JSON response.
-    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+    pub fn json(status: Status, value: &serde_json::Value) -> Self {
         Response {
             status,
             content_type: "application/json",
@@ -23,28 +25,8 @@ impl Response {
     }
 
     /// A JSON error `{"error": message}`.
-    pub fn error(status: u16, message: &str) -> Self {
+    pub fn error(status: Status, message: &str) -> Self {
         Self::json(status, &serde_json::json!({ "error": message }))
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        505 => "HTTP Version Not Supported",
-        _ => "",
     }
 }
 
@@ -53,8 +35,8 @@ fn reason(status: u16) -> &'static str {
 pub(crate) fn send(stream: &mut TcpStream, r: &Response) {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
-        r.status,
-        reason(r.status),
+        r.status.code(),
+        r.status.reason(),
         r.content_type,
         r.body.len()
     );
