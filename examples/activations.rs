@@ -1,6 +1,5 @@
 //! Explain a network from its activations alone: a folder of `.npy` files
-//! written by any framework (see README, "Activations from another
-//! framework") explained without the network. `nnitp explain --model DIR`
+//! written by any framework (see `docs/activations.md`) explained without the network. `nnitp explain --model DIR`
 //! does the same with every option, and `nnitp export DIR` writes such a
 //! folder from a zoo model.
 //!

@@ -15,6 +15,29 @@ pub use nnitp_viz as viz;
 /// adding your own, so that versions always match.
 pub use nnitp_core::{burn, ndarray};
 
+/// The guides of `docs/`, kept here so that their code is checked with the
+/// API's (each one's Rust blocks are doc tests).
+pub mod guide {
+    #[doc = include_str!("../docs/command-line.md")]
+    pub mod command_line {}
+    #[doc = include_str!("../docs/onnx.md")]
+    pub mod onnx {}
+    #[doc = include_str!("../docs/embedding.md")]
+    pub mod embedding {}
+    #[doc = include_str!("../docs/activations.md")]
+    pub mod activations {}
+    #[doc = include_str!("../docs/rules-intervals-stability.md")]
+    pub mod rules_intervals_stability {}
+    #[doc = include_str!("../docs/models-and-data.md")]
+    pub mod models_and_data {}
+    #[doc = include_str!("../docs/explorer.md")]
+    pub mod explorer {}
+    #[doc = include_str!("../docs/gpu.md")]
+    pub mod gpu {}
+    #[doc = include_str!("../docs/performance.md")]
+    pub mod performance {}
+}
+
 pub mod catalog;
 pub mod folder_catalog;
 #[cfg(feature = "onnx")]

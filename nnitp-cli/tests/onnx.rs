@@ -221,13 +221,13 @@ fn images_that_do_not_fit_the_input_are_refused() {
 
 #[test]
 #[ignore = "needs Debian's dataset-fashion-mnist (`bash .ci/run` installs it and runs it)"]
-fn readme_shows_what_the_onnx_example_prints() {
+fn the_onnx_guide_shows_what_its_example_prints() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/onnx.md")).unwrap();
     let command = "`nnitp explain --model nnitp-models/tests/fixtures/onnx/cnn.dynamo.onnx --data /usr/share/datasets/fashion-mnist --no-cache`";
     let at = readme
         .find(command)
-        .expect("README shows the ONNX example's output");
+        .expect("docs/onnx.md shows the ONNX example's output");
     let start = at + readme[at..].find("```text\n").unwrap() + "```text\n".len();
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
     let out = nnitp(&["explain", "--model", &fixture("cnn.dynamo.onnx")])
