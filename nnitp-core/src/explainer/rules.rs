@@ -38,7 +38,6 @@ impl ValidRuleSetParams {
     }
 }
 
-
 impl RuleSetParams {
     /// Defaults: coverage 0.95, at most 20 rules.
     pub fn new() -> Self {
