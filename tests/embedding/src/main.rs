@@ -76,13 +76,19 @@ fn images(n: usize, seed: u64) -> Array4<f32> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let net = SmallCnn::new(&Device::flex())?;
+    let device = Device::flex();
+    // the weights' initialisation, so that every run explains the same network
+    device.seed(7);
+    let net = SmallCnn::new(&device)?;
     let config = ExplainerConfig::new(vec![1, 2]).with_size(400);
     let ex = Explainer::new(net, images(400, 1), images(200, 2), config)?;
     let class = ex.predictions(Split::Train)?[0];
     let conclusion = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(class));
     let e = ex.explain(Premise::train(0), &conclusion, 2)?;
     println!("{e}");
+    if e.interpolant.bounds().is_empty() {
+        return Err("the explanation has no conjunct to drill down into".into());
+    }
     let drill = ex.explain(Premise::train(0), &e.conjunct(0)?, 1)?;
     println!("{drill}");
     Ok(())
