@@ -122,6 +122,40 @@ fn explains_an_image_at_a_layer_named_by_its_output_tensor() {
 }
 
 #[test]
+fn an_imported_model_on_another_device_gives_the_same_explanation() {
+    let data = idx_folder();
+    let data = path(&data);
+    let explain = |device: &str| {
+        let out = nnitp(&["explain", "--model", &fixture("depthwise.dynamo.onnx")])
+            .args(["--data", data.to_str().unwrap(), "--no-cache"])
+            .args(["--size", "500", "--drill", "0", "--device", device])
+            .output()
+            .unwrap();
+        stdout_of(&out)
+    };
+    let interpolant = |text: &str| -> String {
+        text.lines()
+            .find(|l| l.starts_with("Interpolant: "))
+            .unwrap_or_else(|| panic!("no interpolant in {text}"))
+            .to_string()
+    };
+    // the host kernels on flex, burn's ops on ndarray (thresholds may differ
+    // in their last digits; the units and directions may not)
+    let (host, burn) = (explain("flex"), explain("ndarray"));
+    // each conjunct's unit and direction, without its threshold
+    let units = |line: &str| -> Vec<String> {
+        let body = line.split_once(": (").map_or("", |(_, b)| b);
+        body.trim_end_matches(')')
+            .split(" & ")
+            .map(|c| c.chars().take_while(|&ch| ch != '=').collect())
+            .collect()
+    };
+    let (a, b) = (interpolant(&host), interpolant(&burn));
+    assert!(!units(&a).is_empty(), "{a}");
+    assert_eq!(units(&a), units(&b), "flex: {a}\nndarray: {b}");
+}
+
+#[test]
 fn rules_run_on_an_imported_residual_network() {
     let data = idx_folder();
     let data = path(&data);

@@ -225,6 +225,7 @@ impl Error {
         use nnitp_core::error::file_name_only as name;
         match self {
             Error::Core(e) => Error::Core(e.with_file_names()),
+            #[cfg(feature = "onnx")]
             Error::Onnx(e) => Error::Onnx(Box::new(e.with_file_names())),
             Error::DatasetNotFound { dataset, looked } => Error::DatasetNotFound {
                 dataset,

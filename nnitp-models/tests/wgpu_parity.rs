@@ -9,3 +9,47 @@ mod parity;
 fn wgpu_matches_flex() {
     parity::assert_wgpu_matches_flex();
 }
+
+/// An ONNX model run with burn's ops on wgpu (`DeviceGraph`) gives the
+/// activations the host kernels give, within 1e-4 of each layer's largest
+/// value. Runs with `--features wgpu,onnx`.
+#[cfg(feature = "onnx")]
+#[test]
+fn onnx_models_on_wgpu_match_the_host() {
+    use nnitp_core::network::extract;
+    use nnitp_core::progress::{Observer, Task};
+    use nnitp_models::graph::DeviceGraph;
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx");
+    let images = nnitp_models::data::embedded_fashion_mnist()
+        .unwrap()
+        .test
+        .head(64)
+        .images;
+    let gpu = nnitp_models::device::parse("wgpu").unwrap();
+    for file in [
+        "fashion-mnist.onnx",
+        "depthwise.dynamo.onnx",
+        "resnet.dynamo.onnx",
+    ] {
+        let host = nnitp_models::onnx::read(dir.join(file)).unwrap();
+        let on_gpu = DeviceGraph::new(host.clone(), &gpu);
+        let layers: Vec<usize> = (0..host.layers().len()).collect();
+        let none = Observer::none();
+        let a = extract(&host, images.view(), &layers, 32, &none, Task::Running).unwrap();
+        let b = extract(&on_gpu, images.view(), &layers, 32, &none, Task::Running).unwrap();
+        for ((x, y), l) in a.iter().zip(&b).zip(&layers) {
+            let scale = x.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
+            let worst = x
+                .iter()
+                .zip(y.iter())
+                .map(|(u, v)| (u - v).abs())
+                .fold(0.0f32, f32::max)
+                / scale;
+            assert!(
+                worst <= 1e-4,
+                "{file}: layer {l}: largest difference {worst:e}"
+            );
+        }
+    }
+}

@@ -1,7 +1,8 @@
-//! What the host executor refuses: layer inputs and weights whose shapes do
-//! not fit the layer.
+//! What the executors refuse: layer inputs and weights whose shapes do not
+//! fit the layer.
 
-/// Inputs or weights whose shapes do not fit a layer on the host.
+/// Inputs or weights whose shapes do not fit a layer (on the host, or on a
+/// burn device).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HostError {
@@ -32,6 +33,20 @@ pub enum HostError {
         extent: usize,
         /// The padded input's positions.
         positions: usize,
+    },
+    /// A layer that needs a feature map given a flat input.
+    #[error("a {op} needs a feature map, not an input of shape {shape:?}")]
+    FlatInput {
+        /// The layer's operation.
+        op: &'static str,
+        /// The input's shape.
+        shape: Vec<usize>,
+    },
+    /// An average pool with dilation, which burn's pooling does not take.
+    #[error("an average pool with dilation {dilation:?} runs on the host only")]
+    DilatedAverage {
+        /// The dilation.
+        dilation: [usize; 2],
     },
     /// A convolution on an input with another number of channels.
     #[error("a convolution of {channels} input channels on {shape:?}")]

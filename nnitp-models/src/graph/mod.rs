@@ -1,14 +1,17 @@
 //! A network as a graph of layers (each layer's operation with its weights,
-//! and its inputs), from which its geometry is derived, run on the host: the
-//! form ONNX models are read into (the `onnx` module).
+//! and its inputs), from which its geometry is derived, run on the host
+//! ([`LayerGraph`]) or with burn's ops on any burn device ([`DeviceGraph`]):
+//! the form ONNX models are read into (the `onnx` module).
 
 mod buffer;
 mod error;
 mod host;
+mod on_device;
 mod op;
 
 pub use buffer::Buffer;
 pub use error::HostError;
+pub use on_device::DeviceGraph;
 pub use op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 
 use burn::tensor::{Device, Tensor};
@@ -78,6 +81,11 @@ impl LayerGraph {
     pub fn with_fingerprint(mut self, digest: Digest) -> Self {
         self.fingerprint = Some(digest);
         self
+    }
+
+    /// For each layer, the last layer that reads its output.
+    pub(super) fn last_readers(&self) -> &[Option<usize>] {
+        &self.last_reader
     }
 
     /// The input shape `[H, W, C]`.

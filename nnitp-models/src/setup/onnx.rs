@@ -6,7 +6,7 @@ use nnitp_core::{Explainer, ExplainerConfig, NetworkSource};
 
 use crate::data::{load_for_input, Normalization, Splits};
 use crate::error::Result;
-use crate::graph::LayerGraph;
+use crate::graph::{DeviceGraph, LayerGraph};
 
 /// An ONNX model read with the images it explains.
 #[derive(Clone, Debug)]
@@ -52,6 +52,26 @@ impl OnnxLoaded {
         let Splits { train, test, .. } = self.splits;
         Ok(Explainer::new(
             self.graph,
+            train.images,
+            test.images,
+            config,
+        )?)
+    }
+
+    /// The same session with the model run by burn's ops on `device` (a
+    /// [`DeviceGraph`]) instead of by the host kernels: for the devices these
+    /// do not run on (ndarray, wgpu).
+    ///
+    /// # Errors
+    /// The [`Explainer::new`] errors.
+    pub fn explainer_on(
+        self,
+        device: &burn::tensor::Device,
+        config: ExplainerConfig,
+    ) -> Result<Explainer<NetworkSource<DeviceGraph>>> {
+        let Splits { train, test, .. } = self.splits;
+        Ok(Explainer::new(
+            DeviceGraph::new(self.graph, device),
             train.images,
             test.images,
             config,

@@ -1,0 +1,93 @@
+//! The ONNX fixtures run with burn's ops on a burn device (`DeviceGraph`)
+//! give every layer's activations the host kernels give (`LayerGraph`),
+//! within 1e-4 of each layer's largest value, and pass the network check
+//! (each layer's output has the shape its geometry declares).
+#![cfg(feature = "onnx")]
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use nnitp_core::burn;
+use nnitp_core::network::{check_network, extract};
+use nnitp_core::npy::read_f32;
+use nnitp_core::progress::{Observer, Task};
+use nnitp_core::Split;
+use nnitp_models::graph::DeviceGraph;
+use nnitp_models::onnx;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx")
+}
+
+/// The fixtures' input images, channels last.
+fn images() -> ndarray::Array4<f32> {
+    let nchw = read_f32(fixtures().join("input.npy")).unwrap();
+    let nchw = nchw.into_dimensionality::<ndarray::Ix4>().unwrap();
+    nchw.permuted_axes([0, 2, 3, 1])
+        .as_standard_layout()
+        .into_owned()
+}
+
+/// The largest difference over a layer, relative to its largest value, of
+/// `file` on `device` against the host.
+fn check(file: &str, device: &Device) -> f32 {
+    let host = onnx::read(fixtures().join(file)).unwrap();
+    let on_device = DeviceGraph::new(host.clone(), device);
+    let images = images();
+    check_network(&on_device, images.view()).unwrap();
+    let layers: Vec<usize> = (0..host.layers().len()).collect();
+    let run = |net: &(dyn nnitp_core::Network + Sync)| {
+        extract(
+            net,
+            images.view(),
+            &layers,
+            8,
+            &Observer::none(),
+            Task::Extracting(Split::Test),
+        )
+        .unwrap()
+    };
+    let (want, got) = (run(&host), run(&on_device));
+    let mut worst = 0f32;
+    for (l, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_eq!(w.shape(), g.shape(), "{file}: layer {l}");
+        let scale = w.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
+        let err = w
+            .iter()
+            .zip(g.iter())
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
+            / scale;
+        assert!(
+            err <= 1e-4,
+            "{file}: layer {l} ({}) on the device differs from the host by {err:e} of its largest value",
+            host.layers()[l].name
+        );
+        worst = worst.max(err);
+    }
+    println!(
+        "{file}: {} layers, largest difference {worst:.1e}",
+        layers.len()
+    );
+    worst
+}
+
+#[test]
+fn every_fixture_on_flex_equals_the_host() {
+    for file in [
+        "cnn.torchscript.onnx",
+        "cnn.dynamo.onnx",
+        "resnet.torchscript.onnx",
+        "resnet.dynamo.onnx",
+        "depthwise.torchscript.onnx",
+        "depthwise.dynamo.onnx",
+        "fashion-mnist.onnx",
+    ] {
+        check(file, &Device::flex());
+    }
+}
+
+#[test]
+#[allow(deprecated)] // burn 0.22 deprecates its ndarray backend, which nnitp still offers
+fn the_zoo_model_on_ndarray_equals_the_host() {
+    check("fashion-mnist.onnx", &Device::ndarray());
+}
