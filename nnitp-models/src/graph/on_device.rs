@@ -166,40 +166,14 @@ impl DeviceGraph {
                 }
                 sum
             }
-            (Op::Concat, first) => match first {
-                Value::Map(_) => {
-                    let maps = inputs
-                        .iter()
-                        .map(|v| match v {
-                            Value::Map(t) => Ok(t.clone()),
-                            Value::Flat(_) => Err(()),
-                        })
-                        .collect::<Result<Vec<_>, ()>>()
-                        .map_err(|()| concat_error(inputs))?;
-                    let lead = maps[0].dims();
-                    if maps.iter().any(|m| {
-                        let d = m.dims();
-                        (d[0], d[2], d[3]) != (lead[0], lead[2], lead[3])
-                    }) {
-                        return Err(concat_error(inputs));
-                    }
-                    Value::Map(Tensor::cat(maps, 1))
-                }
-                Value::Flat(_) => {
-                    let flats = inputs
-                        .iter()
-                        .map(|v| match v {
-                            Value::Flat(t) => Ok(t.clone()),
-                            Value::Map(_) => Err(()),
-                        })
-                        .collect::<Result<Vec<_>, ()>>()
-                        .map_err(|()| concat_error(inputs))?;
-                    if flats.iter().any(|f| f.dims()[0] != flats[0].dims()[0]) {
-                        return Err(concat_error(inputs));
-                    }
-                    Value::Flat(Tensor::cat(flats, 1))
-                }
-            },
+            (Op::Concat, Value::Map(_)) => Value::Map(cat(inputs, |v| match v {
+                Value::Map(t) => Some(t.clone()),
+                Value::Flat(_) => None,
+            })?),
+            (Op::Concat, Value::Flat(_)) => Value::Flat(cat(inputs, |v| match v {
+                Value::Flat(t) => Some(t.clone()),
+                Value::Map(_) => None,
+            })?),
             (Op::Softmax, Value::Flat(x)) => Value::Flat(softmax(x, 1)),
             // over all of a sample's units, as on the host
             (Op::Softmax, Value::Map(x)) => {
@@ -320,10 +294,29 @@ fn dims(x: &Value) -> Vec<usize> {
     }
 }
 
-fn concat_error(inputs: &[&Value]) -> HostError {
-    HostError::Concat {
+/// The inputs concatenated along the channels (axis 1), each of the rank
+/// `pick` takes and agreeing on every other axis.
+fn cat<const D: usize>(
+    inputs: &[&Value],
+    pick: impl Fn(&Value) -> Option<Tensor<D>>,
+) -> Result<Tensor<D>, HostError> {
+    let refused = || HostError::Concat {
         shapes: inputs.iter().map(|v| dims(v)).collect(),
+    };
+    let tensors = inputs
+        .iter()
+        .map(|v| pick(v))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(refused)?;
+    let others = |t: &Tensor<D>| {
+        let mut d = t.dims().to_vec();
+        d.remove(1);
+        d
+    };
+    if tensors.iter().any(|t| others(t) != others(&tensors[0])) {
+        return Err(refused());
     }
+    Ok(Tensor::cat(tensors, 1))
 }
 
 impl Network for DeviceGraph {
