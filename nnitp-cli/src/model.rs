@@ -13,7 +13,7 @@ use nnitp::models::zoo::ModelKind;
 use nnitp::models::OnnxLoaded;
 use nnitp::models::{Loaded, Setup};
 
-use crate::args::{DeviceName, SearchArgs, Shared};
+use crate::args::{SearchArgs, Shared};
 use crate::Failure;
 
 /// What `--model` names.
@@ -159,11 +159,9 @@ impl Session {
         };
         Ok(Session {
             name: file.display().to_string(),
-            // the host kernels on flex; burn's ops on the other devices
-            explainer: match shared.device {
-                DeviceName::Flex => loaded.explainer(config)?.boxed(),
-                other => loaded.explainer_on(&other.device()?, config)?.boxed(),
-            },
+            explainer: loaded
+                .explainer_on(&shared.device.device()?, config)?
+                .boxed(),
             classes,
             labels,
             source,

@@ -57,7 +57,8 @@ fn onnx(args: &EvaluateArgs, shared: &Shared, file: &std::path::Path) -> Result<
         test.len(),
         loaded.splits.source
     ));
-    timed_accuracy(shared, &loaded.graph, test, args.batch_size)
+    let network = loaded.graph.into_network(&shared.device.device()?);
+    timed_accuracy(shared, &network, test, args.batch_size)
 }
 
 /// Prints the accuracy of `model` on `test`, and its speed on stderr.

@@ -67,7 +67,9 @@ pub fn run(args: &ExportArgs, shared: &Shared) -> Result<(), Failure> {
                     .unwrap_or(ExplainerConfig::new(Vec::new()).size()),
             )
             .with_cache(shared.cache_dir());
-        let ex = loaded.explainer(config)?.boxed();
+        let ex = loaded
+            .explainer_on(&shared.device.device()?, config)?
+            .boxed();
         return write_activations(
             args,
             shared,

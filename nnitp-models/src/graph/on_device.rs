@@ -41,6 +41,19 @@ pub struct DeviceGraph {
     device: Device,
 }
 
+impl LayerGraph {
+    /// The graph as a network on `device`: run by the host kernels on flex
+    /// (the host's CPU device), by burn's ops (a [`DeviceGraph`]) on any
+    /// other.
+    pub fn into_network(self, device: &Device) -> Box<dyn Network + Send + Sync> {
+        if !device.is_autodiff() && *device == Device::flex() {
+            Box::new(self)
+        } else {
+            Box::new(DeviceGraph::new(self, device))
+        }
+    }
+}
+
 impl DeviceGraph {
     /// `graph` with its weights moved to `device`.
     pub fn new(graph: LayerGraph, device: &Device) -> Self {

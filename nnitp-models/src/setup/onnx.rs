@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use nnitp_core::{Explainer, ExplainerConfig, NetworkSource};
+use nnitp_core::{Explainer, ExplainerConfig, Network, NetworkSource};
 
 use crate::data::{load_for_input, Normalization, Splits};
 use crate::error::Result;
-use crate::graph::{DeviceGraph, LayerGraph};
+use crate::graph::LayerGraph;
 
 /// An ONNX model read with the images it explains.
 #[derive(Clone, Debug)]
@@ -58,9 +58,9 @@ impl OnnxLoaded {
         )?)
     }
 
-    /// The same session with the model run by burn's ops on `device` (a
-    /// [`DeviceGraph`]) instead of by the host kernels: for the devices these
-    /// do not run on (ndarray, wgpu).
+    /// The same session with the model on `device`
+    /// ([`LayerGraph::into_network`]): the host kernels on flex, burn's ops
+    /// on the devices these do not run on (ndarray, wgpu).
     ///
     /// # Errors
     /// The [`Explainer::new`] errors.
@@ -68,10 +68,10 @@ impl OnnxLoaded {
         self,
         device: &burn::tensor::Device,
         config: ExplainerConfig,
-    ) -> Result<Explainer<NetworkSource<DeviceGraph>>> {
+    ) -> Result<Explainer<NetworkSource<Box<dyn Network + Send + Sync>>>> {
         let Splits { train, test, .. } = self.splits;
         Ok(Explainer::new(
-            DeviceGraph::new(self.graph, device),
+            self.graph.into_network(device),
             train.images,
             test.images,
             config,
