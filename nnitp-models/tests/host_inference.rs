@@ -2,6 +2,8 @@
 //! the host; the activations must equal burn's own ops (the device path, taken
 //! on an autodiff device) to float rounding, on every layer of the shipped model.
 
+mod compare;
+
 use burn::module::Module;
 use burn::tensor::Device;
 use nnitp_core::cone::Padding;
@@ -64,11 +66,7 @@ fn same_on_host_and_device(host: &Sequential, images: ndarray::ArrayView4<'_, f3
     let a = extract(host, images, &layers, 16, &none, Task::Running).unwrap();
     let b = extract(&device_path, images, &layers, 16, &none, Task::Running).unwrap();
     for (l, (x, y)) in a.iter().zip(&b).enumerate() {
-        let worst = x
-            .iter()
-            .zip(y.iter())
-            .map(|(p, q)| (p - q).abs() / q.abs().max(1.0))
-            .fold(0.0f32, f32::max);
+        let worst = compare::relative_each(x, y);
         assert!(worst < 1e-5, "layer {l}: relative difference {worst}");
     }
 }

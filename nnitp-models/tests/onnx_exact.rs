@@ -3,6 +3,8 @@
 //! `make_fixtures.py`, within 1e-4 of the layer's largest value.
 #![cfg(feature = "onnx")]
 
+mod compare;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -44,12 +46,7 @@ fn check(name: &str) -> f32 {
             got.len(),
             want.shape()
         );
-        let scale = want.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-        let err = got
-            .iter()
-            .zip(want.iter())
-            .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
-            / scale;
+        let err = compare::relative_to_largest(&got, &want);
         assert!(
             err <= 1e-4,
             "{name}: layer {} ({alias}) differs from onnxruntime by {err:e} of its largest value",

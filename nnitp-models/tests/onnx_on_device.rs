@@ -4,6 +4,8 @@
 //! (each layer's output has the shape its geometry declares).
 #![cfg(feature = "onnx")]
 
+mod compare;
+
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
@@ -51,12 +53,7 @@ fn check(file: &str, device: &Device) -> f32 {
     let mut worst = 0f32;
     for (l, (w, g)) in want.iter().zip(&got).enumerate() {
         assert_eq!(w.shape(), g.shape(), "{file}: layer {l}");
-        let scale = w.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-        let err = w
-            .iter()
-            .zip(g.iter())
-            .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
-            / scale;
+        let err = compare::relative_to_largest(g, w);
         assert!(
             err <= 1e-4,
             "{file}: layer {l} ({}) on the device differs from the host by {err:e} of its largest value",

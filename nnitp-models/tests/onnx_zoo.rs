@@ -4,6 +4,8 @@
 //! with onnxruntime's outputs recorded beside it by `zoo_outputs.py`.
 #![cfg(feature = "onnx")]
 
+mod compare;
+
 use std::path::Path;
 
 use burn::tensor::Device;
@@ -12,19 +14,26 @@ use nnitp_core::network::extract;
 use nnitp_core::progress::{Observer, Task};
 use nnitp_core::{ExplainerConfig, LayerPredicate, Network, Predicate, Premise};
 use nnitp_models::data::embedded_fashion_mnist;
+use nnitp_models::graph::LayerGraph;
 use nnitp_models::onnx;
-use nnitp_models::zoo::ModelKind;
+use nnitp_models::zoo::{ModelKind, Sequential};
 
 /// Zoo layer `l` is read-back layer `l` (the dense layer with its softmax,
 /// 17, becomes a Gemm, 17, and a Softmax, 18).
-#[test]
-fn written_and_read_back_it_computes_the_same() {
+/// The shipped zoo model, and that model written as an ONNX file and read
+/// back.
+fn written_and_read_back() -> (Sequential, LayerGraph) {
     let zoo = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
     let bytes = onnx::write(&zoo.to_graph().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fashion-mnist.onnx");
     std::fs::write(&file, &bytes).unwrap();
-    let back = onnx::read(&file).unwrap();
+    (zoo, onnx::read(&file).unwrap())
+}
+
+#[test]
+fn written_and_read_back_it_computes_the_same() {
+    let (zoo, back) = written_and_read_back();
     assert_eq!(back.layers().len(), 19);
     for l in 0..17 {
         assert_eq!(back.geometry().name(l), zoo.geometry().name(l));
@@ -49,11 +58,7 @@ fn written_and_read_back_it_computes_the_same() {
             assert_eq!(p, q, "the flatten holds the same values");
             continue;
         }
-        let worst = x
-            .iter()
-            .zip(y.iter())
-            .map(|(p, q)| (p - q).abs() / q.abs().max(1.0))
-            .fold(0.0f32, f32::max);
+        let worst = compare::relative_each(x, y);
         assert!(worst < 1e-5, "layer {l}: relative difference {worst}");
     }
 }
@@ -62,12 +67,7 @@ fn written_and_read_back_it_computes_the_same() {
 fn it_gives_the_zoos_explanations() {
     let data = embedded_fashion_mnist().unwrap();
     let (train, test) = (data.train.head(600).images, data.test.head(300).images);
-    let zoo = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
-    let bytes = onnx::write(&zoo.to_graph().unwrap()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("fashion-mnist.onnx");
-    std::fs::write(&file, &bytes).unwrap();
-    let back = onnx::read(&file).unwrap();
+    let (zoo, back) = written_and_read_back();
     let config = ExplainerConfig::new(vec![6, 14]).with_size(600);
     let a = nnitp_core::Explainer::new(zoo, train.clone(), test.clone(), config.clone())
         .unwrap()
@@ -123,12 +123,7 @@ fn onnxruntime_agrees_with_the_written_file() {
         };
         let want = nnitp_core::npy::read_f32(dir.join("fashion-mnist").join(file)).unwrap();
         let got = out.to_nchw();
-        let scale = want.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-        let err = got
-            .iter()
-            .zip(want.iter())
-            .fold(0f32, |m, (a, b)| m.max((a - b).abs()))
-            / scale;
+        let err = compare::relative_to_largest(&got, &want);
         assert!(err <= 1e-4, "layer {}: {err:e}", layer.name);
         compared += 1;
     }

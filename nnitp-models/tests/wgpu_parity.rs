@@ -3,6 +3,8 @@
 //! Vulkan device of Debian's `mesa-vulkan-drivers` (llvmpipe).
 #![cfg(feature = "wgpu")]
 
+#[cfg(feature = "onnx")]
+mod compare;
 mod parity;
 
 #[test]
@@ -39,13 +41,7 @@ fn onnx_models_on_wgpu_match_the_host() {
         let a = extract(&host, images.view(), &layers, 32, &none, Task::Running).unwrap();
         let b = extract(&on_gpu, images.view(), &layers, 32, &none, Task::Running).unwrap();
         for ((x, y), l) in a.iter().zip(&b).zip(&layers) {
-            let scale = x.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-            let worst = x
-                .iter()
-                .zip(y.iter())
-                .map(|(u, v)| (u - v).abs())
-                .fold(0.0f32, f32::max)
-                / scale;
+            let worst = compare::relative_to_largest(y, x);
             assert!(
                 worst <= 1e-4,
                 "{file}: layer {l}: largest difference {worst:e}"
