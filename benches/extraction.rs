@@ -11,6 +11,7 @@ use burn::tensor::Device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nnitp::core::network::extract;
 use nnitp::core::progress::{Observer, Task};
+use nnitp::core::Network;
 use nnitp::models::data;
 use nnitp::models::zoo::ModelKind;
 
@@ -24,17 +25,14 @@ fn extraction(c: &mut Criterion) {
     let mut group = c.benchmark_group("extraction");
     group.sample_size(10);
     group.throughput(Throughput::Elements(IMAGES as u64));
-    for name in ["flex", "ndarray"] {
-        let device: Device = nnitp::models::device::parse(name).expect("a CPU device");
-        let model = ModelKind::FashionMnist
-            .load(None, &device)
-            .expect("shipped weights");
+    // one extraction of `layers` of the images by `model`
+    let mut bench = |name: &str, model: &(dyn Network + Sync), layers: &[usize]| {
         group.bench_function(name, |b| {
             b.iter(|| {
                 extract(
-                    &model,
+                    model,
                     images.view(),
-                    &[6, 14, 17],
+                    layers,
                     32,
                     &Observer::none(),
                     Task::Running,
@@ -42,6 +40,13 @@ fn extraction(c: &mut Criterion) {
                 .expect("extraction")
             })
         });
+    };
+    for name in ["flex", "ndarray"] {
+        let device: Device = nnitp::models::device::parse(name).expect("a CPU device");
+        let model = ModelKind::FashionMnist
+            .load(None, &device)
+            .expect("shipped weights");
+        bench(name, &model, &[6, 14, 17]);
     }
     #[cfg(feature = "onnx")]
     {
@@ -50,19 +55,7 @@ fn extraction(c: &mut Criterion) {
             "/nnitp-models/tests/fixtures/onnx/fashion-mnist.onnx"
         );
         let model = nnitp::models::onnx::read(file).expect("the ONNX fixture");
-        group.bench_function("onnx", |b| {
-            b.iter(|| {
-                extract(
-                    &model,
-                    images.view(),
-                    &[6, 14, 18],
-                    32,
-                    &Observer::none(),
-                    Task::Running,
-                )
-                .expect("extraction")
-            })
-        });
+        bench("onnx", &model, &[6, 14, 18]);
     }
     group.finish();
 }
