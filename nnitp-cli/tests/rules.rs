@@ -73,3 +73,31 @@ fn json_and_errors() {
         );
     }
 }
+
+#[test]
+fn the_rules_guide_shows_what_its_example_prints() {
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/rules-intervals-stability.md"
+    ))
+    .unwrap();
+    let command = "`nnitp rules --category 1 --embedded --no-cache`";
+    let at = guide
+        .find(command)
+        .expect("the guide shows the rules example's output");
+    let start = at + guide[at..].find("```text\n").unwrap() + "```text\n".len();
+    let shown = &guide[start..start + guide[start..].find("```").unwrap()];
+    let out = nnitp(&["rules", "--category", "1", "--embedded", "--no-cache"])
+        .output()
+        .unwrap();
+    // the summary ends with the search's time, the one figure that varies
+    let untimed = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| match l.rsplit_once("; ") {
+                Some((head, tail)) if tail.ends_with(" s") => head.to_string(),
+                _ => l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(untimed(&stdout_of(&out)), untimed(shown));
+}
