@@ -16,6 +16,9 @@ pub enum Task {
     ReadingCache(Split),
     /// A forward pass over images of no data set (predictions, evaluation).
     Running,
+    /// The rest of the network run on changed units or images of a data set
+    /// (faithfulness interventions).
+    Intervening(Split),
     /// Training, epoch `epoch` (from 1).
     Training {
         /// The epoch, from 1.
@@ -29,6 +32,7 @@ impl fmt::Display for Task {
             Task::Extracting(s) => write!(f, "extracting {} activations", s.name()),
             Task::ReadingCache(s) => write!(f, "reading cached {} activations", s.name()),
             Task::Running => f.write_str("running the network"),
+            Task::Intervening(s) => write!(f, "intervening on {} images", s.name()),
             Task::Training { epoch } => write!(f, "epoch {epoch}"),
         }
     }

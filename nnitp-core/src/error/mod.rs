@@ -96,6 +96,12 @@ pub enum Error {
         /// Conjuncts available.
         conjuncts: usize,
     },
+    /// The activation source cannot run its network on changed activations
+    /// (activations computed elsewhere, or a network whose
+    /// `Network::interventions` is `false`): faithfulness figures are
+    /// unavailable.
+    #[error("the network cannot be run on changed activations (activations computed elsewhere, or a burn network whose `Network::interventions()` is false), so the faithfulness figures are unavailable")]
+    InterventionsUnsupported,
     /// The activation source cannot give this layer.
     #[error("no {split} activations of layer {layer} ({name}) were given")]
     LayerNotAvailable {

@@ -59,6 +59,16 @@ pub enum NetworkError {
         /// Layer name.
         name: String,
     },
+    /// A forward pass that was to go on from replacement values for a
+    /// layer went on from the layer's own output (or offered an output they
+    /// do not fit), though the network says it honours interventions.
+    #[error("layer {layer} ({name}) was to take replacement values, but the forward pass went on without them (the network's `interventions()` says it honours them: it must go on from what `Taps::tap` hands back, or take `Taps::replacement` on the host)")]
+    InterventionIgnored {
+        /// Layer index.
+        layer: usize,
+        /// Layer name.
+        name: String,
+    },
     /// The network's forward pass panicked (in the network's own code or in
     /// burn, e.g. a layer given an input of the wrong size because a layer
     /// before it was left out of `forward_layers`).

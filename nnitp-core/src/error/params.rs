@@ -26,6 +26,9 @@ pub enum ParamError {
     /// A stability measurement with no resample.
     #[error("the number of resamples must be at least 1")]
     InvalidResamples,
+    /// A faithfulness measurement on no image.
+    #[error("the number of faithfulness samples must be at least 1")]
+    InvalidFaithfulnessSamples,
     /// A rule-set coverage target outside (0, 1].
     #[error("the coverage target must lie in (0, 1], got {0}")]
     InvalidCoverage(f64),

@@ -83,6 +83,7 @@ impl<S: ActivationSource> Explainer<S> {
             extract_seconds,
             search_seconds,
             stability: None,
+            faithfulness: None,
         })
     }
 

@@ -62,6 +62,10 @@ pub struct Explanation {
     /// when measured ([`Explainer::stability`](super::Explainer::stability)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stability: Option<super::Stability>,
+    /// Whether the network uses the explanation's units, when measured
+    /// ([`Explainer::faithfulness`](super::Explainer::faithfulness)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faithfulness: Option<super::Faithfulness>,
 }
 
 impl Explanation {

@@ -14,6 +14,7 @@ mod config;
 mod construct;
 mod explain;
 mod explanation;
+pub mod faithfulness;
 mod percentile;
 mod queries;
 mod regions;
@@ -23,6 +24,7 @@ mod stability;
 pub use cache::{LayerActivations, MemoryUse};
 pub use config::{ExplainerConfig, ValidExplainerConfig};
 pub use explanation::{Explanation, Premise};
+pub use faithfulness::{Faithfulness, FaithfulnessParams, ValidFaithfulnessParams};
 pub use rules::{Rule, RuleSet, RuleSetParams, RuleSets, StopReason, ValidRuleSetParams};
 pub use stability::{ConjunctStability, Stability};
 

@@ -7,17 +7,20 @@
 //! checks every layer's shape against the geometry, flattens feature maps
 //! channels last, and runs batches on every core ([`extract`]).
 
+mod batch;
+mod check;
 mod extract;
 mod fingerprint;
 mod finite;
 mod source;
 mod taps;
 
-pub use extract::{check_network, extract};
+pub use check::check_network;
+pub use extract::{extract, extract_replacing};
 pub use fingerprint::module_digest;
 pub use finite::non_finite_tensor;
 pub use source::NetworkSource;
-pub use taps::{LayerOutput, Taps};
+pub use taps::{LayerOutput, TapValue, Taps};
 
 use burn::tensor::{Device, Tensor};
 
@@ -80,6 +83,8 @@ pub fn tensor_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
 ///         taps.tap(3, softmax(self.fc.forward(x), 1));
 ///         Ok(())
 ///     }
+///     // each layer goes on from what `tap` hands back
+///     fn interventions(&self) -> bool { true }
 /// }
 /// # Ok::<(), nnitp_core::Error>(())
 /// ```
@@ -108,6 +113,17 @@ pub trait Network {
     /// # Errors
     /// The model's own errors, passed through.
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> Result<()>;
+
+    /// Whether [`Network::forward_layers`] honours a replaced layer
+    /// ([`Taps::replacing`]): it goes on from what [`Taps::tap`] hands back
+    /// (or from [`Taps::replacement`] on the host) for every layer, so that
+    /// an intervention on a layer's units runs through the rest of the
+    /// network. `false` (the default) makes faithfulness figures unavailable
+    /// instead of guessing; a network that taps each layer as the example
+    /// above does may return `true`.
+    fn interventions(&self) -> bool {
+        false
+    }
 }
 
 impl<N: Network + ?Sized> Network for Box<N> {
@@ -125,5 +141,9 @@ impl<N: Network + ?Sized> Network for Box<N> {
 
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> Result<()> {
         (**self).forward_layers(images, taps)
+    }
+
+    fn interventions(&self) -> bool {
+        (**self).interventions()
     }
 }

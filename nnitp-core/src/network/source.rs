@@ -2,15 +2,16 @@
 
 use std::sync::OnceLock;
 
-use ndarray::{Array2, Array4, ArrayView4};
+use ndarray::{Array2, Array4, ArrayView4, Axis};
 
-use super::extract::{check_images, check_network, extract};
+use super::check::{check_images, check_network};
+use super::extract::{extract, extract_replacing};
 use super::Network;
-use crate::cone::Geometry;
+use crate::cone::{Geometry, Place};
 use crate::digest::{Digest, DigestBuilder};
 use crate::error::{Error, Result};
 use crate::progress::{Observer, Task};
-use crate::source::{slot, ActivationSource};
+use crate::source::{slot, ActivationSource, Intervention};
 use crate::split::Split;
 
 /// A burn [`Network`] and its training and test images (`[N, H, W, C]`,
@@ -121,5 +122,69 @@ impl<N: Network + Send + Sync> ActivationSource for NetworkSource<N> {
             observer,
             Task::Extracting(split),
         )
+    }
+
+    /// Runs the network on the intervention's samples with its values in
+    /// place (at the input: the images themselves), in batches as
+    /// [`extract`] does; a layer needs a network whose
+    /// [`Network::interventions`] is `true`.
+    fn intervene(
+        &self,
+        intervention: &Intervention<'_>,
+        layers: &[usize],
+        observer: &Observer,
+    ) -> Result<Vec<Array2<f32>>> {
+        let all = &self.images[slot(intervention.split)];
+        let rows = intervention.samples.len();
+        if let Some(&index) = intervention.samples.iter().find(|&&i| i >= all.shape()[0]) {
+            return Err(Error::ImageOutOfRange {
+                index,
+                images: all.shape()[0],
+            });
+        }
+        if intervention.values.nrows() != rows {
+            return Err(Error::shape(
+                "intervention values (one row per sample)",
+                &[rows, intervention.values.ncols()],
+                intervention.values.shape(),
+            ));
+        }
+        let task = Task::Intervening(intervention.split);
+        let images = all.select(Axis(0), intervention.samples);
+        match intervention.at {
+            Place::Input => {
+                let pixels: usize = self.geometry().shape(Place::Input)?.iter().product();
+                if intervention.values.ncols() != pixels {
+                    return Err(Error::shape(
+                        "intervention images (one flattened image per row)",
+                        &[rows, pixels],
+                        intervention.values.shape(),
+                    ));
+                }
+                let values = intervention.values.as_standard_layout().into_owned();
+                let changed = values
+                    .into_shape_with_order(images.raw_dim())
+                    .map_err(|_| {
+                        Error::shape("intervention images", &[rows, pixels], images.shape())
+                    })?;
+                extract(
+                    &self.network,
+                    changed.view(),
+                    layers,
+                    self.batch_size,
+                    observer,
+                    task,
+                )
+            }
+            Place::Layer(layer) => extract_replacing(
+                &self.network,
+                images.view(),
+                (layer, intervention.values),
+                layers,
+                self.batch_size,
+                observer,
+                task,
+            ),
+        }
     }
 }

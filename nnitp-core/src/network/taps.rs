@@ -1,6 +1,7 @@
-//! Collects the outputs of the layers asked for during one forward pass.
+//! Collects the outputs of the layers asked for during one forward pass,
+//! and hands a layer's replacement values to a pass that intervenes on it.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 /// One layer's output: a burn tensor in burn's layout, or values a network
 /// computed on the host itself, channels last.
@@ -65,15 +66,61 @@ impl LayerOutput {
     }
 }
 
-/// The outputs of one forward pass's wanted layers.
+/// A layer output [`Taps::tap`] takes: a burn tensor that can be rebuilt,
+/// on its own device, from channels-last values (a layer's replacement).
+pub trait TapValue: Into<LayerOutput> + Clone {
+    /// A tensor like `like` (its device and layout) holding `values`, in C
+    /// order over `shape` channels last (`[N, H, W, C]` or `[N, units]`);
+    /// `None` when `shape` does not fit `like`.
+    fn from_channels_last(like: &Self, values: &[f32], shape: &[usize]) -> Option<Self>;
+}
+
+impl TapValue for Tensor<4> {
+    fn from_channels_last(like: &Self, values: &[f32], shape: &[usize]) -> Option<Self> {
+        let [n, c, h, w] = like.dims();
+        if shape != [n, h, w, c] || values.len() != n * h * w * c {
+            return None;
+        }
+        let data = TensorData::new(values.to_vec(), [n, h, w, c]);
+        Some(Tensor::<4>::from_data(data, &like.device()).permute([0, 3, 1, 2]))
+    }
+}
+
+impl TapValue for Tensor<2> {
+    fn from_channels_last(like: &Self, values: &[f32], shape: &[usize]) -> Option<Self> {
+        let [n, u] = like.dims();
+        if shape != [n, u] || values.len() != n * u {
+            return None;
+        }
+        let data = TensorData::new(values.to_vec(), [n, u]);
+        Some(Tensor::<2>::from_data(data, &like.device()))
+    }
+}
+
+/// Values that take the place of one layer's output in a forward pass.
+#[derive(Debug)]
+struct Replacement {
+    layer: usize,
+    values: Vec<f32>,
+    /// Channels last, with the batch: `[N, H, W, C]` or `[N, units]`.
+    shape: Vec<usize>,
+    /// Whether the pass took them.
+    taken: bool,
+    /// Whether the pass offered an output they did not fit.
+    misfit: bool,
+}
+
+/// The outputs of one forward pass's wanted layers, and the values that
+/// replace one layer's output in a pass that intervenes on it.
 /// [`Network::forward_layers`](super::Network::forward_layers) passes each
-/// layer's output through [`Taps::tap`].
+/// layer's output through [`Taps::tap`] (and goes on with what it hands back).
 #[derive(Debug)]
 pub struct Taps {
     wanted: Vec<usize>,
     outputs: Vec<Option<LayerOutput>>,
     repeated: Vec<usize>,
     missing: usize,
+    replacement: Option<Replacement>,
 }
 
 impl Taps {
@@ -87,7 +134,51 @@ impl Taps {
             outputs: vec![None; wanted.len()],
             wanted,
             repeated: Vec::new(),
+            replacement: None,
         }
+    }
+
+    /// Replaces layer `layer`'s output by `values` (C order over `shape`,
+    /// channels last with the batch: `[N, H, W, C]` or `[N, units]`): the
+    /// pass goes on from them, as if the layer had computed them. Only a
+    /// network whose [`Network::interventions`](super::Network::interventions)
+    /// is `true` honours it.
+    pub fn replacing(mut self, layer: usize, values: Vec<f32>, shape: Vec<usize>) -> Self {
+        self.replacement = Some(Replacement {
+            layer,
+            values,
+            shape,
+            taken: false,
+            misfit: false,
+        });
+        self
+    }
+
+    /// The layer whose output is replaced, if any.
+    pub fn replaced_layer(&self) -> Option<usize> {
+        self.replacement.as_ref().map(|r| r.layer)
+    }
+
+    /// For a network on the host: the values replacing `layer`'s output
+    /// (channels last, with their shape), marked as taken; `None` when the
+    /// layer is not replaced. The network then goes on from them and hands
+    /// them to [`Taps::keep`] if the layer is wanted.
+    pub fn replacement(&mut self, layer: usize) -> Option<(&[f32], &[usize])> {
+        match &mut self.replacement {
+            Some(r) if r.layer == layer => {
+                r.taken = true;
+                Some((&r.values, &r.shape))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the replacement was taken, or offered a layer output it does
+    /// not fit: `(taken, misfit)`.
+    pub(crate) fn replacement_state(&self) -> Option<(usize, bool, bool)> {
+        self.replacement
+            .as_ref()
+            .map(|r| (r.layer, r.taken, r.misfit))
     }
 
     /// Whether `layer`'s output is wanted.
@@ -96,8 +187,25 @@ impl Taps {
     }
 
     /// Records `output` as layer `layer`'s output when it is wanted, and hands
-    /// it back for the rest of the forward pass.
-    pub fn tap<T: Into<LayerOutput> + Clone>(&mut self, layer: usize, output: T) -> T {
+    /// it back for the rest of the forward pass; when the layer's output is
+    /// replaced ([`Taps::replacing`]), records and hands back the replacement
+    /// instead.
+    pub fn tap<T: TapValue>(&mut self, layer: usize, output: T) -> T {
+        let output = match &mut self.replacement {
+            Some(r) if r.layer == layer => {
+                match T::from_channels_last(&output, &r.values, &r.shape) {
+                    Some(replaced) => {
+                        r.taken = true;
+                        replaced
+                    }
+                    None => {
+                        r.misfit = true;
+                        output
+                    }
+                }
+            }
+            _ => output,
+        };
         if let Ok(i) = self.wanted.binary_search(&layer) {
             if self.outputs[i].is_some() {
                 self.repeated.push(layer);

@@ -7,12 +7,28 @@ mod folder;
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, Array4, ArrayView4};
+use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 
-use crate::cone::Geometry;
+use crate::cone::{Geometry, Place};
 use crate::error::{Error, Result};
 use crate::progress::Observer;
 use crate::split::Split;
+
+/// Changed values at one place of a network, on some of a data set's
+/// samples: what [`ActivationSource::intervene`] runs the network on.
+#[derive(Clone, Copy, Debug)]
+pub struct Intervention<'a> {
+    /// The data set.
+    pub split: Split,
+    /// The samples, by index (repeats allowed), one per row of `values`.
+    pub samples: &'a [usize],
+    /// Where the values go: the input (each row an image `[H, W, C]`
+    /// flattened channels last) or a layer (each row its units, channels
+    /// last).
+    pub at: Place,
+    /// The values, one row per sample.
+    pub values: ArrayView2<'a, f32>,
+}
 
 /// Computes activations of a network's layers on a training and a test sample.
 pub trait ActivationSource: Send + Sync {
@@ -47,6 +63,26 @@ pub trait ActivationSource: Send + Sync {
         layers: &[usize],
         observer: &Observer,
     ) -> Result<Vec<Array2<f32>>>;
+
+    /// The activations of `layers` (each above the intervention's place)
+    /// when the intervention's values take the place of what the network
+    /// computes there, each `[rows, units]`, channels last: the rest of the
+    /// network run on changed units (or images), everything else as the
+    /// samples' own.
+    ///
+    /// # Errors
+    /// [`Error::InterventionsUnsupported`] (the default) when the source
+    /// cannot run its network so; [`Error::ImageOutOfRange`] and
+    /// [`Error::ShapeMismatch`] for samples or values that do not fit, and
+    /// the source's own errors.
+    fn intervene(
+        &self,
+        _intervention: &Intervention<'_>,
+        _layers: &[usize],
+        _observer: &Observer,
+    ) -> Result<Vec<Array2<f32>>> {
+        Err(Error::InterventionsUnsupported)
+    }
 }
 
 impl<S: ActivationSource + ?Sized> ActivationSource for Box<S> {
@@ -73,6 +109,15 @@ impl<S: ActivationSource + ?Sized> ActivationSource for Box<S> {
         observer: &Observer,
     ) -> Result<Vec<Array2<f32>>> {
         (**self).extract(split, layers, observer)
+    }
+
+    fn intervene(
+        &self,
+        intervention: &Intervention<'_>,
+        layers: &[usize],
+        observer: &Observer,
+    ) -> Result<Vec<Array2<f32>>> {
+        (**self).intervene(intervention, layers, observer)
     }
 }
 

@@ -12,6 +12,14 @@ pub enum HostError {
     /// A layer reads an earlier layer's output that was already released.
     #[error("it reads layer {0}, whose output is no longer kept")]
     InputReleased(usize),
+    /// Replacement values for a layer's output that do not have its shape.
+    #[error("replacement values of shape {found:?} for an output of {expected:?}")]
+    Replacement {
+        /// The layer's output shape (channels last, with the batch).
+        expected: Vec<usize>,
+        /// The replacement's.
+        found: Vec<usize>,
+    },
     /// A sum of inputs of different shapes.
     #[error("a sum of {left:?} and {right:?}")]
     Sum {

@@ -133,29 +133,71 @@ impl LayerGraph {
         &self,
         images: Buffer,
         last: usize,
+        visit: impl FnMut(usize, &Buffer),
+    ) -> nnitp_core::Result<()> {
+        self.run_replacing(images, last, None, |_| true, visit)
+    }
+
+    /// Which layers up to `last` a pass computes: those `wanted`, and those
+    /// their values depend on, the `replaced` layer's inputs excepted (its
+    /// output is given).
+    pub(super) fn needed(
+        &self,
+        last: usize,
+        replaced: Option<usize>,
+        wanted: impl Fn(usize) -> bool,
+    ) -> Vec<bool> {
+        let mut needed = vec![false; self.layers.len()];
+        for i in (0..=last.min(self.layers.len().saturating_sub(1))).rev() {
+            needed[i] |= i == last || wanted(i);
+            if needed[i] && replaced != Some(i) {
+                for p in &self.layers[i].inputs {
+                    if let Place::Layer(j) = *p {
+                        needed[j] = true;
+                    }
+                }
+            }
+        }
+        needed
+    }
+
+    /// As [`LayerGraph::run`], computing only layer `last`, the layers
+    /// `wanted` and what they depend on, with layer `replace.0`'s output
+    /// taken as `replace.1` (channels last) instead of computed.
+    ///
+    /// # Errors
+    /// As [`LayerGraph::run`]; [`HostError::Replacement`] when the
+    /// replacement's shape is not the layer's.
+    pub fn run_replacing(
+        &self,
+        images: Buffer,
+        last: usize,
+        mut replace: Option<(usize, Buffer)>,
+        wanted: impl Fn(usize) -> bool,
         mut visit: impl FnMut(usize, &Buffer),
     ) -> nnitp_core::Result<()> {
+        let needed = self.needed(last, replace.as_ref().map(|r| r.0), wanted);
         let mut outs: Vec<Option<Buffer>> = vec![None; self.layers.len()];
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
-            let inputs: Vec<&Buffer> = layer
-                .inputs
-                .iter()
-                .filter_map(|p| match *p {
-                    Place::Input => Some(&images),
-                    Place::Layer(j) => outs[j].as_ref(),
-                })
-                .collect();
-            if let Some(&Place::Layer(j)) = layer
-                .inputs
-                .iter()
-                .find(|p| matches!(p, Place::Layer(j) if outs[*j].is_none()))
-            {
-                return Err(HostError::InputReleased(j).at_layer(i, &layer.name));
+            if !needed[i] {
+                continue;
             }
-            let out = layer
-                .op
-                .run(&inputs)
-                .map_err(|e| e.at_layer(i, &layer.name))?;
+            let out = match replace.take_if(|r| r.0 == i) {
+                Some((_, given)) => {
+                    let mut shape = vec![given.shape.first().copied().unwrap_or(0)];
+                    shape.extend_from_slice(self.geometry.shape(Place::Layer(i))?);
+                    if given.shape != shape || given.values.len() != shape.iter().product::<usize>()
+                    {
+                        let e = HostError::Replacement {
+                            expected: shape,
+                            found: given.shape,
+                        };
+                        return Err(e.at_layer(i, &layer.name));
+                    }
+                    given
+                }
+                None => self.compute(i, &images, &outs)?,
+            };
             visit(i, &out);
             for p in &layer.inputs {
                 if let Place::Layer(j) = *p {
@@ -169,6 +211,29 @@ impl LayerGraph {
             }
         }
         Ok(())
+    }
+
+    /// Layer `i` on its inputs' outputs (kept in `outs`).
+    fn compute(
+        &self,
+        i: usize,
+        images: &Buffer,
+        outs: &[Option<Buffer>],
+    ) -> nnitp_core::Result<Buffer> {
+        let layer = &self.layers[i];
+        let mut inputs = Vec::with_capacity(layer.inputs.len());
+        for p in &layer.inputs {
+            inputs.push(match *p {
+                Place::Input => images,
+                Place::Layer(j) => outs[j]
+                    .as_ref()
+                    .ok_or_else(|| HostError::InputReleased(j).at_layer(i, &layer.name))?,
+            });
+        }
+        layer
+            .op
+            .run(&inputs)
+            .map_err(|e| e.at_layer(i, &layer.name))
     }
 
     /// All layers' outputs on a batch of NCHW images.
@@ -201,16 +266,33 @@ impl Network for LayerGraph {
     fn forward_layers(&self, images: Tensor<4>, taps: &mut Taps) -> nnitp_core::Result<()> {
         let last = (0..self.layers.len()).rev().find(|&i| taps.wants(i));
         let Some(last) = last else { return Ok(()) };
-        self.run(Buffer::from_images(images)?, last, |i, b| {
-            if taps.wants(i) {
-                taps.keep(
-                    i,
-                    LayerOutput::Host {
-                        values: b.values.clone(),
-                        shape: b.shape.clone(),
-                    },
-                );
-            }
-        })
+        let replace = taps.replaced_layer().and_then(|l| {
+            let (values, shape) = taps.replacement(l)?;
+            let (values, shape) = (values.to_vec(), shape.to_vec());
+            Some((l, Buffer { values, shape }))
+        });
+        let wanted: Vec<bool> = (0..=last).map(|i| taps.wants(i)).collect();
+        let images = Buffer::from_images(images)?;
+        self.run_replacing(
+            images,
+            last,
+            replace,
+            |i| wanted[i],
+            |i, b| {
+                if taps.wants(i) {
+                    taps.keep(
+                        i,
+                        LayerOutput::Host {
+                            values: b.values.clone(),
+                            shape: b.shape.clone(),
+                        },
+                    );
+                }
+            },
+        )
+    }
+
+    fn interventions(&self) -> bool {
+        true
     }
 }

@@ -351,25 +351,49 @@ impl Network for DeviceGraph {
             return Ok(());
         };
         let readers = self.graph.last_readers();
+        let needed = self
+            .graph
+            .needed(last, taps.replaced_layer(), |i| taps.wants(i));
         let images = Value::Map(images);
         let mut outs: Vec<Option<Value>> = vec![None; layers.len()];
         for (i, layer) in layers.iter().enumerate().take(last + 1) {
-            let mut inputs = Vec::with_capacity(layer.inputs.len());
-            for p in &layer.inputs {
-                inputs.push(match *p {
-                    Place::Input => &images,
-                    Place::Layer(j) => outs[j]
-                        .as_ref()
-                        .ok_or_else(|| HostError::InputReleased(j).at_layer(i, &layer.name))?,
-                });
+            if !needed[i] {
+                continue;
             }
-            let out = self
-                .layer(i, &inputs)
-                .map_err(|e| e.at_layer(i, &layer.name))?;
+            let out = match taps.replacement(i) {
+                Some((values, shape)) => self
+                    .value(values, shape)
+                    .ok_or_else(|| {
+                        let mut expected = vec![shape.first().copied().unwrap_or(0)];
+                        expected.extend_from_slice(
+                            Network::geometry(self)
+                                .shape(Place::Layer(i))
+                                .unwrap_or(&[]),
+                        );
+                        HostError::Replacement {
+                            expected,
+                            found: shape.to_vec(),
+                        }
+                    })
+                    .map_err(|e| e.at_layer(i, &layer.name))?,
+                None => {
+                    let mut inputs = Vec::with_capacity(layer.inputs.len());
+                    for p in &layer.inputs {
+                        inputs.push(match *p {
+                            Place::Input => &images,
+                            Place::Layer(j) => outs[j].as_ref().ok_or_else(|| {
+                                HostError::InputReleased(j).at_layer(i, &layer.name)
+                            })?,
+                        });
+                    }
+                    self.layer(i, &inputs)
+                        .map_err(|e| e.at_layer(i, &layer.name))?
+                }
+            };
             if taps.wants(i) {
                 match &out {
-                    Value::Map(t) => drop(taps.tap(i, t.clone())),
-                    Value::Flat(t) => drop(taps.tap(i, t.clone())),
+                    Value::Map(t) => taps.keep(i, t.clone()),
+                    Value::Flat(t) => taps.keep(i, t.clone()),
                 }
             }
             for p in &layer.inputs {
@@ -384,5 +408,27 @@ impl Network for DeviceGraph {
             }
         }
         Ok(())
+    }
+
+    fn interventions(&self) -> bool {
+        true
+    }
+}
+
+impl DeviceGraph {
+    /// Channels-last values (`[N, H, W, C]` or `[N, units]`) as a value on
+    /// the device, in burn's layout; `None` when they do not fit the shape.
+    fn value(&self, values: &[f32], shape: &[usize]) -> Option<Value> {
+        if values.len() != shape.iter().product::<usize>() {
+            return None;
+        }
+        let data = TensorData::new(values.to_vec(), shape.to_vec());
+        match *shape {
+            [_, _, _, _] => Some(Value::Map(
+                Tensor::<4>::from_data(data, &self.device).permute([0, 3, 1, 2]),
+            )),
+            [_, _] => Some(Value::Flat(Tensor::<2>::from_data(data, &self.device))),
+            _ => None,
+        }
     }
 }

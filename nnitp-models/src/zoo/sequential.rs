@@ -236,7 +236,8 @@ impl Sequential {
     }
 
     /// Runs layers 0 to `last` on `image`: `step` computes a layer from its
-    /// inputs' outputs, `visit(i, output)` sees each layer's output. Each
+    /// inputs' outputs, `visit(i, output)` sees each layer's output and gives
+    /// what the later layers read (the output, or its replacement). Each
     /// output is kept only until the last layer that reads it. Returns the
     /// output of layer `last`.
     fn walk<T: Clone, E>(
@@ -244,7 +245,7 @@ impl Sequential {
         image: T,
         last: usize,
         mut step: impl FnMut(&Layer, &[&T]) -> std::result::Result<T, E>,
-        mut visit: impl FnMut(usize, &T),
+        mut visit: impl FnMut(usize, T) -> T,
     ) -> std::result::Result<T, E> {
         let reads = self.last_reads(last);
         let mut outs: Vec<Option<T>> = vec![None; self.layers.len()];
@@ -258,8 +259,7 @@ impl Sequential {
                     Place::Layer(j) => outs[j].as_ref().expect("an earlier layer's output"),
                 })
                 .collect();
-            let out = step(layer, &inputs)?;
-            visit(i, &out);
+            let out = visit(i, step(layer, &inputs)?);
             // drop what no later layer reads
             for p in &places {
                 if let Place::Layer(j) = *p {
@@ -277,9 +277,9 @@ impl Sequential {
     }
 
     /// Runs the layers on `x` on the device, calling `visit(i, output)` after
-    /// each layer up to `last`; returns the output of layer `last` before any
-    /// softmax.
-    fn run(&self, x: Tensor<4>, last: usize, visit: impl FnMut(usize, &Act)) -> Act {
+    /// each layer up to `last` (the later layers read what it gives back);
+    /// returns the output of layer `last` before any softmax.
+    fn run(&self, x: Tensor<4>, last: usize, visit: impl FnMut(usize, Act) -> Act) -> Act {
         let step = |layer: &Layer, inputs: &[&Act]| {
             Ok::<_, std::convert::Infallible>(
                 self.step(layer, inputs.iter().map(|&a| a.clone()).collect()),
@@ -358,7 +358,7 @@ impl Sequential {
     /// - `images`: `[N, C, H, W]`
     /// - output: `[N, classes]`
     pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
-        self.run(images, self.layers.len() - 1, |_, _| {})
+        self.run(images, self.layers.len() - 1, |_, act| act)
             .channels_last()
     }
 
@@ -456,23 +456,23 @@ impl Network for Sequential {
             return self.host_graph()?.forward_layers(images, taps);
         }
         self.run(images, last, |i, act| {
-            if !taps.wants(i) {
-                return;
+            if !taps.wants(i) && taps.replaced_layer() != Some(i) {
+                return act;
             }
             match act {
-                Act::Map(t) => {
-                    taps.tap(i, t.clone());
+                Act::Map(t) => Act::Map(taps.tap(i, t)),
+                // the layer explanations see is the softmax; no layer reads it
+                Act::Flat(t) if self.softmax_after(i) => {
+                    taps.tap(i, softmax(t.clone(), 1));
+                    Act::Flat(t)
                 }
-                Act::Flat(t) => {
-                    let t = if self.softmax_after(i) {
-                        softmax(t.clone(), 1)
-                    } else {
-                        t.clone()
-                    };
-                    taps.tap(i, t);
-                }
+                Act::Flat(t) => Act::Flat(taps.tap(i, t)),
             }
         });
         Ok(())
+    }
+
+    fn interventions(&self) -> bool {
+        true
     }
 }
