@@ -312,3 +312,26 @@ fn evaluates_and_exports_an_imported_model() {
         .unwrap();
     assert_has_all(&stdout_of(&out), &[" 11  /Relu_2", "explain"]);
 }
+
+#[test]
+fn an_imported_model_has_faithfulness_figures() {
+    let data = idx_folder();
+    let data = path(&data);
+    let out = nnitp(&["explain", "--model", &fixture("cnn.dynamo.onnx")])
+        .args(["--data", data.to_str().unwrap(), "--no-cache"])
+        .args(["--size", "500", "--drill", "0"])
+        .args(["--faithfulness", "--samples", "15"])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    assert_has_all(
+        &stdout,
+        &[
+            "Faithfulness (seed 0; ",
+            "    all conjuncts at once: premise ",
+            "    control, one random unit: premise ",
+            "  sufficiency (",
+            "/15) [",
+        ],
+    );
+}

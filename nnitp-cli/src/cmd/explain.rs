@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use nnitp::core::{Explanation, LayerPredicate, Predicate, Premise, Split};
+use nnitp::core::explainer::FaithfulnessParams;
+use nnitp::core::{Error as CoreError, Explanation, LayerPredicate, Predicate, Premise, Split};
 
 use super::{emit, emit_json};
 use crate::args::{LayerRef, SearchArgs, Shared, SplitName};
@@ -54,6 +55,28 @@ pub struct ExplainArgs {
     /// The seed of the resamples.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub stability_seed: u64,
+    /// Also measure whether the network uses each explanation: its units
+    /// moved across their bounds, set to the premise's values, and their
+    /// input regions occluded, each beside random units or regions.
+    #[arg(long)]
+    pub faithfulness: bool,
+    /// Test images per faithfulness intervention (at most).
+    #[arg(
+        long,
+        default_value_t = 100,
+        value_name = "N",
+        requires = "faithfulness",
+        allow_negative_numbers = true
+    )]
+    pub samples: usize,
+    /// The seed of the faithfulness images, random units and regions.
+    #[arg(
+        long,
+        default_value_t = 0,
+        requires = "faithfulness",
+        allow_negative_numbers = true
+    )]
+    pub faithfulness_seed: u64,
     /// Print one JSON object per explanation (JSON Lines) and nothing else.
     #[arg(long)]
     pub json: bool,
@@ -168,7 +191,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     ));
     let premise = Premise { split, index };
     let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
-    let first = explain(args, &session, premise, &conclusion, layer)?;
+    let first = explain(args, shared, &session, premise, &conclusion, layer)?;
     show(args, shared, &first)?;
     let mut chain = vec![first];
     for &drill in &drills {
@@ -182,7 +205,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         say.line(format!(
             "explaining conjunct {k}, {conjunct}, at layer {drill}"
         ));
-        let next = explain(args, &session, premise, &conjunct, drill)?;
+        let next = explain(args, shared, &session, premise, &conjunct, drill)?;
         show(args, shared, &next)?;
         chain.push(next);
     }
@@ -258,9 +281,10 @@ fn pick(
     Ok((found, args.category))
 }
 
-/// One explanation, with its stability when asked for.
+/// One explanation, with its stability and faithfulness when asked for.
 fn explain(
     args: &ExplainArgs,
+    shared: &Shared,
     session: &Session,
     premise: Premise,
     conclusion: &LayerPredicate,
@@ -270,6 +294,30 @@ fn explain(
     let mut e = ex.explain(premise, conclusion, layer)?;
     if let Some(k) = args.stability {
         e.stability = Some(ex.stability(&e, k, args.stability_seed)?);
+    }
+    if args.faithfulness {
+        let params = FaithfulnessParams::new()
+            .with_samples(args.samples)
+            .with_seed(args.faithfulness_seed)
+            .check()?;
+        let start = Instant::now();
+        match ex.faithfulness(&e, &params) {
+            Ok(f) => {
+                e.faithfulness = Some(f);
+                shared.note(format!(
+                    "layer {}: faithfulness {:.2} s",
+                    e.layer,
+                    start.elapsed().as_secs_f64()
+                ));
+            }
+            Err(err @ CoreError::InterventionsUnsupported) if args.json => {
+                shared.note(format!("Faithfulness: unavailable: {err}"));
+            }
+            Err(err @ CoreError::InterventionsUnsupported) => {
+                emit(format!("Faithfulness: unavailable: {err}"));
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
     Ok(e)
 }
@@ -281,6 +329,9 @@ fn show(args: &ExplainArgs, shared: &Shared, e: &Explanation) -> Result<(), Fail
     }
     emit(e);
     emit(e.intervals_line());
+    if let Some(f) = &e.faithfulness {
+        emit(f.to_string().trim_end());
+    }
     if let Some(s) = &e.stability {
         emit(s);
     }
