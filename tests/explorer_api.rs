@@ -235,6 +235,22 @@ fn workflow_and_bad_requests() {
     );
     assert_eq!(post("/api/stability", r#"{"resamples": 0}"#).status, 400);
     assert_eq!(post("/api/stability", r#"{"resamples": 1000}"#).status, 400);
+    // does the network use it?
+    let a = post("/api/faithfulness", r#"{"samples": 10}"#);
+    assert_eq!(a.status, 200, "{}", a.error());
+    let f = a.json();
+    assert_eq!(
+        f["figures"]["conjuncts"].as_array().unwrap().len(),
+        v["explanation"]["interpolant"].as_array().unwrap().len()
+    );
+    assert!(f["figures"]["sufficiency"]["trials"].as_u64().unwrap() <= 10);
+    assert!(f["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Faithfulness (seed 0; "));
+    assert_eq!(post("/api/faithfulness", r#"{"samples": 0}"#).status, 400);
+    assert_eq!(post("/api/faithfulness", r#"{"samples": 501}"#).status, 400);
+    assert_eq!(post("/api/faithfulness", r#"{"seed": 1}"#).status, 400);
     // the rules of a class, each with a grid of the images it covers
     let a = post("/api/rules", r#"{"category": 0}"#);
     assert_eq!(a.status, 200, "{}", a.error());

@@ -80,6 +80,7 @@ fn explorer_in_headless_chromium() {
         "explanation",
         "drill-down",
         "back",
+        "faithfulness",
         "examples",
         "counterexamples",
         "layout-1400x1000",

@@ -111,3 +111,21 @@ fn its_options_are_checked() {
         "the number of faithfulness samples must be at least 1",
     );
 }
+
+#[test]
+fn the_report_shows_the_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = nnitp(&["explain", "--embedded", "--no-cache", "--drill", "0"])
+        .args(["--faithfulness", "--samples", "10", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    stdout_of(&out);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("<h3>Does the network use this?</h3>"),
+        "{html}"
+    );
+    assert!(html.contains("<pre class=\"faithfulness\">Faithfulness (seed 0; "));
+    assert!(html.contains("control, one random unit: premise "));
+}

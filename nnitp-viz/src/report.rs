@@ -57,6 +57,9 @@ pub fn html(title: &str, sections: &[Section]) -> String {
             e.stability.as_ref().map_or(String::new(), |st| format!(
                 "<p class=\"stability\">{}</p>\n",
                 escape(&st.to_string())
+            )) + &e.faithfulness.as_ref().map_or(String::new(), |f| format!(
+                "<h3>Does the network use this?</h3>\n<pre class=\"faithfulness\">{}</pre>\n",
+                escape(&f.to_string())
             )),
             e.search_seconds,
             e.extract_seconds,

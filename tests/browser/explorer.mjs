@@ -180,6 +180,14 @@ try {
   await page.waitForFunction(() => document.getElementById("stability").textContent.includes("bootstrap resamples"));
   await idle();
 
+  // does the network use it?
+  await page.click("#faithfulness-button");
+  await page.waitForFunction(() => document.getElementById("faithfulness").textContent.startsWith("Faithfulness (seed 0; "));
+  await idle();
+  if (!(await text("#faithfulness")).includes("control, one random unit: premise ")) throw new Error("no random-unit control");
+  if (!(await text("#conjuncts")).includes("moved across its bound: conclusion lost on ")) throw new Error("no necessity beside the conjuncts");
+  await shot("faithfulness");
+
   // Examples of a region's predicate, from the context menu, at the 10th percentile
   await page.fill("#percentile", "10");
   await page.locator("#cells .cell[data-row='1'][data-column='0']").click({ button: "right" });
@@ -190,6 +198,8 @@ try {
   await shot("examples");
   // stability is offered on explanations only
   if (await page.isVisible("#stability-button")) throw new Error("stability offered on examples");
+  if (await page.isVisible("#faithfulness-button")) throw new Error("faithfulness offered on examples");
+  if (await page.isVisible("#faithfulness")) throw new Error("faithfulness of the explanation shown on examples");
 
   // Counterexamples of the same conjunct
   await page.click("#back");

@@ -157,6 +157,12 @@ struct StabilityRequest {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FaithfulnessRequest {
+    samples: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExamplesRequest {
     cell: usize,
     #[serde(default)]
@@ -369,6 +375,21 @@ impl State {
                 let st = s.stability(resamples)?;
                 self.say(st.to_string());
                 Ok(Reply::Json(Status::Ok, json!(st)))
+            }
+            Route::Faithfulness => {
+                let r: FaithfulnessRequest = parse(body)?;
+                let samples = r.samples.unwrap_or(100);
+                let (mut g, _busy) = self.claim(&format!(
+                    "intervening on the explanation's units ({samples} images each)"
+                ))?;
+                let s = Self::loaded(&mut g)?;
+                let f = s.faithfulness(samples)?;
+                let text = f.to_string();
+                self.say(text.lines().next().unwrap_or_default().to_string());
+                Ok(Reply::Json(
+                    Status::Ok,
+                    json!({ "figures": f, "text": text }),
+                ))
             }
             Route::Back => {
                 let (mut g, _busy) = self.claim("going back")?;

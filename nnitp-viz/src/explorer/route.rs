@@ -27,6 +27,9 @@ pub(crate) enum Route {
     Rules,
     /// `POST /api/stability`: the current explanation's stability.
     Stability,
+    /// `POST /api/faithfulness`: whether the network uses the current
+    /// explanation's units.
+    Faithfulness,
 }
 
 impl Route {
@@ -43,6 +46,7 @@ impl Route {
             "/api/back" => Route::Back,
             "/api/rules" => Route::Rules,
             "/api/stability" => Route::Stability,
+            "/api/faithfulness" => Route::Faithfulness,
             p if p.starts_with("/api/image/") => Route::Image,
             _ => return None,
         })
@@ -59,7 +63,8 @@ impl Route {
             | Route::Examples
             | Route::Back
             | Route::Rules
-            | Route::Stability => Method::Post,
+            | Route::Stability
+            | Route::Faithfulness => Method::Post,
         }
     }
 }

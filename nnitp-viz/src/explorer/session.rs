@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use nnitp_core::explainer::{Stability, ValidRuleSetParams};
+use nnitp_core::explainer::{Faithfulness, FaithfulnessParams, Stability, ValidRuleSetParams};
 use nnitp_core::{Bound, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split};
 use serde::Serialize;
 
@@ -21,6 +21,8 @@ pub(crate) const LISTED: usize = 50;
 pub(crate) const MAX_VIEWS: usize = 50;
 /// The most resamples a stability request may ask for.
 pub(crate) const MAX_RESAMPLES: usize = 100;
+/// The most test images per intervention a faithfulness request may ask for.
+pub(crate) const MAX_FAITHFULNESS_SAMPLES: usize = 500;
 
 /// One rule of a class's rule set, as the page shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -503,6 +505,28 @@ impl Session {
         let s = self.explainer.stability(e, resamples, 0)?;
         e.stability = Some(s.clone());
         Ok(s)
+    }
+
+    /// Whether the network uses the current view's explanation: its
+    /// faithfulness on up to `samples` test images per intervention (seed 0).
+    pub fn faithfulness(&mut self, samples: usize) -> ApiResult<Faithfulness> {
+        if samples == 0 || samples > MAX_FAITHFULNESS_SAMPLES {
+            return Err(ApiError::bad(format!(
+                "samples must lie in 1..={MAX_FAITHFULNESS_SAMPLES}, got {samples}"
+            )));
+        }
+        let view = self
+            .views
+            .last_mut()
+            .ok_or_else(|| ApiError::bad("no explanation is shown: explain an image first"))?;
+        let e = view
+            .explanation
+            .as_mut()
+            .ok_or_else(|| ApiError::bad("the view shown is not an explanation"))?;
+        let params = FaithfulnessParams::new().with_samples(samples).check()?;
+        let f = self.explainer.faithfulness(e, &params)?;
+        e.faithfulness = Some(f.clone());
+        Ok(f)
     }
 
     /// Returns to the previous view.

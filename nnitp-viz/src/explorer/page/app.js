@@ -5,6 +5,7 @@ const $ = (id) => document.getElementById(id);
 let models = [];
 let current = null;      // the loaded model: {info, load, split}
 let view = null;         // the view shown (explanation or examples)
+let faithful = null;     // the faithfulness figures of the explanation shown
 let selectedImage = null;
 let pending = 0;
 
@@ -273,16 +274,43 @@ async function showStability() {
     `mean Jaccard overlap of the units ${s.mean_jaccard.toFixed(2)}`;
 }
 
+async function showFaithfulness() {
+  const f = await api("POST", "/api/faithfulness", { samples: 100 }, "intervening on the explanation's units");
+  if (!f) return;
+  $("faithfulness").textContent = f.text;
+  $("faithfulness").hidden = false;
+  faithful = f.figures;
+  markNecessity();
+}
+
+// each conjunct's necessity beside it in the list
+function markNecessity() {
+  if (!faithful) return;
+  const items = $("conjuncts").children;
+  faithful.conjuncts.forEach((c, k) => {
+    if (!items[k] || !c.breaks || items[k].querySelector(".necessity")) return;
+    const s = document.createElement("span");
+    s.className = "necessity";
+    const lost = c.breaks.sample;
+    s.textContent = `  moved across its bound: conclusion lost on ${lost.count} of ${lost.trials} test images`;
+    items[k].appendChild(s);
+  });
+}
+
 function showView(v) {
   view = v;
   clearReadout();
   $("rules").hidden = true;
   $("stability").textContent = "";
+  $("faithfulness").textContent = "";
+  $("faithfulness").hidden = true;
+  faithful = null;
   $("view").hidden = !v;
   $("back").disabled = !v || v.depth === 0;
   if (!v) return;
   // stability is a question about an explanation, not about a set of images
   $("stability-button").hidden = v.kind !== "explanation";
+  $("faithfulness-button").hidden = v.kind !== "explanation";
   // the listing folds away so that the grid is in view
   $("listing-box").open = false;
   const key = v.cells[0];
@@ -322,6 +350,7 @@ function layoutGrid(v) {
     Object.assign(s.style, { top: px(c.y), height: px(c.height) });
     labels.appendChild(s);
   }
+  markNecessity();
   // each column's image: index, label and prediction
   const caps = $("captions");
   caps.innerHTML = "";
@@ -393,6 +422,7 @@ async function init() {
   $("category").addEventListener("change", listImages);
   $("rules-button").addEventListener("click", showRules);
   $("stability-button").addEventListener("click", showStability);
+  $("faithfulness-button").addEventListener("click", showFaithfulness);
   $("selected-image").addEventListener("click", () => selectedImage !== null && explain(selectedImage, null));
   $("back").addEventListener("click", async () => {
     const v = await api("POST", "/api/back", null, "going back");
