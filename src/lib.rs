@@ -28,6 +28,8 @@ pub mod guide {
     pub mod activations {}
     #[doc = include_str!("../docs/rules-intervals-stability.md")]
     pub mod rules_intervals_stability {}
+    #[doc = include_str!("../docs/faithfulness.md")]
+    pub mod faithfulness {}
     #[doc = include_str!("../docs/models-and-data.md")]
     pub mod models_and_data {}
     #[doc = include_str!("../docs/explorer.md")]

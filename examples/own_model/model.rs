@@ -112,4 +112,10 @@ impl Network for SmallCnn {
         self.run(images, taps);
         Ok(())
     }
+
+    // every layer goes on from what `taps.tap` hands back, so an
+    // intervention on a layer's units runs through the rest (faithfulness)
+    fn interventions(&self) -> bool {
+        true
+    }
 }

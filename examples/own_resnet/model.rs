@@ -187,4 +187,10 @@ impl Network for SmallResNet {
         self.run(images, taps);
         Ok(())
     }
+
+    // every layer goes on from what `taps.tap` hands back, so an
+    // intervention on a layer's units runs through the rest (faithfulness)
+    fn interventions(&self) -> bool {
+        true
+    }
 }

@@ -129,3 +129,27 @@ fn the_report_shows_the_figures() {
     assert!(html.contains("<pre class=\"faithfulness\">Faithfulness (seed 0; "));
     assert!(html.contains("control, one random unit: premise "));
 }
+
+#[test]
+fn the_guide_and_readme_show_what_the_command_prints() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let guide = std::fs::read_to_string(format!("{root}/docs/faithfulness.md")).unwrap();
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let block_after = |text: &str, command: &str| -> String {
+        let at = text.find(command).expect("the command is shown");
+        let start = at + text[at..].find("```text\n").unwrap() + "```text\n".len();
+        text[start..start + text[start..].find("```").unwrap()].to_string()
+    };
+    let command = "`nnitp explain --embedded --no-cache --faithfulness`";
+    let out = nnitp(&["explain", "--embedded", "--no-cache", "--faithfulness"])
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    assert_eq!(block_after(&guide, command), stdout);
+    // README shows some of its lines
+    let excerpt = block_after(&readme, command);
+    assert!(excerpt.lines().count() >= 3);
+    for line in excerpt.lines() {
+        assert!(stdout.lines().any(|l| l == line), "not printed: {line}");
+    }
+}

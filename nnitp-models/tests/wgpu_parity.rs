@@ -3,13 +3,52 @@
 //! Vulkan device of Debian's `mesa-vulkan-drivers` (llvmpipe).
 #![cfg(feature = "wgpu")]
 
-#[cfg(feature = "onnx")]
 mod compare;
 mod parity;
 
 #[test]
 fn wgpu_matches_flex() {
     parity::assert_wgpu_matches_flex();
+}
+
+/// On wgpu the zoo runs from any layer: each layer's own values put back
+/// give every later layer as the full pass does.
+#[test]
+fn wgpu_runs_the_zoo_from_any_layer() {
+    use nnitp_core::network::{extract, extract_replacing, Network};
+    use nnitp_core::progress::{Observer, Task};
+
+    let gpu = nnitp_models::device::parse("wgpu").unwrap();
+    let net = nnitp_models::zoo::ModelKind::FashionMnist
+        .load(None, &gpu)
+        .unwrap();
+    let images = nnitp_models::data::embedded_fashion_mnist()
+        .unwrap()
+        .test
+        .head(8)
+        .images;
+    let none = Observer::none();
+    let n = net.geometry().len();
+    let all: Vec<usize> = (0..n).collect();
+    let full = extract(&net, images.view(), &all, 8, &none, Task::Running).unwrap();
+    for layer in 0..n - 1 {
+        let later: Vec<usize> = (layer + 1..n).collect();
+        let replace = (layer, full[layer].view());
+        let got = extract_replacing(
+            &net,
+            images.view(),
+            replace,
+            &later,
+            8,
+            &none,
+            Task::Running,
+        )
+        .unwrap();
+        for (l, g) in later.iter().zip(&got) {
+            let worst = compare::relative_to_largest(g, &full[*l]);
+            assert!(worst <= 1e-5, "from layer {layer}, layer {l}: {worst:e}");
+        }
+    }
 }
 
 /// An ONNX model run with burn's ops on wgpu (`DeviceGraph`) gives the
