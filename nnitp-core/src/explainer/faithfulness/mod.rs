@@ -112,8 +112,17 @@ pub struct Occlusion {
     /// The same with a random region of the same size (one per image).
     pub random_breaks: Effect,
     /// For an `is_max(c)` conclusion: the mean fall of output `c` on the test
-    /// images with the region occluded, and with the random region.
-    pub mean_fall: Option<(f64, f64)>,
+    /// images.
+    pub mean_fall: Option<MeanFall>,
+}
+
+/// The mean fall of the conclusion's output with a region occluded.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeanFall {
+    /// With the conjunct's region occluded.
+    pub region: f64,
+    /// With the random region.
+    pub random: f64,
 }
 
 /// Whether the network's decision depends on an explanation's units: see
@@ -198,8 +207,12 @@ impl fmt::Display for Faithfulness {
                     o.region.len(),
                     o.random_breaks
                 )?;
-                if let Some((own, random)) = o.mean_fall {
-                    write!(f, "; mean fall of the output {own:.4} (random {random:.4})")?;
+                if let Some(m) = o.mean_fall {
+                    write!(
+                        f,
+                        "; mean fall of the output {:.4} (random {:.4})",
+                        m.region, m.random
+                    )?;
                 }
                 writeln!(f)?;
             }

@@ -5,32 +5,14 @@ use ndarray::{Array2, Axis};
 
 use super::super::{Explainer, Explanation};
 use super::run::{is_max_class, PREMISE_DRAWS};
-use super::trials::{Bench, Trial};
-use super::{Effect, Occlusion};
+use super::trials::{Bench, Changes, Trial};
+use super::{Effect, MeanFall, Occlusion};
 use crate::cone::Place;
 use crate::error::Result;
 use crate::rng::SplitMix64;
 use crate::source::ActivationSource;
 use crate::split::Split;
 use crate::unit::UnitBox;
-
-/// The changes that fill `region` of an `[H, W, C]` image with `fill` (one
-/// value per channel), as flat channels-last indices.
-fn fill_changes(region: &UnitBox, [_, w, c]: [usize; 3], fill: &[f32]) -> Vec<(usize, f32)> {
-    let [rows, cols, chans] = match region.ranges() {
-        [r, cl, ch] => [r.clone(), cl.clone(), ch.clone()],
-        _ => return Vec::new(),
-    };
-    let mut out = Vec::with_capacity(region.len());
-    for r in rows {
-        for col in cols.clone() {
-            for k in chans.clone() {
-                out.push(((r * w + col) * c + k, fill[k]));
-            }
-        }
-    }
-    out
-}
 
 /// A region of the size of `region` at a random place of the image.
 fn random_region(rng: &mut SplitMix64, region: &UnitBox, [h, w, _]: [usize; 3]) -> UnitBox {
@@ -87,38 +69,26 @@ impl<S: ActivationSource> Explainer<S> {
             base,
             conclusion,
             score: class,
+            fill: Some((input, &fill)),
         };
         let bounds = explanation.interpolant.bounds();
         let (mut on_test, mut on_premise) = (Vec::new(), Vec::new());
         let mut regions = Vec::with_capacity(bounds.len());
         for (j, b) in bounds.iter().enumerate() {
             let region = self.input_box(explanation.layer, &b.unit)?;
-            let own_fill = fill_changes(&region, input, &fill);
+            let trial = |sample, region, group| Trial {
+                sample,
+                changes: Changes::Region(region),
+                group,
+            };
             for &i in applies {
-                on_test.push(Trial {
-                    sample: i,
-                    changes: own_fill.clone(),
-                    group: 2 * j,
-                });
-                let random = random_region(rng, &region, input);
-                on_test.push(Trial {
-                    sample: i,
-                    changes: fill_changes(&random, input, &fill),
-                    group: 2 * j + 1,
-                });
+                on_test.push(trial(i, region.clone(), 2 * j));
+                on_test.push(trial(i, random_region(rng, &region, input), 2 * j + 1));
             }
-            on_premise.push(Trial {
-                sample: premise.index,
-                changes: own_fill,
-                group: 2 * j,
-            });
+            on_premise.push(trial(premise.index, region.clone(), 2 * j));
             for _ in 0..PREMISE_DRAWS {
                 let random = random_region(rng, &region, input);
-                on_premise.push(Trial {
-                    sample: premise.index,
-                    changes: fill_changes(&random, input, &fill),
-                    group: 2 * j + 1,
-                });
+                on_premise.push(trial(premise.index, random, 2 * j + 1));
             }
             regions.push(region);
         }
@@ -154,7 +124,10 @@ impl<S: ActivationSource> Explainer<S> {
                         premise: premise_tally[2 * j + 1].broke(),
                         sample: random.broke(),
                     },
-                    mean_fall: before.map(|b| (b - mean(own), b - mean(random))),
+                    mean_fall: before.map(|b| MeanFall {
+                        region: b - mean(own),
+                        random: b - mean(random),
+                    }),
                 }
             })
             .collect();

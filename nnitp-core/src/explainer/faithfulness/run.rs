@@ -182,19 +182,11 @@ impl<S: ActivationSource> Explainer<S> {
             let mut all = Vec::new();
             for (j, (&u, t)) in units.iter().zip(&moved_to).enumerate() {
                 if let Some(t) = *t {
-                    trials.push(Trial {
-                        sample,
-                        changes: vec![(u, t)],
-                        group: j,
-                    });
+                    trials.push(Trial::units(sample, vec![(u, t)], j));
                     all.push((u, t));
                 }
             }
-            trials.push(Trial {
-                sample,
-                changes: all,
-                group: groups.all(),
-            });
+            trials.push(Trial::units(sample, all, groups.all()));
             for _ in 0..draws {
                 let drawn = draw_units(&mut rng, &candidates, k);
                 let moved: Vec<(usize, f32)> = drawn
@@ -202,17 +194,9 @@ impl<S: ActivationSource> Explainer<S> {
                     .filter_map(|&u| across(columns.get(u), row[u]).map(|t| (u, t)))
                     .collect();
                 for &change in &moved {
-                    trials.push(Trial {
-                        sample,
-                        changes: vec![change],
-                        group: groups.random_each(),
-                    });
+                    trials.push(Trial::units(sample, vec![change], groups.random_each()));
                 }
-                trials.push(Trial {
-                    sample,
-                    changes: moved,
-                    group: groups.random_all(),
-                });
+                trials.push(Trial::units(sample, moved, groups.random_all()));
             }
             trials
         };
@@ -222,17 +206,11 @@ impl<S: ActivationSource> Explainer<S> {
         }
         let on_premise = necessity(premise.index, own.view(), PREMISE_DRAWS);
         for &i in &without {
-            on_test.push(Trial {
-                sample: i,
-                changes: units.iter().map(|&u| (u, premise_row[u])).collect(),
-                group: groups.sufficiency(),
-            });
+            let own = units.iter().map(|&u| (u, premise_row[u])).collect();
+            on_test.push(Trial::units(i, own, groups.sufficiency()));
             let drawn = draw_units(&mut rng, &candidates, k);
-            on_test.push(Trial {
-                sample: i,
-                changes: drawn.iter().map(|&u| (u, premise_row[u])).collect(),
-                group: groups.random_sufficiency(),
-            });
+            let random = drawn.iter().map(|&u| (u, premise_row[u])).collect();
+            on_test.push(Trial::units(i, random, groups.random_sufficiency()));
         }
         let bench = |split, base| Bench {
             split,
@@ -240,6 +218,7 @@ impl<S: ActivationSource> Explainer<S> {
             base,
             conclusion,
             score: None,
+            fill: None,
         };
         let test_tally =
             self.run_trials(&bench(Split::Test, test.view()), &on_test, groups.len())?;

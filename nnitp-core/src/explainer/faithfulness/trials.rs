@@ -10,20 +10,42 @@ use crate::error::Result;
 use crate::predicate::LayerPredicate;
 use crate::source::{ActivationSource, Intervention};
 use crate::split::Split;
+use crate::unit::UnitBox;
 
 /// Trials run through the network at once (bounds the memory of the
 /// changed rows and of the outputs).
 const CHUNK: usize = 256;
+
+/// What a trial changes in a sample's row.
+#[derive(Clone, Debug)]
+pub(super) enum Changes {
+    /// `(column, value)`: these values.
+    Units(Vec<(usize, f32)>),
+    /// A region of an `[H, W, C]` image, filled with the bench's fill (one
+    /// value per channel).
+    Region(UnitBox),
+}
 
 /// One sample with some of its values changed.
 #[derive(Clone, Debug)]
 pub(super) struct Trial {
     /// The sample (a row of the data set).
     pub sample: usize,
-    /// `(column, value)`: the changed values.
-    pub changes: Vec<(usize, f32)>,
+    /// What is changed.
+    pub changes: Changes,
     /// The group its outcome counts towards.
     pub group: usize,
+}
+
+impl Trial {
+    /// A trial changing `units` of sample `sample`.
+    pub fn units(sample: usize, units: Vec<(usize, f32)>, group: usize) -> Self {
+        Trial {
+            sample,
+            changes: Changes::Units(units),
+            group,
+        }
+    }
 }
 
 /// One group's outcomes.
@@ -62,6 +84,29 @@ pub(super) struct Bench<'a> {
     pub conclusion: &'a LayerPredicate,
     /// A unit of the conclusion's layer whose value is summed (flat index).
     pub score: Option<usize>,
+    /// For regions: the image's shape `[H, W, C]` and the fill per channel.
+    pub fill: Option<([usize; 3], &'a [f32])>,
+}
+
+/// Fills `region` of a channels-last `[H, W, C]` image row with `fill`.
+fn fill_region(
+    row: &mut ndarray::ArrayViewMut1<'_, f32>,
+    region: &UnitBox,
+    shape: [usize; 3],
+    fill: &[f32],
+) {
+    let [_, w, c] = shape;
+    let [rows, cols, chans] = match region.ranges() {
+        [r, cl, ch] => [r.clone(), cl.clone(), ch.clone()],
+        _ => return,
+    };
+    for r in rows {
+        for col in cols.clone() {
+            for k in chans.clone() {
+                row[(r * w + col) * c + k] = fill[k];
+            }
+        }
+    }
 }
 
 impl<S: ActivationSource> Explainer<S> {
@@ -84,8 +129,16 @@ impl<S: ActivationSource> Explainer<S> {
             let mut values = Array2::<f32>::zeros((chunk.len(), bench.base.ncols()));
             for (mut row, t) in values.rows_mut().into_iter().zip(chunk) {
                 row.assign(&bench.base.row(t.sample));
-                for &(c, v) in &t.changes {
-                    row[c] = v;
+                match (&t.changes, bench.fill) {
+                    (Changes::Units(units), _) => {
+                        for &(c, v) in units {
+                            row[c] = v;
+                        }
+                    }
+                    (Changes::Region(region), Some((shape, fill))) => {
+                        fill_region(&mut row, region, shape, fill);
+                    }
+                    (Changes::Region(_), None) => {}
                 }
             }
             let intervention = Intervention {
