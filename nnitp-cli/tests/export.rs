@@ -45,6 +45,20 @@ fn explains_exported_layers_and_refuses_channels_first() {
     );
     // no labels in the folder: none are claimed
     assert!(!stdout.contains("labelled"), "{stdout}");
+    // activations alone cannot be run through the network: said, not guessed
+    let out = nnitp(&["explain", "--split", "test", "--image", "0", "--drill", "0"])
+        .args(["--faithfulness", "--model"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = stdout_of(&out);
+    assert_has_all(
+        &stdout,
+        &[
+            "Interpolant: layer 14: (",
+            "Faithfulness: unavailable: the network cannot be run on changed activations",
+        ],
+    );
     let layers = stdout_of(&nnitp(&["layers", "--model"]).arg(&dir).output().unwrap());
     assert_has_all(&layers, &[" 14  max_pooling2d_2 ", "explain", "output"]);
     // the explorer serves it as its one model

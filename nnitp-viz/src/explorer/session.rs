@@ -494,14 +494,7 @@ impl Session {
                 "resamples must lie in 1..={MAX_RESAMPLES}, got {resamples}"
             )));
         }
-        let view = self
-            .views
-            .last_mut()
-            .ok_or_else(|| ApiError::bad("no explanation is shown: explain an image first"))?;
-        let e = view
-            .explanation
-            .as_mut()
-            .ok_or_else(|| ApiError::bad("the view shown is not an explanation"))?;
+        let e = shown_explanation(&mut self.views)?;
         let s = self.explainer.stability(e, resamples, 0)?;
         e.stability = Some(s.clone());
         Ok(s)
@@ -515,14 +508,7 @@ impl Session {
                 "samples must lie in 1..={MAX_FAITHFULNESS_SAMPLES}, got {samples}"
             )));
         }
-        let view = self
-            .views
-            .last_mut()
-            .ok_or_else(|| ApiError::bad("no explanation is shown: explain an image first"))?;
-        let e = view
-            .explanation
-            .as_mut()
-            .ok_or_else(|| ApiError::bad("the view shown is not an explanation"))?;
+        let e = shown_explanation(&mut self.views)?;
         let params = FaithfulnessParams::new().with_samples(samples).check()?;
         let f = self.explainer.faithfulness(e, &params)?;
         e.faithfulness = Some(f.clone());
@@ -537,4 +523,14 @@ impl Session {
         self.views.pop();
         Ok(self.views.last().expect("at least one view"))
     }
+}
+
+/// The explanation of the view shown.
+fn shown_explanation(views: &mut [View]) -> ApiResult<&mut Explanation> {
+    let view = views
+        .last_mut()
+        .ok_or_else(|| ApiError::bad("no explanation is shown: explain an image first"))?;
+    view.explanation
+        .as_mut()
+        .ok_or_else(|| ApiError::bad("the view shown is not an explanation"))
 }
