@@ -3,7 +3,8 @@
 //!
 //! Every predicate evaluates on one activation row and, vectorised, on a whole
 //! batch `[N, units]`. `Display` prints nnitp's text (`(v(0,4,25)<=-0.69624305 &
-//! v(5,0,44)>=1.063251)`, `~p`, `is_max(3)`, `layer 14: ...`).
+//! v(5,0,44)>=1.063251)`, `~p`, `is_max(3)`, `layer 14: ...`), and `FromStr`
+//! reads it back.
 
 use std::fmt;
 
@@ -13,6 +14,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, Result};
 use crate::format::{repr_f32, repr_f64};
 use crate::unit::Unit;
+
+mod parse;
+pub use parse::PredicateSyntaxError;
 
 /// The direction of a bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

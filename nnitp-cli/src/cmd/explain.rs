@@ -18,10 +18,40 @@ use crate::Failure;
 /// The examples `nnitp explain --help` ends with.
 pub const EXAMPLES: &str = "Examples:
   nnitp explain --embedded                 the first mistake among images classified as 0
-  nnitp explain --image 12 --split test --drill 2 --json";
+  nnitp explain --image 12 --split test --drill 2 --json
+  nnitp explain --conclusion \"v(0)>=0.9\"       why an image gets a score of class 0 of at least 0.9";
 
 /// How many images of the category are listed when looking for a mistake.
 const LISTED: usize = 50;
+
+/// A `--conclusion`: a predicate of the output layer or of a given layer.
+#[derive(Clone, Debug)]
+pub enum Conclusion {
+    /// Of the output layer.
+    Output(Predicate),
+    /// Of this layer.
+    At(LayerPredicate),
+}
+
+impl Conclusion {
+    /// Reads `p` or `layer N: p`.
+    fn parse(text: &str) -> Result<Self, String> {
+        let read = if text.trim_start().starts_with("layer") {
+            text.parse().map(Conclusion::At)
+        } else {
+            text.parse().map(Conclusion::Output)
+        };
+        read.map_err(|e| e.to_string())
+    }
+
+    /// The predicate bound to its layer.
+    fn at(&self, output: usize) -> LayerPredicate {
+        match self {
+            Conclusion::Output(p) => LayerPredicate::new(output, p.clone()),
+            Conclusion::At(lp) => lp.clone(),
+        }
+    }
+}
 
 /// Options of `nnitp explain`.
 #[derive(Args, Debug)]
@@ -29,6 +59,17 @@ pub struct ExplainArgs {
     /// The category the network predicts for the images listed.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub category: usize,
+    /// Explain why the image satisfies this predicate of the output layer
+    /// (`v(0)>=150`, `(v(1)>=0.2 & v(1)<=0.8)`), or of a later layer
+    /// (`layer 14: v(3,2,42)<=-0.96`), instead of its class.
+    #[arg(
+        long,
+        value_name = "PREDICATE",
+        value_parser = Conclusion::parse,
+        conflicts_with = "category",
+        allow_hyphen_values = true
+    )]
+    pub conclusion: Option<Conclusion>,
     /// Explain this image instead of the first mistake.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub image: Option<usize>,
@@ -121,6 +162,10 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     // the options are checked before anything is extracted
     session.check_class("--category", args.category)?;
     let output = ex.output_layer();
+    let asked = args.conclusion.as_ref().map(|c| c.at(output));
+    if let Some(c) = &asked {
+        check_conclusion(ex.geometry(), c)?;
+    }
     let layer = match &args.layer {
         Some(l) => {
             let l = l
@@ -162,7 +207,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     ));
 
     // every layer the walk needs, in one pass per data set
-    let mut needed = vec![layer, output];
+    let mut needed = vec![layer, asked.as_ref().map_or(output, |c| c.layer)];
     needed.extend(&drills);
     let extract =
         (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();
@@ -179,18 +224,29 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         ),
     });
 
-    let (index, category) = pick(args, &session, split, &say)?;
+    let (index, conclusion) = match &asked {
+        Some(c) => (pick_satisfying(args, &session, split, c, &say)?, c.clone()),
+        None => {
+            let (index, category) = pick(args, &session, split, &say)?;
+            let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
+            (index, conclusion)
+        }
+    };
     let labelled = match session.label(split, index) {
         Some(l) => format!("labelled {l} ({}), ", session.class(l)),
         None => String::new(),
     };
+    let category = ex.predictions(split)?[index];
+    let satisfies = match &asked {
+        Some(c) => format!(", satisfying {c}"),
+        None => String::new(),
+    };
     say.line(format!(
-        "explaining {} image {index}: {labelled}classified {category} ({})",
+        "explaining {} image {index}: {labelled}classified {category} ({}){satisfies}",
         split.name(),
         session.class(category)
     ));
     let premise = Premise { split, index };
-    let conclusion = LayerPredicate::new(output, Predicate::IsMax(category));
     let first = explain(args, shared, &session, premise, &conclusion, layer)?;
     show(args, shared, &first)?;
     let mut chain = vec![first];
@@ -223,6 +279,49 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     }
     shared.note(format!("total {:.2} s", started.elapsed().as_secs_f64()));
     Ok(())
+}
+
+/// Checks a `--conclusion` against the model: its layer exists, and its
+/// units and classes fit the layer.
+fn check_conclusion(
+    geometry: &nnitp::core::cone::Geometry,
+    c: &LayerPredicate,
+) -> Result<(), Failure> {
+    let shape = geometry.shape(nnitp::core::cone::Place::Layer(c.layer))?;
+    let row = nnitp::core::ndarray::Array2::<f32>::zeros((1, shape.iter().product()));
+    c.predicate
+        .eval_batch(row.view(), shape)
+        .map(drop)
+        .map_err(|e| Failure::new(format!("--conclusion {c}: {e}")))
+}
+
+/// The image whose `conclusion` is explained: `--image`, else the first
+/// listed image satisfying it.
+fn pick_satisfying(
+    args: &ExplainArgs,
+    session: &Session,
+    split: Split,
+    conclusion: &LayerPredicate,
+    say: &Say<'_>,
+) -> Result<usize, Failure> {
+    let ex = &session.explainer;
+    if let Some(i) = args.image {
+        return Ok(i);
+    }
+    let listed = ex.satisfying(split, conclusion, LISTED, None)?;
+    say.line(format!(
+        "first {} {} images satisfying {conclusion}:",
+        listed.len(),
+        split.name()
+    ));
+    let row: Vec<String> = listed.iter().map(usize::to_string).collect();
+    say.line(format!("  index  {}", row.join(" ")));
+    listed.first().copied().ok_or_else(|| {
+        Failure::new(format!(
+            "no {} image satisfies {conclusion}: pick one with --image",
+            split.name()
+        ))
+    })
 }
 
 /// The image to explain and the class it is given: `--image`, else the

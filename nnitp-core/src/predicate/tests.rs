@@ -95,3 +95,79 @@ fn serde_round_trip() {
     let back: LayerPredicate = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
     assert_eq!(back, p);
 }
+
+/// Any predicate, nested up to three levels.
+fn any_predicate() -> impl proptest::strategy::Strategy<Value = Predicate> {
+    use proptest::prelude::*;
+    let bound = (
+        proptest::collection::vec(0usize..40, 1..4),
+        any::<bool>(),
+        any::<f32>().prop_filter("not NaN", |v| !v.is_nan()),
+    )
+        .prop_map(|(u, ge, v)| Predicate::Bound(b(&u, if ge { Op::Ge } else { Op::Le }, v)));
+    let leaf = prop_oneof![bound, (0usize..10).prop_map(Predicate::IsMax)];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Predicate::And),
+            inner.prop_map(|p| Predicate::Not(Box::new(p))),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn what_is_printed_reads_back(p in any_predicate(), layer in 0usize..100) {
+        let text = p.to_string();
+        proptest::prop_assert_eq!(text.parse::<Predicate>().unwrap(), p.clone());
+        let lp = LayerPredicate::new(layer, p);
+        proptest::prop_assert_eq!(lp.to_string().parse::<LayerPredicate>().unwrap(), lp);
+    }
+}
+
+#[test]
+fn predicates_read_with_space_and_exponents() {
+    let p: Predicate = " ( v(0) >= 150 &  v(1,2)<=-1e-3 ) ".parse().unwrap();
+    assert_eq!(p.to_string(), "(v(0)>=150.0 & v(1,2)<=-0.001)");
+    let lp: LayerPredicate = "layer 17: is_max(3)".parse().unwrap();
+    assert_eq!(lp, LayerPredicate::new(17, Predicate::IsMax(3)));
+    assert_eq!("true".parse::<Predicate>().unwrap(), Predicate::And(vec![]));
+    assert_eq!(
+        "v(0)<=-inf".parse::<Predicate>().unwrap(),
+        Predicate::Bound(b(&[0], Op::Le, f32::NEG_INFINITY))
+    );
+}
+
+#[test]
+fn what_is_not_a_predicate_says_where() {
+    let cases = [
+        ("", 0, "a predicate"),
+        ("v(0)=>1", 4, ">= or <="),
+        ("v(0)>=nan", 6, "a number (not NaN)"),
+        ("v(0)>=", 6, "a number"),
+        ("v()>=1", 2, "an index"),
+        ("v(99999999999999999999999)>=1", 2, "an index"),
+        ("(v(0)>=1 & v(1)<=2", 18, ")"),
+        ("v(0)>=1 junk", 8, "the end of the predicate"),
+        ("is_max(x)", 7, "an index"),
+    ];
+    for (text, position, expected) in cases {
+        let e = text.parse::<Predicate>().unwrap_err();
+        assert_eq!(e.position, position, "{text:?}: {e}");
+        assert!(e.expected.starts_with(expected), "{text:?}: {e}");
+    }
+    let e = "v(0)>=1".parse::<LayerPredicate>().unwrap_err();
+    assert_eq!(e.expected, "layer");
+    // deep nesting and huge texts are refused, not overflowed
+    let deep = "~".repeat(10_000) + "v(0)>=1";
+    assert!(deep
+        .parse::<Predicate>()
+        .unwrap_err()
+        .expected
+        .starts_with("less nesting"));
+    let huge = "(".to_string() + &"v(0)>=1 & ".repeat(200_000) + "v(0)>=1)";
+    assert!(huge
+        .parse::<Predicate>()
+        .unwrap_err()
+        .expected
+        .starts_with("a shorter text"));
+}
