@@ -90,6 +90,12 @@ fn only_the_unit_the_decision_depends_on_matters() {
     assert_eq!(f.fill.len(), 6);
     // the same seed, the same figures
     assert_eq!(ex.faithfulness(&e, &params).unwrap(), f);
+    // an interpolant without conjuncts changes nothing, and says so
+    let mut empty = e.clone();
+    empty.interpolant = nnitp_core::Conjunction::default();
+    let none = ex.faithfulness(&empty, &params).unwrap();
+    assert!(none.conjuncts.is_empty() && none.occlusions.is_empty());
+    assert_eq!((none.all.sample.count, none.sufficiency.count), (0, 0));
     let text = f.to_string();
     assert!(
         text.contains("all conjuncts at once: premise yes; test images 1.00 (60/60)"),
