@@ -7,6 +7,7 @@ pub mod idx;
 #[cfg(feature = "onnx")]
 mod image_folder;
 mod images;
+pub mod table;
 
 pub use images::{class_names, load_for_input, ImageSets, Normalization};
 
