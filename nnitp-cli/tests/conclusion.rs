@@ -2,7 +2,7 @@
 //! predicate of the output (or of a later layer) rather than its class.
 
 mod run;
-use run::{assert_fails, assert_has_all, nnitp, stdout_of};
+use run::{assert_fails, assert_has_all, nnitp, shown_after, stdout_of};
 
 fn explain(extra: &[&str]) -> std::process::Output {
     nnitp(&["explain", "--embedded", "--no-cache", "--drill", "0"])
@@ -80,15 +80,8 @@ fn conclusions_that_do_not_fit_are_refused() {
 
 #[test]
 fn the_guide_shows_what_the_command_prints() {
-    let guide = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/command-line.md"
-    ))
-    .unwrap();
     let command = "`nnitp explain --embedded --no-cache --conclusion \"v(0)>=0.9\" --drill 0`";
-    let at = guide.find(command).expect("the guide shows the example");
-    let start = at + guide[at..].find("```text\n").unwrap() + "```text\n".len();
-    let shown = &guide[start..start + guide[start..].find("```").unwrap()];
+    let shown = shown_after("docs/command-line.md", command);
     let out = explain(&["--conclusion", "v(0)>=0.9"]);
     assert_eq!(stdout_of(&out), shown);
 }

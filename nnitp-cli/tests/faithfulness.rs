@@ -2,7 +2,7 @@
 //! JSON figures, the ResNet, and the options' usage errors.
 
 mod run;
-use run::{assert_fails, assert_has_all, json_lines, nnitp, stdout_of};
+use run::{assert_fails, assert_has_all, json_lines, nnitp, shown_after, stdout_of};
 
 fn explain(extra: &[&str]) -> std::process::Output {
     nnitp(&["explain", "--embedded", "--no-cache", "--drill", "0"])
@@ -132,22 +132,14 @@ fn the_report_shows_the_figures() {
 
 #[test]
 fn the_guide_and_readme_show_what_the_command_prints() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let guide = std::fs::read_to_string(format!("{root}/docs/faithfulness.md")).unwrap();
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let block_after = |text: &str, command: &str| -> String {
-        let at = text.find(command).expect("the command is shown");
-        let start = at + text[at..].find("```text\n").unwrap() + "```text\n".len();
-        text[start..start + text[start..].find("```").unwrap()].to_string()
-    };
     let command = "`nnitp explain --embedded --no-cache --faithfulness`";
     let out = nnitp(&["explain", "--embedded", "--no-cache", "--faithfulness"])
         .output()
         .unwrap();
     let stdout = stdout_of(&out);
-    assert_eq!(block_after(&guide, command), stdout);
+    assert_eq!(shown_after("docs/faithfulness.md", command), stdout);
     // README shows some of its lines
-    let excerpt = block_after(&readme, command);
+    let excerpt = shown_after("README.md", command);
     assert!(excerpt.lines().count() >= 3);
     for line in excerpt.lines() {
         assert!(stdout.lines().any(|l| l == line), "not printed: {line}");

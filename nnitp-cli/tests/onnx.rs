@@ -3,7 +3,7 @@
 //! sample written out as the four IDX files a user's `--data` folder holds.
 
 mod run;
-use run::{assert_fails, assert_has_all, nnitp, stdout_of};
+use run::{assert_fails, assert_has_all, nnitp, shown_after, stdout_of};
 
 use std::path::{Path, PathBuf};
 
@@ -256,14 +256,8 @@ fn images_that_do_not_fit_the_input_are_refused() {
 #[test]
 #[ignore = "needs Debian's dataset-fashion-mnist (`bash .ci/run` installs it and runs it)"]
 fn the_onnx_guide_shows_what_its_example_prints() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/onnx.md")).unwrap();
     let command = "`nnitp explain --model nnitp-models/tests/fixtures/onnx/cnn.dynamo.onnx --data /usr/share/datasets/fashion-mnist --no-cache`";
-    let at = readme
-        .find(command)
-        .expect("docs/onnx.md shows the ONNX example's output");
-    let start = at + readme[at..].find("```text\n").unwrap() + "```text\n".len();
-    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let shown = shown_after("docs/onnx.md", command);
     let out = nnitp(&["explain", "--model", &fixture("cnn.dynamo.onnx")])
         .args(["--data", "/usr/share/datasets/fashion-mnist", "--no-cache"])
         .output()

@@ -3,7 +3,7 @@
 //! JSON form, the report, and one-line errors.
 
 mod run;
-use run::{assert_has_all, nnitp, stdout_of};
+use run::{assert_has_all, nnitp, shown_after, stdout_of};
 
 fn compress(args: &[&str]) -> std::process::Output {
     nnitp(&["rules", "--embedded", "--no-cache", "--size", "2000"])
@@ -76,17 +76,8 @@ fn json_and_errors() {
 
 #[test]
 fn the_rules_guide_shows_what_its_example_prints() {
-    let guide = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/rules-intervals-stability.md"
-    ))
-    .unwrap();
     let command = "`nnitp rules --category 1 --embedded --no-cache`";
-    let at = guide
-        .find(command)
-        .expect("the guide shows the rules example's output");
-    let start = at + guide[at..].find("```text\n").unwrap() + "```text\n".len();
-    let shown = &guide[start..start + guide[start..].find("```").unwrap()];
+    let shown = shown_after("docs/rules-intervals-stability.md", command);
     let out = nnitp(&["rules", "--category", "1", "--embedded", "--no-cache"])
         .output()
         .unwrap();
@@ -99,5 +90,5 @@ fn the_rules_guide_shows_what_its_example_prints() {
             })
             .collect()
     };
-    assert_eq!(untimed(&stdout_of(&out)), untimed(shown));
+    assert_eq!(untimed(&stdout_of(&out)), untimed(&shown));
 }

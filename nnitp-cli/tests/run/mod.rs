@@ -118,3 +118,15 @@ pub fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, rest.to_string())
 }
+
+/// The `text` block that follows the first mention of `command` in the
+/// guide `doc` (a path from the repository root, e.g. `docs/onnx.md`).
+pub fn shown_after(doc: &str, command: &str) -> String {
+    let path = format!("{}/../{doc}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text
+        .find(command)
+        .unwrap_or_else(|| panic!("{doc} does not show {command}"));
+    let start = at + text[at..].find("```text\n").unwrap() + "```text\n".len();
+    text[start..start + text[start..].find("```").unwrap()].to_string()
+}
