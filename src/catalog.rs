@@ -15,7 +15,8 @@ use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
 ///
 /// Fashion-MNIST is always available (shipped weights, embedded data); MNIST
 /// and CIFAR-10 are offered when `weights_dir` holds `<name>.bpk` and their
-/// data is found (`data_dir`, `$NNITP_DATA`).
+/// data is found (`data_dir`, `$NNITP_DATA`). The table models are not
+/// offered: the explorer draws inputs as images.
 #[derive(Clone, Debug)]
 pub struct ZooCatalog {
     /// Dataset folder (as `--data` of the examples).
@@ -54,6 +55,10 @@ impl ZooCatalog {
     }
 
     fn available(&self, kind: ModelKind) -> bool {
+        // the explorer draws inputs as images; a table's rows are not drawn yet
+        if kind.dataset().is_table() {
+            return false;
+        }
         let has_weights = kind.ships_weights() || self.weights(kind).is_some();
         // Fashion-MNIST is always there: the embedded sample
         let has_data = kind.dataset() == DatasetKind::FashionMnist

@@ -32,6 +32,8 @@ pub mod guide {
     pub mod faithfulness {}
     #[doc = include_str!("../docs/models-and-data.md")]
     pub mod models_and_data {}
+    #[doc = include_str!("../docs/tables.md")]
+    pub mod tables {}
     #[doc = include_str!("../docs/explorer.md")]
     pub mod explorer {}
     #[doc = include_str!("../docs/gpu.md")]

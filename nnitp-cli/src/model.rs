@@ -86,6 +86,19 @@ pub struct Session {
     pub source: String,
     /// Other names of the layers (an ONNX node's output tensor), by layer.
     pub aliases: Vec<Option<String>>,
+    /// What the model's output is.
+    pub output: Output,
+}
+
+/// What a model's output layer gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A score per class of images.
+    ImageClasses,
+    /// A score per class of a table's rows.
+    RowClasses,
+    /// A number predicted for a table's row (its one output unit).
+    RowNumber,
 }
 
 impl Session {
@@ -121,10 +134,22 @@ impl Session {
         let source = loaded.splits.source.clone();
         let config = kind.explainer_config().with_cache(shared.cache_dir());
         let config = configure(config, shared, search);
-        let explainer = loaded.explainer(config)?.boxed();
+        let dataset = kind.dataset();
+        let numeric = loaded.splits.train.values.is_some();
+        let mut explainer = loaded.explainer(config)?;
+        if let Some(prep) = dataset.preprocessing()? {
+            explainer = explainer.with_features(prep.features()?)?;
+        }
+        let output = match (dataset.is_table(), numeric) {
+            (false, _) => Output::ImageClasses,
+            (true, false) => Output::RowClasses,
+            (true, true) => Output::RowNumber,
+        };
+        let labels = if numeric { [None, None] } else { labels };
         Ok(Session {
             name: kind.name().into(),
-            explainer,
+            explainer: explainer.boxed(),
+            output,
             classes: kind
                 .dataset()
                 .classes()
@@ -166,6 +191,7 @@ impl Session {
             labels,
             source,
             aliases: info.aliases,
+            output: Output::ImageClasses,
         })
     }
 
@@ -198,6 +224,7 @@ impl Session {
             labels: [None, None],
             source: dir.display().to_string(),
             aliases: Vec::new(),
+            output: Output::ImageClasses,
         })
     }
 
@@ -220,23 +247,55 @@ impl Session {
         labels.as_ref()?.get(i).map(|&l| usize::from(l))
     }
 
-    /// The default explanation layer: the model's last.
+    /// The default explanation layer: the one that holds the named
+    /// features of a table, else the model's last.
     ///
     /// # Errors
     /// A model without explanation layers.
     pub fn default_layer(&self) -> Result<usize, Failure> {
-        self.explainer
-            .layers()
-            .last()
-            .copied()
+        let ex = &self.explainer;
+        let named = ex.layers().iter().copied().find(|&l| {
+            ex.features()
+                .is_some_and(|f| f.name_layer(ex.geometry(), l))
+        });
+        named
+            .or_else(|| ex.layers().last().copied())
             .ok_or_else(|| Failure::new("the model has no explanation layers"))
+    }
+
+    /// Fails for `--out` on a table model: reports draw inputs as images.
+    ///
+    /// # Errors
+    /// `out` is given for a table's rows.
+    pub fn check_report(&self, out: Option<&std::path::Path>) -> Result<(), Failure> {
+        match (out, self.output) {
+            (Some(dir), Output::RowClasses | Output::RowNumber) => Err(Failure::new(format!(
+                "--out {}: reports draw inputs as images and do not show a table's rows yet",
+                dir.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// What one sample is called: `image`, or `row` for a table.
+    pub fn noun(&self) -> &'static str {
+        match self.output {
+            Output::ImageClasses => "image",
+            Output::RowClasses | Output::RowNumber => "row",
+        }
     }
 
     /// Fails for a class the model does not have (`flag` names the option).
     ///
     /// # Errors
-    /// `class` is out of range.
+    /// `class` is out of range, or the model predicts a number.
     pub fn check_class(&self, flag: &str, class: usize) -> Result<(), Failure> {
+        if self.output == Output::RowNumber {
+            return Err(Failure::new(format!(
+                "{} predicts a number, not a class: give a bound on it as the conclusion, e.g. --conclusion \"v(0)>=150\"",
+                self.name
+            )));
+        }
         if class < self.classes.len() {
             return Ok(());
         }

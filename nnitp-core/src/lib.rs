@@ -16,6 +16,7 @@
 //! - [`network`] (feature `burn`, on by default): the [`Network`] trait any burn
 //!   model implements, its self-check, and extraction on any burn device.
 //! - [`npy`] and [`case`]: the `.npy` folder format for bringing your own activations.
+//! - [`features`]: input units named as a table's columns, in the data's units.
 //! - [`progress`]: progress callbacks; [`rng`]: the seeded generator.
 //!
 //! Without default features (`default-features = false`) the engine builds
@@ -48,6 +49,7 @@ pub mod cone;
 pub mod digest;
 pub mod error;
 pub mod explainer;
+pub mod features;
 mod files;
 pub mod format;
 pub mod interval;

@@ -24,6 +24,14 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A CSV table that cannot be read as the model's table.
+    #[error("{}: {source}", path.display())]
+    Table {
+        /// The file (`<embedded>/...` for a shipped table).
+        path: PathBuf,
+        /// What is wrong, naming the line.
+        source: crate::data::table::TableError,
+    },
     /// No weights are shipped for this model; they must be trained and given.
     #[error(
         "no weights are shipped for {model}: train them (example `train`) and pass --weights FILE"

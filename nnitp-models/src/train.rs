@@ -1,8 +1,9 @@
-//! Training a zoo model with burn autodiff (Adam, shuffled mini-batches) and
-//! measuring its accuracy.
+//! Training a zoo model with burn autodiff (Adam, shuffled mini-batches):
+//! cross-entropy on classes, squared error on a standardised number; and
+//! measuring how well it fits (accuracy, or the root mean squared error).
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use ndarray::Axis;
@@ -108,6 +109,24 @@ impl std::ops::Deref for ValidTrainConfig {
     }
 }
 
+/// How well a model fits a data set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Score {
+    /// The fraction of samples classified as labelled (a class target).
+    Accuracy(f64),
+    /// The root mean squared error, in the target's units (a number).
+    Rmse(f64),
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Score::Accuracy(a) => write!(f, "accuracy {a:.4}"),
+            Score::Rmse(e) => write!(f, "RMSE {e:.2}"),
+        }
+    }
+}
+
 /// What one epoch achieved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpochReport {
@@ -115,12 +134,37 @@ pub struct EpochReport {
     pub epoch: usize,
     /// Mean training loss over the epoch.
     pub loss: f64,
-    /// Accuracy on the training batches as they were trained (dropout active).
-    pub train_accuracy: f64,
-    /// Accuracy on the test set after the epoch.
-    pub test_accuracy: f64,
+    /// The fit on the training batches as they were trained (dropout active).
+    pub train: Score,
+    /// The fit on the test set after the epoch.
+    pub test: Score,
     /// Wall time of the epoch (training and test), in seconds.
     pub seconds: f64,
+}
+
+/// The mean and standard deviation of a numeric target, which the model
+/// is trained to predict standardised.
+#[derive(Clone, Copy, Debug)]
+struct TargetScale {
+    mean: f32,
+    std: f32,
+}
+
+impl TargetScale {
+    fn of(values: &[f32]) -> Self {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = values
+            .iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        let std = if var > 0.0 { var.sqrt() } else { 1.0 };
+        TargetScale {
+            mean: mean as f32,
+            std: std as f32,
+        }
+    }
 }
 
 fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
@@ -133,13 +177,16 @@ fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
 }
 
 /// Trains `model` (on any device; it is moved to `device` with autodiff) on
-/// `train`, reporting each epoch with its accuracy on `test` and the model as it
-/// is after the epoch (e.g. to keep the best one), and returns the trained model
-/// on `device` (without autodiff). Progress through each epoch (images done)
-/// goes to `observer`.
+/// `train`, reporting each epoch with its [`Score`] on `test` and the model as
+/// it is after the epoch (e.g. to keep the best one), and returns the trained
+/// model on `device` (without autodiff). Progress through each epoch (images
+/// done) goes to `observer`. A data set with numbers ([`Dataset::values`])
+/// trains the model's one output unit on them standardised (squared error);
+/// the model reported and returned predicts them in their own units.
 ///
 /// # Errors
-/// [`Error::InvalidTraining`] for an empty training set;
+/// [`Error::InvalidTraining`] for an empty training set, or numbers for a
+/// model whose last layer is not one dense unit without softmax;
 /// [`Error::InputShape`] when the images do not fit the model;
 /// [`Error::Diverged`] at the first step whose loss is not finite (nothing is
 /// reported for that epoch, so no unusable weights reach `report`).
@@ -156,11 +203,18 @@ pub fn train(
         return Err(Error::InvalidTraining("the training set is empty".into()));
     }
     check_input(&model, train)?;
+    check_target(&model, train)?;
     let ad = device.clone().autodiff();
+    let target = train.values.as_deref().map(TargetScale::of);
     let mut model = model.to_device(device).train();
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let mut learning_rate = config.learning_rate;
+    // the model as it predicts: a number in its own units
+    let predicting = |m: Sequential| match target {
+        Some(t) => m.with_output_scaled(t.std, t.mean),
+        None => Ok(m),
+    };
     for epoch in 1..=config.epochs {
         let start = std::time::Instant::now();
         let mut order: Vec<usize> = (0..train.len()).collect();
@@ -168,12 +222,25 @@ pub fn train(
         let (mut loss_sum, mut correct, mut steps) = (0.0, 0usize, 0usize);
         for idx in order.chunks(config.batch_size) {
             let x = batch_tensor(train, idx, &ad);
-            let labels: Vec<i64> = idx.iter().map(|&i| i64::from(train.labels[i])).collect();
-            let y = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [idx.len()]), &ad);
-            let logits = model.logits(x);
-            let loss = loss_fn.forward(logits.clone(), y);
-            let pred: Vec<i64> = logits.argmax(1).into_data().iter::<i64>().collect();
-            correct += pred.iter().zip(&labels).filter(|(p, l)| p == l).count();
+            let out = model.logits(x);
+            let loss = match (target, &train.values) {
+                (Some(t), Some(values)) => {
+                    let y: Vec<f32> = idx.iter().map(|&i| (values[i] - t.mean) / t.std).collect();
+                    let y = Tensor::<2>::from_data(TensorData::new(y, [idx.len(), 1]), &ad);
+                    MseLoss::new().forward(out, y, Reduction::Mean)
+                }
+                _ => {
+                    let labels: Vec<i64> =
+                        idx.iter().map(|&i| i64::from(train.labels[i])).collect();
+                    let y = Tensor::<1, Int>::from_data(
+                        TensorData::new(labels.clone(), [idx.len()]),
+                        &ad,
+                    );
+                    let pred: Vec<i64> = out.clone().argmax(1).into_data().iter::<i64>().collect();
+                    correct += pred.iter().zip(&labels).filter(|(p, l)| p == l).count();
+                    loss_fn.forward(out, y)
+                }
+            };
             let value = loss.clone().into_scalar::<f32>();
             steps += 1;
             if !value.is_finite() {
@@ -183,7 +250,7 @@ pub fn train(
                     loss: value,
                 });
             }
-            loss_sum += f64::from(value);
+            loss_sum += f64::from(value) * idx.len() as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(learning_rate, model, grads);
             observer.report(&Progress {
@@ -192,21 +259,53 @@ pub fn train(
                 total: train.len(),
             });
         }
-        let eval = model.valid();
-        let test_accuracy = accuracy(&eval, test, 500)?;
+        let eval = predicting(model.valid())?;
+        let loss = loss_sum / train.len() as f64;
+        let train_score = match target {
+            // the squared error of the standardised number, in its units
+            Some(t) => Score::Rmse(loss.sqrt() * f64::from(t.std)),
+            None => Score::Accuracy(correct as f64 / train.len() as f64),
+        };
+        let test_score = score(&eval, test, 500)?;
         report(
             &EpochReport {
                 epoch,
-                loss: loss_sum / steps as f64,
-                train_accuracy: correct as f64 / train.len() as f64,
-                test_accuracy,
+                loss,
+                train: train_score,
+                test: test_score,
                 seconds: start.elapsed().as_secs_f64(),
             },
             &eval,
         );
         learning_rate *= config.lr_decay;
     }
-    Ok(model.valid())
+    predicting(model.valid())
+}
+
+fn check_target(model: &Sequential, data: &Dataset) -> Result<()> {
+    let last = model.geometry().len().saturating_sub(1);
+    let units = model.geometry().units(last)?;
+    let softmax = matches!(
+        model.architecture().layers.last(),
+        Some(crate::zoo::LayerSpec::Dense { softmax: true, .. })
+    );
+    match &data.values {
+        Some(v) if v.len() != data.len() => Err(Error::InvalidTraining(format!(
+            "{} numbers for {} rows",
+            v.len(),
+            data.len()
+        ))),
+        Some(_) if units != 1 || softmax => Err(Error::InvalidTraining(format!(
+            "a numeric target needs one output unit without softmax; the model has {units}{}",
+            if softmax { " with softmax" } else { "" }
+        ))),
+        None if data.labels.len() != data.len() => Err(Error::InvalidTraining(format!(
+            "{} labels for {} images",
+            data.labels.len(),
+            data.len()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_input(model: &impl Network, data: &Dataset) -> Result<()> {
@@ -247,6 +346,39 @@ pub fn predict(
     Ok(out[0].rows().into_iter().map(argmax).collect())
 }
 
+/// How well the model fits `data`: its [`accuracy`] for a class target,
+/// the root mean squared error of its first output unit for a number.
+///
+/// # Errors
+/// As [`accuracy`].
+pub fn score(model: &(impl Network + Sync), data: &Dataset, batch_size: usize) -> Result<Score> {
+    let Some(values) = &data.values else {
+        return Ok(Score::Accuracy(accuracy(model, data, batch_size)?));
+    };
+    check_input(model, data)?;
+    if data.is_empty() || batch_size == 0 {
+        return Err(Error::InvalidArgument(
+            "no row to evaluate, or a batch size of 0".into(),
+        ));
+    }
+    let last = model.geometry().len().saturating_sub(1);
+    let out = nnitp_core::network::extract(
+        model,
+        data.view(),
+        &[last],
+        batch_size,
+        &Observer::none(),
+        Task::Running,
+    )?;
+    let sum: f64 = out[0]
+        .rows()
+        .into_iter()
+        .zip(values)
+        .map(|(row, &y)| (f64::from(row[0]) - f64::from(y)).powi(2))
+        .sum();
+    Ok(Score::Rmse((sum / data.len() as f64).sqrt()))
+}
+
 /// The fraction of `data` the model classifies correctly.
 ///
 /// # Errors
@@ -255,6 +387,12 @@ pub fn predict(
 pub fn accuracy(model: &(impl Network + Sync), data: &Dataset, batch_size: usize) -> Result<f64> {
     if data.is_empty() {
         return Err(Error::InvalidArgument("no image to evaluate".into()));
+    }
+    if data.labels.len() != data.len() {
+        return Err(Error::InvalidArgument(
+            "the data set has no class label for every image (its target is a number: use `score`)"
+                .into(),
+        ));
     }
     let pred = predict(model, data, batch_size)?;
     let right = pred

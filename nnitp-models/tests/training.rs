@@ -6,7 +6,7 @@ use ndarray::Array4;
 use nnitp_core::cone::Padding;
 use nnitp_core::progress::{Observer, Progress};
 use nnitp_models::data::{Dataset, DatasetKind};
-use nnitp_models::train::{accuracy, train, TrainConfig};
+use nnitp_models::train::{accuracy, score, train, Score, TrainConfig};
 use nnitp_models::zoo::{Architecture, Sequential};
 use nnitp_models::Error;
 
@@ -39,6 +39,7 @@ fn dataset(n: usize, seed: u64) -> Dataset {
         kind: DatasetKind::Mnist,
         images,
         labels,
+        values: None,
     }
 }
 
@@ -81,7 +82,7 @@ fn training_learns_and_reports_each_epoch() {
         &observer,
         |r, m| {
             // the model handed over is the one after the epoch
-            assert!((accuracy(m, &te, 64).unwrap() - r.test_accuracy).abs() < 1e-12);
+            assert_eq!(Score::Accuracy(accuracy(m, &te, 64).unwrap()), r.test);
             reports.push(r.clone());
         },
     )
@@ -99,7 +100,10 @@ fn training_learns_and_reports_each_epoch() {
         .iter()
         .all(|r| r.loss.is_finite() && r.seconds > 0.0));
     assert!(reports[2].loss < reports[0].loss, "{reports:?}");
-    assert!(reports[2].train_accuracy > 0.9, "{reports:?}");
+    assert!(
+        matches!(reports[2].train, Score::Accuracy(a) if a > 0.9),
+        "{reports:?}"
+    );
     assert!(accuracy(&model, &te, 16).unwrap() > 0.9);
 }
 
@@ -120,6 +124,7 @@ fn bad_training_parameters_are_errors() {
         kind: DatasetKind::Mnist,
         images: Array4::zeros((0, 8, 8, 1)),
         labels: vec![],
+        values: None,
     };
     let r = train(
         net(&device),
@@ -135,6 +140,7 @@ fn bad_training_parameters_are_errors() {
         kind: DatasetKind::Mnist,
         images: Array4::zeros((4, 9, 8, 1)),
         labels: vec![0; 4],
+        values: None,
     };
     let r = train(
         net(&device),
@@ -205,4 +211,77 @@ fn a_non_finite_loss_stops_training_with_an_error() {
         |_, _| {},
     );
     assert!(matches!(r, Err(Error::Diverged { .. })), "{r:?}");
+}
+
+/// Rows of two features whose number is `100 + 30 x0 - 20 x1`.
+fn numbers(n: usize, seed: u64) -> Dataset {
+    let mut rng = nnitp_core::rng::SplitMix64::new(seed);
+    let mut images = Array4::<f32>::zeros((n, 1, 1, 2));
+    let mut values = Vec::with_capacity(n);
+    for i in 0..n {
+        let (a, b) = (rng.uniform() as f32, rng.uniform() as f32);
+        images[[i, 0, 0, 0]] = a;
+        images[[i, 0, 0, 1]] = b;
+        values.push(100.0 + 30.0 * a - 20.0 * b);
+    }
+    Dataset {
+        kind: DatasetKind::Diabetes,
+        images,
+        labels: vec![],
+        values: Some(values),
+    }
+}
+
+#[test]
+fn a_number_is_learned_in_its_own_units() {
+    let device = Device::flex();
+    let (tr, te) = (numbers(512, 1), numbers(128, 2));
+    let arch = Architecture::new([1, 1, 2])
+        .flatten()
+        .dense(8, false)
+        .relu()
+        .dense(1, false);
+    let config = TrainConfig::new()
+        .with_epochs(30)
+        .with_batch_size(32)
+        .with_learning_rate(0.01)
+        .check()
+        .unwrap();
+    let mut reports = Vec::new();
+    let model = train(
+        Sequential::new(&arch, &device).unwrap(),
+        &tr,
+        &te,
+        &config,
+        &device,
+        &Observer::none(),
+        |r, m| {
+            assert_eq!(score(m, &te, 64).unwrap(), r.test);
+            reports.push(r.clone());
+        },
+    )
+    .unwrap();
+    // the target's spread is about 10; predicting its mean would leave that
+    let Score::Rmse(rmse) = score(&model, &te, 64).unwrap() else {
+        panic!("a number is scored by its RMSE");
+    };
+    assert!(rmse < 1.5, "{reports:?}");
+    assert!(matches!(reports[0].train, Score::Rmse(_)));
+    // accuracy has no meaning for numbers
+    assert!(matches!(
+        accuracy(&model, &te, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    // a softmax output cannot be trained on numbers
+    let classes = Architecture::new([1, 1, 2]).flatten().dense(2, true);
+    let r = train(
+        Sequential::new(&classes, &device).unwrap(),
+        &tr,
+        &te,
+        &config,
+        &device,
+        &Observer::none(),
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(Error::InvalidTraining(_))), "{:?}", r.err());
 }

@@ -1,11 +1,12 @@
-//! `nnitp evaluate`: a zoo or ONNX model's accuracy on its test set.
+//! `nnitp evaluate`: a zoo or ONNX model's accuracy (or, for a number, its
+//! root mean squared error) on its test set.
 
 use std::time::Instant;
 
 use clap::Args;
 use nnitp::core::Network;
 use nnitp::models::data::Dataset;
-use nnitp::models::train::accuracy;
+use nnitp::models::train::{score, Score};
 
 use super::emit;
 use crate::args::Shared;
@@ -26,7 +27,8 @@ pub struct EvaluateArgs {
     pub batch_size: usize,
 }
 
-/// Runs `nnitp evaluate`; the last line is `test accuracy: 0.xxxx`.
+/// Runs `nnitp evaluate`; the last line is `test accuracy: 0.xxxx` (`test
+/// RMSE: x.xx` for a model of a number).
 ///
 /// # Errors
 /// The model or its data cannot be read.
@@ -38,13 +40,18 @@ pub fn run(args: &EvaluateArgs, shared: &Shared) -> Result<(), Failure> {
     let kind = model.zoo("evaluate")?;
     let loaded = load_zoo(kind, shared)?;
     let test = &loaded.splits.test;
+    let noun = if kind.dataset().is_table() {
+        "row"
+    } else {
+        "image"
+    };
     shared.note(format!(
-        "model {}: {} test images from {}",
+        "model {}: {} test {noun}s from {}",
         kind.name(),
         test.len(),
         loaded.splits.source
     ));
-    timed_accuracy(shared, &loaded.model, test, args.batch_size)
+    timed_score(shared, &loaded.model, test, noun, args.batch_size)
 }
 
 /// The accuracy of an ONNX model on its test images.
@@ -58,23 +65,27 @@ fn onnx(args: &EvaluateArgs, shared: &Shared, file: &std::path::Path) -> Result<
         loaded.splits.source
     ));
     let network = loaded.graph.into_network(&shared.device.device()?);
-    timed_accuracy(shared, &network, test, args.batch_size)
+    timed_score(shared, &network, test, "image", args.batch_size)
 }
 
-/// Prints the accuracy of `model` on `test`, and its speed on stderr.
-fn timed_accuracy(
+/// Prints the score of `model` on `test`, and its speed on stderr.
+fn timed_score(
     shared: &Shared,
     model: &(impl Network + Sync),
     test: &Dataset,
+    noun: &str,
     batch_size: usize,
 ) -> Result<(), Failure> {
     let start = Instant::now();
-    let acc = accuracy(model, test, batch_size)?;
+    let fit = score(model, test, batch_size)?;
     let secs = start.elapsed().as_secs_f64();
     shared.note(format!(
-        "{:.0} images/s",
+        "{:.0} {noun}s/s",
         test.len() as f64 / secs.max(1e-9)
     ));
-    emit(format!("test accuracy: {acc:.4}"));
+    match fit {
+        Score::Accuracy(a) => emit(format!("test accuracy: {a:.4}")),
+        Score::Rmse(e) => emit(format!("test RMSE: {e:.2}")),
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ use nnitp::core::{Error as CoreError, Explanation, LayerPredicate, Predicate, Pr
 
 use super::{emit, emit_json};
 use crate::args::{LayerRef, SearchArgs, Shared, SplitName};
-use crate::model::Session;
+use crate::model::{Output, Session};
 use crate::progress::Bars;
 use crate::Failure;
 
@@ -160,7 +160,10 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     let split = Split::from(args.split);
 
     // the options are checked before anything is extracted
-    session.check_class("--category", args.category)?;
+    if args.conclusion.is_none() {
+        session.check_class("--category", args.category)?;
+    }
+    session.check_report(args.out.as_deref())?;
     let output = ex.output_layer();
     let asked = args.conclusion.as_ref().map(|c| c.at(output));
     if let Some(c) = &asked {
@@ -198,11 +201,12 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         }
     }
     shared.note(format!(
-        "model {}: data {}, {} training and {} test images ({:.2} s to load)",
+        "model {}: data {}, {} training and {} test {}s ({:.2} s to load)",
         session.name,
         session.source,
         ex.len(Split::Train),
         ex.len(Split::Test),
+        session.noun(),
         started.elapsed().as_secs_f64()
     ));
 
@@ -236,15 +240,24 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         Some(l) => format!("labelled {l} ({}), ", session.class(l)),
         None => String::new(),
     };
-    let category = ex.predictions(split)?[index];
+    let decided = match session.output {
+        Output::RowNumber => {
+            let value = ex.activations(split, output)?.view()[[index, 0]];
+            format!("predicted {value:.4}")
+        }
+        _ => {
+            let category = ex.predictions(split)?[index];
+            format!("classified {category} ({})", session.class(category))
+        }
+    };
     let satisfies = match &asked {
         Some(c) => format!(", satisfying {c}"),
         None => String::new(),
     };
     say.line(format!(
-        "explaining {} image {index}: {labelled}classified {category} ({}){satisfies}",
+        "explaining {} {} {index}: {labelled}{decided}{satisfies}",
         split.name(),
-        session.class(category)
+        session.noun()
     ));
     let premise = Premise { split, index };
     let first = explain(args, shared, &session, premise, &conclusion, layer)?;
@@ -310,16 +323,18 @@ fn pick_satisfying(
     }
     let listed = ex.satisfying(split, conclusion, LISTED, None)?;
     say.line(format!(
-        "first {} {} images satisfying {conclusion}:",
+        "first {} {} {}s satisfying {conclusion}:",
         listed.len(),
-        split.name()
+        split.name(),
+        session.noun()
     ));
     let row: Vec<String> = listed.iter().map(usize::to_string).collect();
     say.line(format!("  index  {}", row.join(" ")));
     listed.first().copied().ok_or_else(|| {
         Failure::new(format!(
-            "no {} image satisfies {conclusion}: pick one with --image",
-            split.name()
+            "no {} {} satisfies {conclusion}: pick one with --image",
+            split.name(),
+            session.noun()
         ))
     })
 }
@@ -341,9 +356,10 @@ fn pick(
     let predicted = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(args.category));
     let listed = ex.satisfying(split, &predicted, LISTED, None)?;
     say.line(format!(
-        "first {} {} images classified as {} ({}):",
+        "first {} {} {}s classified as {} ({}):",
         listed.len(),
         split.name(),
+        session.noun(),
         args.category,
         session.class(args.category)
     ));

@@ -84,6 +84,12 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
             })?;
             Arc::new(OnnxCatalog::new(file, data, normalization(shared)?)?)
         }
+        ModelRef::Zoo(kind) if kind.dataset().is_table() => {
+            return Err(Failure::new(format!(
+                "--model {}: the explorer draws inputs as images and does not show a table's rows yet; use nnitp explain or nnitp rules",
+                kind.name()
+            )));
+        }
         // the zoo: every model whose weights and data are there
         ModelRef::Zoo(_) => Arc::new(ZooCatalog {
             data_dir: shared.data.clone(),

@@ -11,7 +11,7 @@ use nnitp::core::Split;
 
 use super::{emit, emit_json};
 use crate::args::{LayerRef, SearchArgs, Shared};
-use crate::model::Session;
+use crate::model::{Output, Session};
 use crate::progress::Bars;
 use crate::Failure;
 
@@ -66,9 +66,16 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
             .map_err(Failure::new)?,
         None => session.default_layer()?,
     };
+    if session.output == Output::RowNumber {
+        return Err(Failure::new(format!(
+            "rule sets are found per class, and {} predicts a number: explain a bound on it with nnitp explain --conclusion \"v(0)>=150\"",
+            session.name
+        )));
+    }
     if !args.all {
         session.check_class("--category", args.category)?;
     }
+    session.check_report(args.out.as_deref())?;
     let params = RuleSetParams::new()
         .with_coverage(args.coverage)
         .with_max_rules(args.max_rules)
@@ -78,10 +85,11 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
         (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();
     session.warn_cache();
     shared.note(format!(
-        "model {}: {} training and {} test images, layer {layer} ready in {extract:.2} s",
+        "model {}: {} training and {} test {}s, layer {layer} ready in {extract:.2} s",
         session.name,
         ex.len(Split::Train),
-        ex.len(Split::Test)
+        ex.len(Split::Test),
+        session.noun()
     ));
     if args.all {
         let sets = ex.rule_sets(layer, &params)?;

@@ -47,7 +47,8 @@ pub struct TrainArgs {
     pub resume: Option<PathBuf>,
 }
 
-/// Runs `nnitp train`: one line per epoch (loss, train and test accuracy).
+/// Runs `nnitp train`: one line per epoch (loss, train and test accuracy,
+/// or RMSE for a model of a number).
 ///
 /// # Errors
 /// The data cannot be read; training diverges; the weights cannot be saved.
@@ -70,9 +71,14 @@ pub fn run(args: &TrainArgs, shared: &Shared) -> Result<(), Failure> {
         None => splits.train.clone(),
     };
     shared.note(format!(
-        "training {} on {} images from {} ({} test), device {}",
+        "training {} on {} {} from {} ({} test), device {}",
         kind.name(),
         train_set.len(),
+        if kind.dataset().is_table() {
+            "rows"
+        } else {
+            "images"
+        },
         splits.source,
         splits.test.len(),
         shared.device.as_str()
@@ -101,8 +107,8 @@ pub fn run(args: &TrainArgs, shared: &Shared) -> Result<(), Failure> {
         &bars.observer,
         |r, m| {
             emit(format!(
-                "epoch {}: loss {:.4}, train accuracy {:.4}, test accuracy {:.4}, {:.0} s",
-                r.epoch, r.loss, r.train_accuracy, r.test_accuracy, r.seconds
+                "epoch {}: loss {:.4}, train {}, test {}, {:.0} s",
+                r.epoch, r.loss, r.train, r.test, r.seconds
             ));
             // saved after every epoch, so that an interrupted run keeps its progress
             if saved.is_ok() {

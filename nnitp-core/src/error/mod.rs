@@ -60,6 +60,15 @@ pub enum Error {
         /// The shape given.
         found: Vec<usize>,
     },
+    /// A feature's scaling that cannot be undone: a shift or scale that is
+    /// not finite, or a scale of 0.
+    #[error("feature {feature} ({name}): its shift must be finite and its scale finite and not 0")]
+    InvalidFeatureScaling {
+        /// Feature index.
+        feature: usize,
+        /// Feature name.
+        name: String,
+    },
     /// A NaN or infinite activation was found.
     #[error("non-finite activation {value} in {what}, row {row}, unit {unit}")]
     NonFinite {

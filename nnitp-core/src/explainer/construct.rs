@@ -145,6 +145,7 @@ impl<S: ActivationSource> Explainer<S> {
             layers: config.layers,
             observer: Observer::none(),
             buffers: Mutex::new(SearchBuffers::new()),
+            features: None,
         }
     }
 
@@ -161,6 +162,7 @@ impl<S: ActivationSource> Explainer<S> {
             cache: self.cache,
             observer: self.observer,
             buffers: self.buffers,
+            features: self.features,
         }
     }
 
@@ -168,6 +170,29 @@ impl<S: ActivationSource> Explainer<S> {
     pub fn with_observer(mut self, observer: Observer) -> Self {
         self.observer = observer;
         self
+    }
+
+    /// Names the input's units ([`Features`](crate::features::Features)):
+    /// explanations at a layer that holds the features one for one then say
+    /// their interpolant in the data's own words
+    /// ([`Explanation::in_features`](super::Explanation::in_features)).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the input has another number of units.
+    pub fn with_features(mut self, features: crate::features::Features) -> Result<Self> {
+        let shape = self.geometry().shape(crate::cone::Place::Input)?;
+        let units: usize = shape.iter().product();
+        if units != features.len() {
+            return Err(Error::shape("feature names", &[units], &[features.len()]));
+        }
+        self.features = Some(features);
+        Ok(self)
+    }
+
+    /// The names of the input's units, where given
+    /// ([`with_features`](Self::with_features)).
+    pub fn features(&self) -> Option<&crate::features::Features> {
+        self.features.as_ref()
     }
 
     /// Replaces the progress observer.

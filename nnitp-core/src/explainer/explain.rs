@@ -8,7 +8,7 @@ use super::{Explainer, Explanation, Premise};
 use crate::accuracy::Accuracy;
 use crate::cone::{GeometryError, Place};
 use crate::error::{Error, Result};
-use crate::predicate::{LayerPredicate, Predicate};
+use crate::predicate::{Conjunction, LayerPredicate, Predicate};
 use crate::search::SearchInput;
 use crate::source::ActivationSource;
 use crate::split::Split;
@@ -73,10 +73,12 @@ impl<S: ActivationSource> Explainer<S> {
         let pred = Predicate::from(interpolant.clone());
         let train_acc = Accuracy::measure(Split::Train, &pred, train, shape, &train_mask)?;
         let test_acc = Accuracy::measure(Split::Test, &pred, test.view(), shape, &test_mask)?;
+        let in_features = self.describe(layer, &interpolant)?;
         Ok(Explanation {
             premise,
             conclusion: conclusion.clone(),
             layer,
+            in_features,
             interpolant,
             train: train_acc,
             test: test_acc,
@@ -85,6 +87,17 @@ impl<S: ActivationSource> Explainer<S> {
             stability: None,
             faithfulness: None,
         })
+    }
+
+    /// `c` in the data's own words, when `layer` holds the named features.
+    ///
+    /// # Errors
+    /// A unit that is no feature (not for an interpolant found at `layer`).
+    pub fn describe(&self, layer: usize, c: &Conjunction) -> Result<Option<String>> {
+        match &self.features {
+            Some(f) if f.name_layer(self.geometry(), layer) => Ok(Some(f.describe(c)?)),
+            _ => Ok(None),
+        }
     }
 
     /// Checks that `premise` names a sample of its data set.

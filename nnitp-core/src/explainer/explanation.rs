@@ -50,6 +50,11 @@ pub struct Explanation {
     pub layer: usize,
     /// The interpolant.
     pub interpolant: Interpolant,
+    /// The interpolant in the data's own words (`worst radius >= 16.8 &
+    /// ...`), at a layer that holds named input features
+    /// ([`Explainer::with_features`](super::Explainer::with_features)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_features: Option<String>,
     /// Precision and recall on the training sample.
     pub train: Accuracy,
     /// Precision and recall on the test sample.
@@ -110,7 +115,10 @@ impl Explanation {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Interpolant: {}", self.predicate())?;
+        match &self.in_features {
+            Some(text) => writeln!(f, "Interpolant: layer {}: {text}", self.layer)?,
+            None => writeln!(f, "Interpolant: {}", self.predicate())?,
+        }
         writeln!(f, "{}", self.train)?;
         write!(f, "{}", self.test)
     }

@@ -69,6 +69,7 @@ pub struct Explainer<S: ActivationSource> {
     cache: LayerCache,
     observer: Observer,
     buffers: Mutex<SearchBuffers>,
+    features: Option<crate::features::Features>,
 }
 
 impl<S: ActivationSource> std::fmt::Debug for Explainer<S> {

@@ -125,6 +125,10 @@ impl fmt::Display for StopReason {
 pub struct Rule {
     /// The interpolant (at the rule set's layer).
     pub interpolant: Interpolant,
+    /// The interpolant in the data's own words, at a layer that holds named
+    /// input features ([`Explainer::with_features`](super::Explainer::with_features)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_features: Option<String>,
     /// Its precision and recall for the class on the training sample.
     pub train: Accuracy,
     /// Its precision and recall for the class on the test sample.
@@ -182,7 +186,9 @@ impl fmt::Display for Rule {
         write!(
             f,
             "{} train precision={} recall={} test precision={} recall={} coverage={:.4}",
-            self.interpolant,
+            self.in_features
+                .clone()
+                .unwrap_or_else(|| self.interpolant.to_string()),
             ratio(self.train.precision()),
             ratio(self.train.recall()),
             ratio(self.test.precision()),
@@ -296,6 +302,7 @@ impl<S: ActivationSource> Explainer<S> {
                 covered: (0..sat.len())
                     .filter(|&i| sat[i] && train_mask[i])
                     .collect(),
+                in_features: self.describe(layer, &interpolant)?,
                 interpolant,
             });
         };

@@ -147,6 +147,7 @@ fn split(
         },
         images,
         labels,
+        values: None,
     })
 }
 

@@ -234,6 +234,7 @@ pub(super) fn dataset(
         kind,
         images,
         labels,
+        values: None,
     })
 }
 

@@ -1,15 +1,18 @@
 //! Datasets: readers for IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary files,
-//! nnitp's normalisation, class names, the embedded Fashion-MNIST sample, and
-//! images for a model of any input shape ([`load_for_input`]).
+//! nnitp's normalisation, class names, the embedded Fashion-MNIST sample,
+//! images for a model of any input shape ([`load_for_input`]), CSV tables
+//! ([`table`]) and the tables the zoo's tabular models are trained on.
 
 pub mod cifar;
 pub mod idx;
 #[cfg(feature = "onnx")]
 mod image_folder;
 mod images;
+mod shipped_tables;
 pub mod table;
 
 pub use images::{class_names, load_for_input, ImageSets, Normalization};
+pub use shipped_tables::{Preprocessing, SPLIT_SEED, TEST_FRACTION};
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,12 @@ pub enum DatasetKind {
     FashionMnist,
     /// CIFAR-10, 32x32 colour.
     Cifar10,
+    /// Breast Cancer Wisconsin (Diagnostic): 569 rows of 30 features, benign
+    /// or malignant (shipped with the crate).
+    BreastCancer,
+    /// Diabetes: 442 rows of 10 features, disease progression after a year
+    /// (a number; shipped with the crate).
+    Diabetes,
 }
 
 const FASHION_CLASSES: [&str; 10] = [
@@ -42,6 +51,7 @@ const FASHION_CLASSES: [&str; 10] = [
     "Bag",
     "Ankle boot",
 ];
+const BREAST_CANCER_CLASSES: [&str; 2] = ["benign", "malignant"];
 const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const CIFAR_CLASSES: [&str; 10] = [
     "airplane",
@@ -60,18 +70,22 @@ const CIFAR_CLASSES: [&str; 10] = [
 pub const DEBIAN_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
 
 impl DatasetKind {
-    /// The class names, indexed by label.
+    /// The class names, indexed by label (none for a numeric target).
     pub fn classes(self) -> &'static [&'static str] {
         match self {
+            DatasetKind::BreastCancer => &BREAST_CANCER_CLASSES,
+            DatasetKind::Diabetes => &[],
             DatasetKind::Mnist => &MNIST_CLASSES,
             DatasetKind::FashionMnist => &FASHION_CLASSES,
             DatasetKind::Cifar10 => &CIFAR_CLASSES,
         }
     }
 
-    /// Image shape `[H, W, C]`.
+    /// Image shape `[H, W, C]`; a table's row is `[1, 1, features]`.
     pub fn image_shape(self) -> [usize; 3] {
         match self {
+            DatasetKind::BreastCancer => [1, 1, 30],
+            DatasetKind::Diabetes => [1, 1, 10],
             DatasetKind::Mnist | DatasetKind::FashionMnist => [28, 28, 1],
             DatasetKind::Cifar10 => [32, 32, 3],
         }
@@ -83,30 +97,36 @@ impl DatasetKind {
             DatasetKind::Mnist => "mnist",
             DatasetKind::FashionMnist => "fashion-mnist",
             DatasetKind::Cifar10 => "cifar10",
+            DatasetKind::BreastCancer => "breast-cancer",
+            DatasetKind::Diabetes => "diabetes",
         }
     }
 }
 
-/// Images `[N, H, W, C]` (normalised as nnitp does) with their labels.
+/// Images `[N, H, W, C]` (normalised as nnitp does) with their labels, or
+/// a table's rows `[N, 1, 1, features]` with their classes or numbers.
 #[derive(Clone, Debug)]
 pub struct Dataset {
     /// Which dataset.
     pub kind: DatasetKind,
     /// Normalised images, channels last.
     pub images: Array4<f32>,
-    /// Labels, one per image.
+    /// Class labels, one per image (empty for a numeric target).
     pub labels: Vec<u8>,
+    /// The numeric target of each row, for a dataset that has one (then
+    /// `labels` is empty).
+    pub values: Option<Vec<f32>>,
 }
 
 impl Dataset {
     /// Number of images.
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.images.shape()[0]
     }
 
     /// Whether there is no image.
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.len() == 0
     }
 
     /// The first `n` images (all when fewer).
@@ -115,7 +135,8 @@ impl Dataset {
         Dataset {
             kind: self.kind,
             images: self.images.slice(s![..n, .., .., ..]).to_owned(),
-            labels: self.labels[..n].to_vec(),
+            labels: self.labels[..n.min(self.labels.len())].to_vec(),
+            values: self.values.as_ref().map(|v| v[..n.min(v.len())].to_vec()),
         }
     }
 
@@ -310,13 +331,17 @@ pub fn embedded_fashion_mnist() -> Result<Splits> {
 
 /// Where a copy of a dataset is: `dir` when given; else `$NNITP_DATA` (or its
 /// sub-folder named after the dataset); else, for Fashion-MNIST, Debian's
-/// `dataset-fashion-mnist` folder, or `None` for the embedded sample.
+/// `dataset-fashion-mnist` folder, or `None` for the embedded sample (and
+/// for a table, which ships with the crate).
 ///
 /// # Errors
 /// [`Error::DatasetNotFound`] when no copy is found.
 pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> {
     if let Some(d) = dir {
         return Ok(Some(d.to_path_buf()));
+    }
+    if kind.is_table() {
+        return Ok(None);
     }
     let mut looked = Vec::new();
     let holds = |d: &Path| match kind {
@@ -349,11 +374,16 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
 
 /// Loads a dataset from where [`locate`] finds it (the embedded sample for
 /// Fashion-MNIST when there is no other copy). Within a folder, CIFAR-10 may sit
-/// in `cifar-10-batches-bin/`.
+/// in `cifar-10-batches-bin/`. A table is the shipped one, or a CSV file with
+/// its columns (`dir` names the file), its rows split and scaled as the
+/// shipped table's.
 ///
 /// # Errors
 /// [`Error::DatasetNotFound`] when no copy is found; the readers' errors.
 pub fn load(kind: DatasetKind, dir: Option<&Path>) -> Result<Splits> {
+    if kind.is_table() {
+        return shipped_tables::load_table(kind, dir);
+    }
     match locate(kind, dir)? {
         Some(d) => match kind {
             DatasetKind::Cifar10 => load_cifar10_dir(d),

@@ -1,6 +1,7 @@
 //! The model zoo: nnitp's CIFAR-10, Fashion-MNIST and MNIST networks with the same
-//! layer numbering as nnitp, a small residual network for Fashion-MNIST, and the
-//! builder that gives any CNN of these layers the [`nnitp_core::Network`] trait.
+//! layer numbering as nnitp, a small residual network for Fashion-MNIST, two
+//! multilayer perceptrons on tables (a class and a number), and the builder
+//! that gives any network of these layers the [`nnitp_core::Network`] trait.
 
 mod architecture;
 mod graph;
@@ -32,6 +33,14 @@ pub enum ModelKind {
     /// A small ResNet for Fashion-MNIST (layers 0-50): a stem convolution and
     /// three stages of two basic blocks (16, 32, 64 filters).
     FashionMnistResnet,
+    /// A multilayer perceptron on the breast cancer table (layers 0-5): the
+    /// 30 standardised features (layer 0), dense 16 + ReLU, dense 8 + ReLU,
+    /// dense 2 with softmax (benign, malignant).
+    BreastCancerMlp,
+    /// A multilayer perceptron on the diabetes table (layers 0-5): the 10
+    /// standardised features (layer 0), dense 16 + ReLU, dense 8 + ReLU, and
+    /// one output unit, the predicted progression in the table's units.
+    DiabetesMlp,
 }
 
 /// The shipped Fashion-MNIST weights (trained on the full 60000 images).
@@ -39,6 +48,13 @@ const FASHION_MNIST_WEIGHTS: &[u8] = include_bytes!("../../weights/fashion-mnist
 /// The shipped Fashion-MNIST ResNet weights (trained on the full 60000 images).
 const FASHION_MNIST_RESNET_WEIGHTS: &[u8] =
     include_bytes!("../../weights/fashion-mnist-resnet.bpk");
+
+/// The shipped breast cancer perceptron's weights (trained on the shipped
+/// table's training rows).
+const BREAST_CANCER_MLP_WEIGHTS: &[u8] = include_bytes!("../../weights/breast-cancer-mlp.bpk");
+/// The shipped diabetes perceptron's weights (trained on the shipped table's
+/// training rows).
+const DIABETES_MLP_WEIGHTS: &[u8] = include_bytes!("../../weights/diabetes-mlp.bpk");
 
 /// nnitp's convolutional block: conv, ELU, batch norm, conv, ELU, batch norm,
 /// 2x2 max pool, dropout.
@@ -51,6 +67,17 @@ fn block(arch: Architecture, filters: usize, dropout: f64) -> Architecture {
         .batch_norm()
         .max_pool(2)
         .dropout(dropout)
+}
+
+/// A table's perceptron up to its output layer: the features flattened
+/// (layer 0), dense 16 + ReLU, dense 8 + ReLU.
+fn mlp(input: [usize; 3]) -> Architecture {
+    Architecture::new(input)
+        .flatten()
+        .dense(16, false)
+        .relu()
+        .dense(8, false)
+        .relu()
 }
 
 /// A ResNet basic block on the layer before it: conv, batch norm, ReLU, conv,
@@ -97,18 +124,22 @@ fn basic_block(arch: Architecture, filters: usize, downsample: bool) -> Architec
 
 impl ModelKind {
     /// Every model of the zoo.
-    pub const ALL: [ModelKind; 4] = [
+    pub const ALL: [ModelKind; 6] = [
         ModelKind::Cifar10,
         ModelKind::FashionMnist,
         ModelKind::Mnist,
         ModelKind::FashionMnistResnet,
+        ModelKind::BreastCancerMlp,
+        ModelKind::DiabetesMlp,
     ];
 
     /// The model's name (`cifar10`, `fashion-mnist`, `mnist`,
-    /// `fashion-mnist-resnet`).
+    /// `fashion-mnist-resnet`, `breast-cancer-mlp`, `diabetes-mlp`).
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::FashionMnistResnet => "fashion-mnist-resnet",
+            ModelKind::BreastCancerMlp => "breast-cancer-mlp",
+            ModelKind::DiabetesMlp => "diabetes-mlp",
             _ => self.dataset().name(),
         }
     }
@@ -133,6 +164,8 @@ impl ModelKind {
             ModelKind::Cifar10 => DatasetKind::Cifar10,
             ModelKind::FashionMnist | ModelKind::FashionMnistResnet => DatasetKind::FashionMnist,
             ModelKind::Mnist => DatasetKind::Mnist,
+            ModelKind::BreastCancerMlp => DatasetKind::BreastCancer,
+            ModelKind::DiabetesMlp => DatasetKind::Diabetes,
         }
     }
 
@@ -159,14 +192,18 @@ impl ModelKind {
                 let a = basic_block(basic_block(a, 64, true), 64, false);
                 a.global_avg_pool().dense(10, true)
             }
+            ModelKind::BreastCancerMlp => mlp(input).dense(2, true),
+            ModelKind::DiabetesMlp => mlp(input).dense(1, false),
         }
     }
 
     /// The layers explanations use by default (nnitp's; for the ResNet, the
-    /// outputs of the last blocks of stages 2 and 3).
+    /// outputs of the last blocks of stages 2 and 3; for a perceptron, its
+    /// features and both hidden layers).
     pub fn default_layers(self) -> Vec<usize> {
         match self {
             ModelKind::FashionMnistResnet => vec![32, 48],
+            ModelKind::BreastCancerMlp | ModelKind::DiabetesMlp => vec![0, 2, 4],
             _ => vec![6, 14],
         }
     }
@@ -199,6 +236,8 @@ impl ModelKind {
         match self {
             ModelKind::FashionMnist => Some(FASHION_MNIST_WEIGHTS),
             ModelKind::FashionMnistResnet => Some(FASHION_MNIST_RESNET_WEIGHTS),
+            ModelKind::BreastCancerMlp => Some(BREAST_CANCER_MLP_WEIGHTS),
+            ModelKind::DiabetesMlp => Some(DIABETES_MLP_WEIGHTS),
             _ => None,
         }
     }
@@ -212,7 +251,7 @@ impl ModelKind {
     }
 
     /// The model with weights from `path`, or the shipped weights when `None`
-    /// (the Fashion-MNIST models only).
+    /// (the Fashion-MNIST and table models).
     ///
     /// # Errors
     /// [`Error::WeightsMismatch`] for weights of another model; [`Error::Io`];

@@ -362,6 +362,31 @@ impl Sequential {
             .channels_last()
     }
 
+    /// The model with `y * scale + shift` of its output folded into the
+    /// last dense layer's weights: how a model trained on a standardised
+    /// number predicts it in its own units.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the last layer is not dense (without
+    /// a softmax, with a bias).
+    pub fn with_output_scaled(mut self, scale: f32, shift: f32) -> Result<Self> {
+        let softmax = self.softmax_after(self.layers.len().saturating_sub(1));
+        match self.layers.last_mut() {
+            Some(Layer::Dense(linear)) if !softmax && linear.bias.is_some() => {
+                linear.weight = linear.weight.clone().map(|w| w * scale);
+                linear.bias = linear.bias.take().map(|b| b.map(|b| b * scale + shift));
+            }
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "only a last dense layer without softmax can be scaled".into(),
+                ))
+            }
+        }
+        // the host's form, if made, holds the old weights
+        self.host = OnceLock::new();
+        Ok(self)
+    }
+
     /// Loads weights saved by [`Sequential::save`] (burnpack format).
     ///
     /// # Errors
