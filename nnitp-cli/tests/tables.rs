@@ -199,3 +199,36 @@ fn the_guide_shows_what_the_commands_print() {
         );
     }
 }
+
+#[test]
+fn readme_shows_the_interpolants_the_commands_find() {
+    let readme = include_str!("../../README.md");
+    for (command, args) in [
+        (
+            "nnitp explain --model breast-cancer-mlp\n",
+            &["explain", "--model", "breast-cancer-mlp"][..],
+        ),
+        (
+            "nnitp explain --model diabetes-mlp --conclusion \"v(0)>=150\"\n",
+            &[
+                "explain",
+                "--model",
+                "diabetes-mlp",
+                "--conclusion",
+                "v(0)>=150",
+            ][..],
+        ),
+    ] {
+        let at = readme.find(command).expect("README shows the command") + command.len();
+        let shown = readme[at..]
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("# ");
+        let out = stdout_of(&run(args));
+        assert!(
+            out.lines().any(|l| l == shown),
+            "{shown:?} missing from\n{out}"
+        );
+    }
+}

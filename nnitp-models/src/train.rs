@@ -328,6 +328,17 @@ pub fn predict(
     data: &Dataset,
     batch_size: usize,
 ) -> Result<Vec<usize>> {
+    let out = outputs(model, data, batch_size)?;
+    Ok(out.rows().into_iter().map(argmax).collect())
+}
+
+/// The output layer's values on every sample of `data`, `[N, units]`, in
+/// batches.
+fn outputs(
+    model: &(impl Network + Sync),
+    data: &Dataset,
+    batch_size: usize,
+) -> Result<ndarray::Array2<f32>> {
     check_input(model, data)?;
     if batch_size == 0 {
         return Err(Error::InvalidArgument(
@@ -335,7 +346,7 @@ pub fn predict(
         ));
     }
     let last = model.geometry().len().saturating_sub(1);
-    let out = nnitp_core::network::extract(
+    let mut out = nnitp_core::network::extract(
         model,
         data.view(),
         &[last],
@@ -343,7 +354,7 @@ pub fn predict(
         &Observer::none(),
         Task::Running,
     )?;
-    Ok(out[0].rows().into_iter().map(argmax).collect())
+    Ok(out.remove(0))
 }
 
 /// How well the model fits `data`: its [`accuracy`] for a class target,
@@ -355,22 +366,11 @@ pub fn score(model: &(impl Network + Sync), data: &Dataset, batch_size: usize) -
     let Some(values) = &data.values else {
         return Ok(Score::Accuracy(accuracy(model, data, batch_size)?));
     };
-    check_input(model, data)?;
-    if data.is_empty() || batch_size == 0 {
-        return Err(Error::InvalidArgument(
-            "no row to evaluate, or a batch size of 0".into(),
-        ));
+    if data.is_empty() {
+        return Err(Error::InvalidArgument("no row to evaluate".into()));
     }
-    let last = model.geometry().len().saturating_sub(1);
-    let out = nnitp_core::network::extract(
-        model,
-        data.view(),
-        &[last],
-        batch_size,
-        &Observer::none(),
-        Task::Running,
-    )?;
-    let sum: f64 = out[0]
+    let out = outputs(model, data, batch_size)?;
+    let sum: f64 = out
         .rows()
         .into_iter()
         .zip(values)
