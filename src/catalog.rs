@@ -15,8 +15,8 @@ use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
 ///
 /// Fashion-MNIST is always available (shipped weights, embedded data); MNIST
 /// and CIFAR-10 are offered when `weights_dir` holds `<name>.bpk` and their
-/// data is found (`data_dir`, `$NNITP_DATA`). The table models are not
-/// offered: the explorer draws inputs as images.
+/// data is found (`data_dir`, `$NNITP_DATA`). The table and series models
+/// are not offered: the explorer draws inputs as images.
 #[derive(Clone, Debug)]
 pub struct ZooCatalog {
     /// Dataset folder (as `--data` of the examples).
@@ -55,8 +55,8 @@ impl ZooCatalog {
     }
 
     fn available(&self, kind: ModelKind) -> bool {
-        // the explorer draws inputs as images; a table's rows are not drawn yet
-        if kind.dataset().is_table() {
+        // the explorer draws inputs as images; rows and series are not drawn yet
+        if kind.dataset().samples() != nnitp_models::data::SampleKind::Image {
             return false;
         }
         let has_weights = kind.ships_weights() || self.weights(kind).is_some();

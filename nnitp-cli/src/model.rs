@@ -7,7 +7,7 @@ use nnitp::core::cone::Geometry;
 use nnitp::core::progress::Observer;
 use nnitp::core::Network;
 use nnitp::core::{ActivationSource, Activations, Explainer, ExplainerConfig, Split};
-use nnitp::models::data::Normalization;
+use nnitp::models::data::{Normalization, SampleKind};
 use nnitp::models::graph::LayerGraph;
 use nnitp::models::zoo::ModelKind;
 use nnitp::models::OnnxLoaded;
@@ -88,17 +88,17 @@ pub struct Session {
     pub aliases: Vec<Option<String>>,
     /// What the model's output is.
     pub output: Output,
+    /// What its inputs are.
+    pub samples: SampleKind,
 }
 
 /// What a model's output layer gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
-    /// A score per class of images.
-    ImageClasses,
-    /// A score per class of a table's rows.
-    RowClasses,
-    /// A number predicted for a table's row (its one output unit).
-    RowNumber,
+    /// A score per class.
+    Classes,
+    /// A number (its one output unit).
+    Number,
 }
 
 impl Session {
@@ -140,16 +140,17 @@ impl Session {
         if let Some(prep) = dataset.preprocessing()? {
             explainer = explainer.with_features(prep.features()?)?;
         }
-        let output = match (dataset.is_table(), numeric) {
-            (false, _) => Output::ImageClasses,
-            (true, false) => Output::RowClasses,
-            (true, true) => Output::RowNumber,
+        let output = if numeric {
+            Output::Number
+        } else {
+            Output::Classes
         };
         let labels = if numeric { [None, None] } else { labels };
         Ok(Session {
             name: kind.name().into(),
             explainer: explainer.boxed(),
             output,
+            samples: dataset.samples(),
             classes: kind
                 .dataset()
                 .classes()
@@ -191,7 +192,8 @@ impl Session {
             labels,
             source,
             aliases: info.aliases,
-            output: Output::ImageClasses,
+            output: Output::Classes,
+            samples: SampleKind::Image,
         })
     }
 
@@ -224,7 +226,8 @@ impl Session {
             labels: [None, None],
             source: dir.display().to_string(),
             aliases: Vec::new(),
-            output: Output::ImageClasses,
+            output: Output::Classes,
+            samples: SampleKind::Image,
         })
     }
 
@@ -268,20 +271,12 @@ impl Session {
     /// # Errors
     /// `out` is given for a table's rows.
     pub fn check_report(&self, out: Option<&std::path::Path>) -> Result<(), Failure> {
-        match (out, self.output) {
-            (Some(dir), Output::RowClasses | Output::RowNumber) => Err(Failure::new(format!(
+        match (out, self.samples) {
+            (Some(dir), SampleKind::Row) => Err(Failure::new(format!(
                 "--out {}: reports draw inputs as images and do not show a table's rows yet",
                 dir.display()
             ))),
             _ => Ok(()),
-        }
-    }
-
-    /// What one sample is called: `image`, or `row` for a table.
-    pub fn noun(&self) -> &'static str {
-        match self.output {
-            Output::ImageClasses => "image",
-            Output::RowClasses | Output::RowNumber => "row",
         }
     }
 
@@ -290,7 +285,7 @@ impl Session {
     /// # Errors
     /// `class` is out of range, or the model predicts a number.
     pub fn check_class(&self, flag: &str, class: usize) -> Result<(), Failure> {
-        if self.output == Output::RowNumber {
+        if self.output == Output::Number {
             return Err(Failure::new(format!(
                 "{} predicts a number, not a class: give a bound on it as the conclusion, e.g. --conclusion \"v(0)>=150\"",
                 self.name

@@ -129,7 +129,7 @@ fn reports_and_the_explorer_refuse_rows_before_any_work() {
     let out = nnitp(&["explore", "--model", "breast-cancer-mlp", "--no-open"])
         .output()
         .unwrap();
-    assert_fails(&out, 1, "does not show a table's rows yet");
+    assert_fails(&out, 1, "does not show a table's rows or series yet");
 }
 
 #[test]
@@ -231,4 +231,27 @@ fn readme_shows_the_interpolants_the_commands_find() {
             "{shown:?} missing from\n{out}"
         );
     }
+}
+
+#[test]
+fn a_series_is_explained_with_the_time_steps_of_each_conjunct() {
+    let out = run(&["explain", "--model", "gunpoint-cnn", "--split", "test"]);
+    let stdout = stdout_of(&out);
+    assert!(stdout.contains("explaining test series "), "{stdout}");
+    let windows: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Windows: "))
+        .collect();
+    // one line per explanation (the first and its drill-down)
+    assert_eq!(windows.len(), 2, "{stdout}");
+    for line in windows {
+        for part in line.split("; ") {
+            let (_, steps) = part.split_once(" steps ").unwrap();
+            let (a, b) = steps.split_once('-').unwrap();
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            assert!(a <= b && b < 150, "{part}");
+        }
+    }
+    let command = "`nnitp explain --model gunpoint-cnn --split test --no-cache`";
+    assert_eq!(stdout, shown_after("docs/tables.md", command));
 }

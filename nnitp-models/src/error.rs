@@ -32,6 +32,14 @@ pub enum Error {
         /// What is wrong, naming the line.
         source: crate::data::table::TableError,
     },
+    /// A `.ts` file of series that cannot be read as the model's series.
+    #[error("{}: {source}", path.display())]
+    Series {
+        /// The file (`<embedded>/...` for a shipped one).
+        path: PathBuf,
+        /// What is wrong, naming the line.
+        source: crate::data::series::SeriesError,
+    },
     /// No weights are shipped for this model; they must be trained and given.
     #[error(
         "no weights are shipped for {model}: train them (example `train`) and pass --weights FILE"

@@ -40,13 +40,9 @@ pub fn run(args: &EvaluateArgs, shared: &Shared) -> Result<(), Failure> {
     let kind = model.zoo("evaluate")?;
     let loaded = load_zoo(kind, shared)?;
     let test = &loaded.splits.test;
-    let noun = if kind.dataset().is_table() {
-        "row"
-    } else {
-        "image"
-    };
+    let noun = kind.dataset().samples().many();
     shared.note(format!(
-        "model {}: {} test {noun}s from {}",
+        "model {}: {} test {noun} from {}",
         kind.name(),
         test.len(),
         loaded.splits.source
@@ -65,7 +61,7 @@ fn onnx(args: &EvaluateArgs, shared: &Shared, file: &std::path::Path) -> Result<
         loaded.splits.source
     ));
     let network = loaded.graph.into_network(&shared.device.device()?);
-    timed_score(shared, &network, test, "image", args.batch_size)
+    timed_score(shared, &network, test, "images", args.batch_size)
 }
 
 /// Prints the score of `model` on `test`, and its speed on stderr.
@@ -80,7 +76,7 @@ fn timed_score(
     let fit = score(model, test, batch_size)?;
     let secs = start.elapsed().as_secs_f64();
     shared.note(format!(
-        "{:.0} {noun}s/s",
+        "{:.0} {noun}/s",
         test.len() as f64 / secs.max(1e-9)
     ));
     match fit {

@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::Args;
 use nnitp::core::explainer::FaithfulnessParams;
 use nnitp::core::{Error as CoreError, Explanation, LayerPredicate, Predicate, Premise, Split};
+use nnitp::models::data::SampleKind;
 
 use super::{emit, emit_json};
 use crate::args::{LayerRef, SearchArgs, Shared, SplitName};
@@ -201,12 +202,12 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         }
     }
     shared.note(format!(
-        "model {}: data {}, {} training and {} test {}s ({:.2} s to load)",
+        "model {}: data {}, {} training and {} test {} ({:.2} s to load)",
         session.name,
         session.source,
         ex.len(Split::Train),
         ex.len(Split::Test),
-        session.noun(),
+        session.samples.many(),
         started.elapsed().as_secs_f64()
     ));
 
@@ -241,7 +242,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
         None => String::new(),
     };
     let decided = match session.output {
-        Output::RowNumber => {
+        Output::Number => {
             let value = ex.activations(split, output)?.view()[[index, 0]];
             format!("predicted {value:.4}")
         }
@@ -257,11 +258,11 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     say.line(format!(
         "explaining {} {} {index}: {labelled}{decided}{satisfies}",
         split.name(),
-        session.noun()
+        session.samples.one()
     ));
     let premise = Premise { split, index };
     let first = explain(args, shared, &session, premise, &conclusion, layer)?;
-    show(args, shared, &first)?;
+    show(args, shared, &session, &first)?;
     let mut chain = vec![first];
     for &drill in &drills {
         let last = chain.last().expect("the first explanation is there");
@@ -275,7 +276,7 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
             "explaining conjunct {k}, {conjunct}, at layer {drill}"
         ));
         let next = explain(args, shared, &session, premise, &conjunct, drill)?;
-        show(args, shared, &next)?;
+        show(args, shared, &session, &next)?;
         chain.push(next);
     }
     if drills.len() < args.drill {
@@ -323,10 +324,10 @@ fn pick_satisfying(
     }
     let listed = ex.satisfying(split, conclusion, LISTED, None)?;
     say.line(format!(
-        "first {} {} {}s satisfying {conclusion}:",
+        "first {} {} {} satisfying {conclusion}:",
         listed.len(),
         split.name(),
-        session.noun()
+        session.samples.many()
     ));
     let row: Vec<String> = listed.iter().map(usize::to_string).collect();
     say.line(format!("  index  {}", row.join(" ")));
@@ -334,7 +335,7 @@ fn pick_satisfying(
         Failure::new(format!(
             "no {} {} satisfies {conclusion}: pick one with --image",
             split.name(),
-            session.noun()
+            session.samples.one()
         ))
     })
 }
@@ -356,10 +357,10 @@ fn pick(
     let predicted = LayerPredicate::new(ex.output_layer(), Predicate::IsMax(args.category));
     let listed = ex.satisfying(split, &predicted, LISTED, None)?;
     say.line(format!(
-        "first {} {} {}s classified as {} ({}):",
+        "first {} {} {} classified as {} ({}):",
         listed.len(),
         split.name(),
-        session.noun(),
+        session.samples.many(),
         args.category,
         session.class(args.category)
     ));
@@ -394,6 +395,18 @@ fn pick(
         })?
     };
     Ok((found, args.category))
+}
+
+/// The time steps each conjunct of `e` depends on (a series model's):
+/// `Windows: v(0,12,3)>=0.5 steps 20-35; ...`.
+fn windows(session: &Session, e: &Explanation) -> Result<String, Failure> {
+    let mut parts = Vec::new();
+    for b in e.interpolant.bounds() {
+        let region = session.explainer.input_box(e.layer, &b.unit)?;
+        let steps = &region.ranges()[1];
+        parts.push(format!("{b} steps {}-{}", steps.start, steps.end - 1));
+    }
+    Ok(format!("Windows: {}", parts.join("; ")))
 }
 
 /// One explanation, with its stability and faithfulness when asked for.
@@ -438,12 +451,20 @@ fn explain(
 }
 
 /// nnitp's three lines and the intervals line (with `--json`, the object).
-fn show(args: &ExplainArgs, shared: &Shared, e: &Explanation) -> Result<(), Failure> {
+fn show(
+    args: &ExplainArgs,
+    shared: &Shared,
+    session: &Session,
+    e: &Explanation,
+) -> Result<(), Failure> {
     if args.json {
         return emit_json(e);
     }
     emit(e);
     emit(e.intervals_line());
+    if session.samples == SampleKind::Series {
+        emit(windows(session, e)?);
+    }
     if let Some(f) = &e.faithfulness {
         emit(f.to_string().trim_end());
     }

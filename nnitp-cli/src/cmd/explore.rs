@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::Args;
 use nnitp::catalog::ZooCatalog;
 use nnitp::folder_catalog::FolderCatalog;
+use nnitp::models::data::SampleKind;
 use nnitp::onnx_catalog::OnnxCatalog;
 use nnitp::viz::explorer::{Explorer, ExplorerConfig, SharedCatalog};
 
@@ -84,9 +85,9 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
             })?;
             Arc::new(OnnxCatalog::new(file, data, normalization(shared)?)?)
         }
-        ModelRef::Zoo(kind) if kind.dataset().is_table() => {
+        ModelRef::Zoo(kind) if kind.dataset().samples() != SampleKind::Image => {
             return Err(Failure::new(format!(
-                "--model {}: the explorer draws inputs as images and does not show a table's rows yet; use nnitp explain or nnitp rules",
+                "--model {}: the explorer draws inputs as images and does not show a table's rows or series yet; use nnitp explain or nnitp rules",
                 kind.name()
             )));
         }

@@ -66,7 +66,7 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
             .map_err(Failure::new)?,
         None => session.default_layer()?,
     };
-    if session.output == Output::RowNumber {
+    if session.output == Output::Number {
         return Err(Failure::new(format!(
             "rule sets are found per class, and {} predicts a number: explain a bound on it with nnitp explain --conclusion \"v(0)>=150\"",
             session.name
@@ -85,11 +85,11 @@ pub fn run(args: &RulesArgs, shared: &Shared) -> Result<(), Failure> {
         (ex.prepare(Split::Train, &needed)? + ex.prepare(Split::Test, &needed)?).as_secs_f64();
     session.warn_cache();
     shared.note(format!(
-        "model {}: {} training and {} test {}s, layer {layer} ready in {extract:.2} s",
+        "model {}: {} training and {} test {}, layer {layer} ready in {extract:.2} s",
         session.name,
         ex.len(Split::Train),
         ex.len(Split::Test),
-        session.noun()
+        session.samples.many()
     ));
     if args.all {
         let sets = ex.rule_sets(layer, &params)?;

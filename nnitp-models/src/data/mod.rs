@@ -8,6 +8,8 @@ pub mod idx;
 #[cfg(feature = "onnx")]
 mod image_folder;
 mod images;
+pub mod series;
+mod shipped_series;
 mod shipped_tables;
 pub mod table;
 
@@ -37,6 +39,9 @@ pub enum DatasetKind {
     /// Diabetes: 442 rows of 10 features, disease progression after a year
     /// (a number; shipped with the crate).
     Diabetes,
+    /// GunPoint (UCR): series of 150 time steps, gun-draw or point (shipped
+    /// with the crate; 50 training and 150 test series).
+    GunPoint,
 }
 
 const FASHION_CLASSES: [&str; 10] = [
@@ -52,6 +57,7 @@ const FASHION_CLASSES: [&str; 10] = [
     "Ankle boot",
 ];
 const BREAST_CANCER_CLASSES: [&str; 2] = ["benign", "malignant"];
+const GUNPOINT_CLASSES: [&str; 2] = ["gun-draw", "point"];
 const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const CIFAR_CLASSES: [&str; 10] = [
     "airplane",
@@ -75,19 +81,33 @@ impl DatasetKind {
         match self {
             DatasetKind::BreastCancer => &BREAST_CANCER_CLASSES,
             DatasetKind::Diabetes => &[],
+            DatasetKind::GunPoint => &GUNPOINT_CLASSES,
             DatasetKind::Mnist => &MNIST_CLASSES,
             DatasetKind::FashionMnist => &FASHION_CLASSES,
             DatasetKind::Cifar10 => &CIFAR_CLASSES,
         }
     }
 
-    /// Image shape `[H, W, C]`; a table's row is `[1, 1, features]`.
+    /// Image shape `[H, W, C]`; a table's row is `[1, 1, features]`, a
+    /// series `[1, time steps, 1]`.
     pub fn image_shape(self) -> [usize; 3] {
         match self {
+            DatasetKind::GunPoint => [1, 150, 1],
             DatasetKind::BreastCancer => [1, 1, 30],
             DatasetKind::Diabetes => [1, 1, 10],
             DatasetKind::Mnist | DatasetKind::FashionMnist => [28, 28, 1],
             DatasetKind::Cifar10 => [32, 32, 3],
+        }
+    }
+
+    /// What the dataset's samples are.
+    pub fn samples(self) -> SampleKind {
+        if self.is_table() {
+            SampleKind::Row
+        } else if self.is_series() {
+            SampleKind::Series
+        } else {
+            SampleKind::Image
         }
     }
 
@@ -99,6 +119,38 @@ impl DatasetKind {
             DatasetKind::Cifar10 => "cifar10",
             DatasetKind::BreastCancer => "breast-cancer",
             DatasetKind::Diabetes => "diabetes",
+            DatasetKind::GunPoint => "gunpoint",
+        }
+    }
+}
+
+/// What a dataset's samples are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SampleKind {
+    /// Images `[H, W, C]`.
+    Image,
+    /// A table's rows, `[1, 1, features]`.
+    Row,
+    /// Series, `[1, time steps, 1]`.
+    Series,
+}
+
+impl SampleKind {
+    /// What one sample is called (`image`, `row`, `series`).
+    pub fn one(self) -> &'static str {
+        match self {
+            SampleKind::Image => "image",
+            SampleKind::Row => "row",
+            SampleKind::Series => "series",
+        }
+    }
+
+    /// What several are called (`images`, `rows`, `series`).
+    pub fn many(self) -> &'static str {
+        match self {
+            SampleKind::Image => "images",
+            SampleKind::Row => "rows",
+            SampleKind::Series => "series",
         }
     }
 }
@@ -340,7 +392,7 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
     if let Some(d) = dir {
         return Ok(Some(d.to_path_buf()));
     }
-    if kind.is_table() {
+    if kind.is_table() || kind.is_series() {
         return Ok(None);
     }
     let mut looked = Vec::new();
@@ -383,6 +435,9 @@ pub fn locate(kind: DatasetKind, dir: Option<&Path>) -> Result<Option<PathBuf>> 
 pub fn load(kind: DatasetKind, dir: Option<&Path>) -> Result<Splits> {
     if kind.is_table() {
         return shipped_tables::load_table(kind, dir);
+    }
+    if kind.is_series() {
+        return shipped_series::load_series(kind, dir);
     }
     match locate(kind, dir)? {
         Some(d) => match kind {

@@ -26,6 +26,21 @@ pub enum LayerSpec {
         /// Padding.
         padding: Padding,
     },
+    /// 1-d convolution over the time steps of a series (`[1, T, C]`): a
+    /// `1 x kernel` 2-d convolution, stride 1.
+    Conv1d {
+        /// Output channels.
+        filters: usize,
+        /// Kernel length (time steps).
+        kernel: usize,
+        /// Padding (`Same` keeps the length for an odd kernel).
+        padding: Padding,
+    },
+    /// Max pooling over `window` time steps of a series, stride = window.
+    MaxPool1d {
+        /// Window length.
+        window: usize,
+    },
     /// ELU activation (alpha 1).
     Elu,
     /// ReLU activation.
@@ -61,6 +76,8 @@ impl LayerSpec {
     fn keras_name(&self) -> &'static str {
         match self {
             LayerSpec::Conv2d { .. } => "conv2d",
+            LayerSpec::Conv1d { .. } => "conv1d",
+            LayerSpec::MaxPool1d { .. } => "max_pooling1d",
             LayerSpec::Elu | LayerSpec::Relu => "activation",
             LayerSpec::BatchNorm => "batch_normalization",
             LayerSpec::MaxPool2d { .. } => "max_pooling2d",
@@ -173,6 +190,20 @@ impl Architecture {
     /// Appends batch normalisation.
     pub fn batch_norm(self) -> Self {
         self.push(LayerSpec::BatchNorm)
+    }
+
+    /// Appends a 1-d convolution over time steps.
+    pub fn conv1d(self, filters: usize, kernel: usize, padding: Padding) -> Self {
+        self.push(LayerSpec::Conv1d {
+            filters,
+            kernel,
+            padding,
+        })
+    }
+
+    /// Appends max pooling over time steps.
+    pub fn max_pool1d(self, window: usize) -> Self {
+        self.push(LayerSpec::MaxPool1d { window })
     }
 
     /// Appends max pooling.

@@ -41,6 +41,10 @@ pub enum ModelKind {
     /// standardised features (layer 0), dense 16 + ReLU, dense 8 + ReLU, and
     /// one output unit, the predicted progression in the table's units.
     DiabetesMlp,
+    /// A 1-d CNN on GunPoint's series (layers 0-7): conv 8 x 7 + ReLU, max
+    /// pool 2 (2), conv 16 x 5 + ReLU, max pool 2 (5), flatten, dense 2 with
+    /// softmax (gun-draw, point).
+    GunpointCnn,
 }
 
 /// The shipped Fashion-MNIST weights (trained on the full 60000 images).
@@ -55,6 +59,8 @@ const BREAST_CANCER_MLP_WEIGHTS: &[u8] = include_bytes!("../../weights/breast-ca
 /// The shipped diabetes perceptron's weights (trained on the shipped table's
 /// training rows).
 const DIABETES_MLP_WEIGHTS: &[u8] = include_bytes!("../../weights/diabetes-mlp.bpk");
+/// The shipped GunPoint CNN's weights (trained on the 50 training series).
+const GUNPOINT_CNN_WEIGHTS: &[u8] = include_bytes!("../../weights/gunpoint-cnn.bpk");
 
 /// nnitp's convolutional block: conv, ELU, batch norm, conv, ELU, batch norm,
 /// 2x2 max pool, dropout.
@@ -124,22 +130,25 @@ fn basic_block(arch: Architecture, filters: usize, downsample: bool) -> Architec
 
 impl ModelKind {
     /// Every model of the zoo.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Cifar10,
         ModelKind::FashionMnist,
         ModelKind::Mnist,
         ModelKind::FashionMnistResnet,
         ModelKind::BreastCancerMlp,
         ModelKind::DiabetesMlp,
+        ModelKind::GunpointCnn,
     ];
 
     /// The model's name (`cifar10`, `fashion-mnist`, `mnist`,
-    /// `fashion-mnist-resnet`, `breast-cancer-mlp`, `diabetes-mlp`).
+    /// `fashion-mnist-resnet`, `breast-cancer-mlp`, `diabetes-mlp`,
+    /// `gunpoint-cnn`).
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::FashionMnistResnet => "fashion-mnist-resnet",
             ModelKind::BreastCancerMlp => "breast-cancer-mlp",
             ModelKind::DiabetesMlp => "diabetes-mlp",
+            ModelKind::GunpointCnn => "gunpoint-cnn",
             _ => self.dataset().name(),
         }
     }
@@ -166,6 +175,7 @@ impl ModelKind {
             ModelKind::Mnist => DatasetKind::Mnist,
             ModelKind::BreastCancerMlp => DatasetKind::BreastCancer,
             ModelKind::DiabetesMlp => DatasetKind::Diabetes,
+            ModelKind::GunpointCnn => DatasetKind::GunPoint,
         }
     }
 
@@ -194,16 +204,26 @@ impl ModelKind {
             }
             ModelKind::BreastCancerMlp => mlp(input).dense(2, true),
             ModelKind::DiabetesMlp => mlp(input).dense(1, false),
+            ModelKind::GunpointCnn => Architecture::new(input)
+                .conv1d(8, 7, Padding::Same)
+                .relu()
+                .max_pool1d(2)
+                .conv1d(16, 5, Padding::Same)
+                .relu()
+                .max_pool1d(2)
+                .flatten()
+                .dense(2, true),
         }
     }
 
     /// The layers explanations use by default (nnitp's; for the ResNet, the
     /// outputs of the last blocks of stages 2 and 3; for a perceptron, its
-    /// features and both hidden layers).
+    /// features and both hidden layers; for the 1-d CNN, both pools).
     pub fn default_layers(self) -> Vec<usize> {
         match self {
             ModelKind::FashionMnistResnet => vec![32, 48],
             ModelKind::BreastCancerMlp | ModelKind::DiabetesMlp => vec![0, 2, 4],
+            ModelKind::GunpointCnn => vec![2, 5],
             _ => vec![6, 14],
         }
     }
@@ -238,6 +258,7 @@ impl ModelKind {
             ModelKind::FashionMnistResnet => Some(FASHION_MNIST_RESNET_WEIGHTS),
             ModelKind::BreastCancerMlp => Some(BREAST_CANCER_MLP_WEIGHTS),
             ModelKind::DiabetesMlp => Some(DIABETES_MLP_WEIGHTS),
+            ModelKind::GunpointCnn => Some(GUNPOINT_CNN_WEIGHTS),
             _ => None,
         }
     }
@@ -251,7 +272,7 @@ impl ModelKind {
     }
 
     /// The model with weights from `path`, or the shipped weights when `None`
-    /// (the Fashion-MNIST and table models).
+    /// (all but MNIST and CIFAR-10).
     ///
     /// # Errors
     /// [`Error::WeightsMismatch`] for weights of another model; [`Error::Io`];

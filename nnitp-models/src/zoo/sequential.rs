@@ -106,6 +106,20 @@ pub(super) enum Config {
     Dense(LinearConfig),
 }
 
+/// burn's form of a padding.
+fn burn_padding(padding: Padding) -> PaddingConfig2d {
+    match padding {
+        Padding::Same => PaddingConfig2d::Same,
+        Padding::Valid => PaddingConfig2d::Valid,
+        Padding::Explicit {
+            top,
+            left,
+            bottom,
+            right,
+        } => PaddingConfig2d::Explicit(top, left, bottom, right),
+    }
+}
+
 /// Declares every layer of `arch` from its burn config: the geometry the
 /// configs give, and the configs to initialise.
 pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
@@ -122,16 +136,7 @@ pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
                 stride,
                 padding,
             } => {
-                let pad = match padding {
-                    Padding::Same => PaddingConfig2d::Same,
-                    Padding::Valid => PaddingConfig2d::Valid,
-                    Padding::Explicit {
-                        top,
-                        left,
-                        bottom,
-                        right,
-                    } => PaddingConfig2d::Explicit(top, left, bottom, right),
-                };
+                let pad = burn_padding(padding);
                 Config::Conv2d(
                     g.push_from(
                         name,
@@ -142,6 +147,23 @@ pub(super) fn declare(arch: &Architecture) -> Result<(Geometry, Vec<Config>)> {
                     )?,
                 )
             }
+            LayerSpec::Conv1d {
+                filters,
+                kernel,
+                padding,
+            } => {
+                let pad = burn_padding(padding);
+                Config::Conv2d(g.push_from(
+                    name,
+                    Conv2dConfig::new([channels, filters], [1, kernel]).with_padding(pad),
+                    &inputs,
+                )?)
+            }
+            LayerSpec::MaxPool1d { window } => Config::MaxPool2d(g.push_from(
+                name,
+                MaxPool2dConfig::new([1, window]).with_strides([1, window]),
+                &inputs,
+            )?),
             LayerSpec::Elu => Config::Elu(g.push_from(name, EluConfig::new(), &inputs)?),
             LayerSpec::Relu => {
                 g.push_from(name, Relu::new(), &inputs)?;
