@@ -266,14 +266,15 @@ impl Session {
             .ok_or_else(|| Failure::new("the model has no explanation layers"))
     }
 
-    /// Fails for `--out` on a table model: reports draw inputs as images.
+    /// Fails for `--out` of rule sets on a table model: their reports draw
+    /// the covered inputs as images.
     ///
     /// # Errors
     /// `out` is given for a table's rows.
     pub fn check_report(&self, out: Option<&std::path::Path>) -> Result<(), Failure> {
         match (out, self.samples) {
             (Some(dir), SampleKind::Row) => Err(Failure::new(format!(
-                "--out {}: reports draw inputs as images and do not show a table's rows yet",
+                "--out {}: rule set reports draw inputs as images and do not show a table's rows yet (nnitp explain --out does)",
                 dir.display()
             ))),
             _ => Ok(()),

@@ -114,18 +114,57 @@ fn a_numbers_model_needs_a_conclusion() {
 }
 
 #[test]
-fn reports_and_the_explorer_refuse_rows_before_any_work() {
+fn reports_draw_rows_and_series_and_the_explorer_refuses_them() {
     let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().to_str().unwrap();
-    for args in [
-        &["explain", "--model", "breast-cancer-mlp", "--out", out_dir][..],
-        &["rules", "--model", "breast-cancer-mlp", "--out", out_dir][..],
-    ] {
-        let out = run(args);
-        assert_fails(&out, 1, "do not show a table's rows yet");
-        assert!(out.stdout.is_empty());
-    }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let rows = dir.path().join("rows");
+    let out = run(&[
+        "explain",
+        "--model",
+        "breast-cancer-mlp",
+        "--out",
+        rows.to_str().unwrap(),
+    ]);
+    stdout_of(&out);
+    let html = std::fs::read_to_string(rows.join("report.html")).unwrap();
+    // the premise and comparison rows, the bounded feature highlighted first
+    assert!(
+        html.contains("<tr class=\"premise\"><th>training row "),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th class=\"bounded\">mean concave points</th>"),
+        "{html}"
+    );
+    assert!(html.contains("<th>worst radius</th>"));
+    let series = dir.path().join("series");
+    let out = run(&[
+        "explain",
+        "--model",
+        "gunpoint-cnn",
+        "--split",
+        "test",
+        "--out",
+        series.to_str().unwrap(),
+    ]);
+    stdout_of(&out);
+    let svg = std::fs::read_to_string(series.join("explanation-0.svg")).unwrap();
+    assert!(
+        svg.contains("class=\"premise\"") && svg.contains("class=\"window\""),
+        "{svg}"
+    );
+    let html = std::fs::read_to_string(series.join("report.html")).unwrap();
+    assert!(html.contains("<svg "));
+    // rule set reports still draw images only, and say so before any work
+    let empty = dir.path().join("rules");
+    let out = run(&[
+        "rules",
+        "--model",
+        "breast-cancer-mlp",
+        "--out",
+        empty.to_str().unwrap(),
+    ]);
+    assert_fails(&out, 1, "do not show a table's rows yet");
+    assert!(out.stdout.is_empty() && !empty.exists());
     let out = nnitp(&["explore", "--model", "breast-cancer-mlp", "--no-open"])
         .output()
         .unwrap();

@@ -12,17 +12,17 @@ use nnitp_core::{ActivationSource, Explainer, Explanation};
 use crate::base64;
 use crate::error::{Error, Result};
 use crate::grid::GridOptions;
-use crate::view::{explanation_grid, rule_grid};
+use crate::view::{explanation_figure, rule_grid, Figure};
 
-/// One explanation of a report, with its grid as PNG bytes.
+/// One explanation of a report, with its figure.
 #[derive(Clone, Debug)]
 pub struct Section {
     /// A heading, e.g. `training image 12 classified as 0 (T-shirt/top)`.
     pub title: String,
     /// The explanation.
     pub explanation: Explanation,
-    /// Its grid (PNG).
-    pub grid_png: Vec<u8>,
+    /// Its inputs drawn: a grid of images, a plot of series, a table of rows.
+    pub figure: Figure,
 }
 
 /// Escapes text for HTML.
@@ -48,7 +48,7 @@ pub fn html(title: &str, sections: &[Section]) -> String {
     for (i, s) in sections.iter().enumerate() {
         let e = &s.explanation;
         body.push_str(&format!(
-            "<section class=\"explanation\" id=\"explanation-{i}\">\n<h2>{}</h2>\n<p class=\"conclusion\">explains <code>{}</code> at layer {}</p>\n<pre>{}</pre>\n<p class=\"intervals\">{}</p>\n{}<p class=\"timing\">search {:.3} s, extraction {:.2} s</p>\n<img alt=\"grid of explanation {i}\" src=\"data:image/png;base64,{}\">\n",
+            "<section class=\"explanation\" id=\"explanation-{i}\">\n<h2>{}</h2>\n<p class=\"conclusion\">explains <code>{}</code> at layer {}</p>\n<pre>{}</pre>\n<p class=\"intervals\">{}</p>\n{}<p class=\"timing\">search {:.3} s, extraction {:.2} s</p>\n{}\n",
             escape(&s.title),
             escape(&e.conclusion.to_string()),
             e.layer,
@@ -63,7 +63,13 @@ pub fn html(title: &str, sections: &[Section]) -> String {
             )),
             e.search_seconds,
             e.extract_seconds,
-            base64::encode(&s.grid_png),
+            match &s.figure {
+                Figure::Png(png) => format!(
+                    "<img alt=\"grid of explanation {i}\" src=\"data:image/png;base64,{}\">",
+                    base64::encode(png)
+                ),
+                Figure::Svg(svg) | Figure::Html(svg) => svg.clone(),
+            },
         ));
     }
     body.push_str(&"</section>\n".repeat(sections.len()));
@@ -73,7 +79,7 @@ pub fn html(title: &str, sections: &[Section]) -> String {
 /// A page around `body`, with the reports' style.
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; background: #fafafa; }}\nsection {{ border-left: 4px solid #c33; padding-left: 1em; margin: 1em 0; }}\npre {{ background: #fff; padding: .5em; overflow-x: auto; }}\nimg {{ image-rendering: pixelated; max-width: 100%; }}\n</style>\n</head>\n<body>\n<h1>{t}</h1>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; background: #fafafa; }}\nsection {{ border-left: 4px solid #c33; padding-left: 1em; margin: 1em 0; }}\npre {{ background: #fff; padding: .5em; overflow-x: auto; }}\nimg {{ image-rendering: pixelated; max-width: 100%; }}\n.rows {{ overflow-x: auto; }}\n.rows td, .rows th {{ padding: .2em .5em; font-size: 90%; }}\n.rows .bounded {{ background: #fde2d8; }}\n.rows tr.premise td {{ font-weight: bold; }}\n</style>\n</head>\n<body>\n<h1>{t}</h1>\n{body}</body>\n</html>\n",
         t = escape(title)
     )
 }
@@ -160,7 +166,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Writes the grid of each explanation of `chain` (`explanation-<i>.png`) and
+/// Writes the figure of each explanation of `chain` (`explanation-<i>.png`,
+/// `.svg` for series; a table's rows go into the page itself) and
 /// `report.html` into `dir` (created if needed); returns the files written.
 /// `classes` names the network's output classes in headings.
 ///
@@ -177,15 +184,21 @@ pub fn write_chain<S: ActivationSource>(
     let mut files = Vec::new();
     let mut sections = Vec::new();
     for (i, e) in chain.iter().enumerate() {
-        let (grid, _) = explanation_grid(ex, e, 9, &GridOptions::default())?;
-        let png = grid.png()?;
-        let path = dir.join(format!("explanation-{i}.png"));
-        write(&path, &png)?;
-        files.push(path);
+        let figure = explanation_figure(ex, e, 9)?;
+        let file = match &figure {
+            Figure::Png(png) => Some(("png", png.as_slice())),
+            Figure::Svg(svg) => Some(("svg", svg.as_bytes())),
+            Figure::Html(_) => None,
+        };
+        if let Some((ext, bytes)) = file {
+            let path = dir.join(format!("explanation-{i}.{ext}"));
+            write(&path, bytes)?;
+            files.push(path);
+        }
         sections.push(Section {
             title: title(e, classes),
             explanation: e.clone(),
-            grid_png: png,
+            figure,
         });
     }
     let path = dir.join("report.html");

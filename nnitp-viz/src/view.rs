@@ -126,3 +126,75 @@ pub fn rule_grid<S: ActivationSource>(
         .ok_or(Error::NoImages(Split::Train))?;
     Ok(Some(render(images, &cols, options)?))
 }
+
+/// How an explanation's inputs are drawn.
+#[derive(Clone, Debug)]
+pub enum Figure {
+    /// nnitp's grid of images (PNG).
+    Png(Vec<u8>),
+    /// A line plot of series, each conjunct's window shaded (SVG).
+    Svg(String),
+    /// A table of rows in the data's units, the bounded features
+    /// highlighted (HTML).
+    Html(String),
+}
+
+/// The figure of an explanation, by what its inputs are: for images
+/// `[H, W, 1 or 3]`, nnitp's grid ([`explanation_grid`]); for series
+/// `[1, T, 1]`, the premise and `count` comparison series satisfying the
+/// interpolant, plotted; for a table's rows `[1, 1, F]` with named features
+/// ([`Explainer::features`]), those rows in a table.
+///
+/// # Errors
+/// As [`explanation_grid`]; [`Error::NoImages`] without inputs.
+pub fn explanation_figure<S: ActivationSource>(
+    ex: &Explainer<S>,
+    e: &Explanation,
+    count: usize,
+) -> Result<Figure> {
+    let split = e.premise.split;
+    let images = ex.images(split).ok_or(Error::NoImages(split))?;
+    let shape = &images.shape()[1..];
+    let predicate = e.predicate();
+    let pick = || -> Result<Vec<usize>> {
+        let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
+        Ok(std::iter::once(e.premise.index).chain(others).collect())
+    };
+    match (shape, ex.features()) {
+        ([1, 1, _], Some(features)) => {
+            let boxes = regions(ex, &predicate)?;
+            let bounded: Vec<usize> = boxes
+                .iter()
+                .filter(|b| b.len() == 1)
+                .map(|b| b.ranges()[2].start)
+                .collect();
+            let rows: Vec<(String, Vec<f32>)> = pick()?
+                .into_iter()
+                .map(|i| {
+                    let label = format!("{} row {i}", split.name());
+                    (label, images.slice(ndarray::s![i, 0, 0, ..]).to_vec())
+                })
+                .collect();
+            Ok(Figure::Html(crate::row_table::rows_html(
+                features, &rows, &bounded,
+            )))
+        }
+        ([1, t, 1], _) if *t > 1 => {
+            let windows: Vec<std::ops::Range<usize>> = regions(ex, &predicate)?
+                .iter()
+                .map(|b| b.ranges()[1].clone())
+                .collect();
+            let series: Vec<Vec<f32>> = pick()?
+                .into_iter()
+                .map(|i| images.slice(ndarray::s![i, 0, .., 0]).to_vec())
+                .collect();
+            Ok(Figure::Svg(crate::series_plot::series_svg(
+                &series, &windows,
+            )))
+        }
+        _ => {
+            let (grid, _) = explanation_grid(ex, e, count, &GridOptions::default())?;
+            Ok(Figure::Png(grid.png()?))
+        }
+    }
+}

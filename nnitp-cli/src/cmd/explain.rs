@@ -164,7 +164,6 @@ pub fn run(args: &ExplainArgs, shared: &Shared) -> Result<(), Failure> {
     if args.conclusion.is_none() {
         session.check_class("--category", args.category)?;
     }
-    session.check_report(args.out.as_deref())?;
     let output = ex.output_layer();
     let asked = args.conclusion.as_ref().map(|c| c.at(output));
     if let Some(c) = &asked {
