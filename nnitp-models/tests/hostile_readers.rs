@@ -268,3 +268,35 @@ fn zero_image_folders_are_refused_by_the_loader() {
     let err = data::load(DatasetKind::FashionMnist, Some(dir.path())).unwrap_err();
     assert!(matches!(err, Error::EmptyDataset { .. }), "{err}");
 }
+
+/// A small valid `.ts` file.
+const SERIES: &str =
+    "@problemName T\n@univariate true\n@classLabel true a b\n@data\n1,2,3:a\n4,5.5,-6:b\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_series_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+        let _ = nnitp_models::data::series::read_ts(&bytes[..], 64);
+        let mut framed = SERIES.as_bytes().to_vec();
+        framed.extend(&bytes);
+        let _ = nnitp_models::data::series::read_ts(&framed[..], 64);
+    }
+
+    #[test]
+    fn mutated_series_are_read_consistently_or_refused(
+        at in 0usize..SERIES.len(), value in any::<u8>(), cut in 0usize..SERIES.len()
+    ) {
+        let mut bytes = SERIES.as_bytes().to_vec();
+        bytes[at] = value;
+        bytes.truncate(bytes.len() - cut);
+        if let Ok(s) = nnitp_models::data::series::read_ts(&bytes[..], 64) {
+            // whatever is accepted: one length, finite values, declared labels
+            prop_assert_eq!(s.values.len(), s.len() * s.length());
+            prop_assert!(s.values.iter().all(|v| v.is_finite()));
+            prop_assert!(s.labels.iter().all(|&l| l < s.classes.len()));
+            prop_assert!(!s.is_empty());
+        }
+    }
+}
