@@ -10,9 +10,10 @@ use nnitp::core::ParamOverrides;
 /// Options shared by all subcommands (given before or after the subcommand).
 #[derive(Args, Clone, Debug)]
 pub struct Shared {
-    /// Model: a zoo name (fashion-mnist, fashion-mnist-resnet, mnist, cifar10),
-    /// an ONNX file (FILE.onnx, with --data), or a folder of activations
-    /// written by `nnitp export` or any framework.
+    /// Model: a zoo name (fashion-mnist, fashion-mnist-resnet, mnist, cifar10,
+    /// breast-cancer-mlp, diabetes-mlp, gunpoint-cnn), an ONNX file
+    /// (FILE.onnx, with --data), or a folder of activations written by
+    /// `nnitp export` or any framework.
     #[arg(
         long,
         global = true,
@@ -20,7 +21,8 @@ pub struct Shared {
         value_name = "NAME|FILE.onnx|DIR"
     )]
     pub model: String,
-    /// Dataset folder (default: $NNITP_DATA, Debian's folder, or the embedded sample).
+    /// Dataset folder, or a table model's CSV file (default: $NNITP_DATA,
+    /// Debian's folder, or the data shipped with the crate).
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Use the embedded Fashion-MNIST sample even where a full copy is installed.
