@@ -136,6 +136,7 @@ fn reports_draw_rows_and_series_and_the_explorer_refuses_them() {
         "{html}"
     );
     assert!(html.contains("<th>worst radius</th>"));
+    assert!(html.contains("<h2>training row "), "{html}");
     let series = dir.path().join("series");
     let out = run(&[
         "explain",
@@ -153,7 +154,7 @@ fn reports_draw_rows_and_series_and_the_explorer_refuses_them() {
         "{svg}"
     );
     let html = std::fs::read_to_string(series.join("report.html")).unwrap();
-    assert!(html.contains("<svg "));
+    assert!(html.contains("<svg ") && html.contains("<h2>test series "));
     // rule set reports still draw images only, and say so before any work
     let empty = dir.path().join("rules");
     let out = run(&[

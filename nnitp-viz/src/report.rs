@@ -196,7 +196,7 @@ pub fn write_chain<S: ActivationSource>(
             files.push(path);
         }
         sections.push(Section {
-            title: title(e, classes),
+            title: title(e, classes, crate::view::sample_noun(ex, e.premise.split)),
             explanation: e.clone(),
             figure,
         });
@@ -207,7 +207,7 @@ pub fn write_chain<S: ActivationSource>(
     Ok(files)
 }
 
-fn title(e: &Explanation, classes: &[&str]) -> String {
+fn title(e: &Explanation, classes: &[&str], noun: &str) -> String {
     let what = match &e.conclusion.predicate {
         nnitp_core::Predicate::IsMax(c) => {
             format!(
@@ -218,7 +218,7 @@ fn title(e: &Explanation, classes: &[&str]) -> String {
         p => format!("satisfies {p} at layer {}", e.conclusion.layer),
     };
     format!(
-        "{} image {} {what}: layer {}",
+        "{} {noun} {} {what}: layer {}",
         e.premise.split.name(),
         e.premise.index,
         e.layer

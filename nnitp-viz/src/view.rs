@@ -139,6 +139,19 @@ pub enum Figure {
     Html(String),
 }
 
+/// What one input of `split` is called, by its shape: `row` for `[1, 1, F]`
+/// with named features, `series` for `[1, T, 1]`, else `image`.
+pub fn sample_noun<S: ActivationSource>(ex: &Explainer<S>, split: Split) -> &'static str {
+    match (
+        ex.images(split).map(|i| i.shape()[1..].to_vec()),
+        ex.features(),
+    ) {
+        (Some(s), Some(_)) if s[..2] == [1, 1] => "row",
+        (Some(s), _) if s[0] == 1 && s[1] > 1 && s[2] == 1 => "series",
+        _ => "image",
+    }
+}
+
 /// The figure of an explanation, by what its inputs are: for images
 /// `[H, W, 1 or 3]`, nnitp's grid ([`explanation_grid`]); for series
 /// `[1, T, 1]`, the premise and `count` comparison series satisfying the
