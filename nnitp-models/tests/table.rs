@@ -63,6 +63,12 @@ fn a_test_file_is_read_as_its_training_file_was() {
         read_csv(missing.as_bytes(), &config(), Some(&train.schema)),
         Err(TableError::MissingColumn(c)) if c == "income"
     ));
+    // a column the training file lacks is named as such
+    let extra = "age,income,job,label,height\n41,3.5,nurse,no,1.8\n";
+    assert!(matches!(
+        read_csv(extra.as_bytes(), &config(), Some(&train.schema)),
+        Err(TableError::UnknownColumn(c)) if c == "height"
+    ));
 }
 
 #[test]

@@ -39,9 +39,13 @@ pub enum TableError {
         /// The cell (cut to 40 characters).
         cell: String,
     },
-    /// A column the configuration names is not in the header.
+    /// A column the configuration (or the training file) names is not in
+    /// the header.
     #[error("no column {0:?} in the header")]
     MissingColumn(String),
+    /// A column the training file does not have.
+    #[error("column {0:?} is not a column of the training file")]
+    UnknownColumn(String),
     /// A column named twice in the header.
     #[error("the header names column {0:?} twice")]
     DuplicateColumn(String),

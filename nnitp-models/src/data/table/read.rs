@@ -228,7 +228,7 @@ fn encode(
     let mut places = Vec::with_capacity(header.len());
     for &j in &numeric {
         let at = schema.features.iter().position(|f| *f == header[j]);
-        places.push(at.ok_or_else(|| TableError::MissingColumn(header[j].clone()))?);
+        places.push(at.ok_or_else(|| TableError::UnknownColumn(header[j].clone()))?);
     }
     for f in &schema.features {
         let known = numeric.iter().any(|&j| header[j] == *f)
