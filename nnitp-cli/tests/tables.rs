@@ -295,3 +295,27 @@ fn a_series_is_explained_with_the_time_steps_of_each_conjunct() {
     let command = "`nnitp explain --model gunpoint-cnn --split test --no-cache`";
     assert_eq!(stdout, shown_after("docs/tables.md", command));
 }
+
+#[test]
+fn stability_at_the_features_names_them() {
+    let out = run(&[
+        "explain",
+        "--model",
+        "diabetes-mlp",
+        "--conclusion",
+        "v(0)>=150",
+        "--stability",
+        "10",
+        "--drill",
+        "0",
+    ]);
+    let stdout = stdout_of(&out);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("stability over 10 bootstrap resamples"))
+        .unwrap();
+    assert!(
+        line.contains("; conjunct 0 ") && !line.contains("v("),
+        "{line}"
+    );
+}

@@ -22,6 +22,10 @@ use crate::unit::Unit;
 pub struct ConjunctStability {
     /// The conjunct of the explanation.
     pub bound: Bound,
+    /// The conjunct in the data's own words, at a layer that holds named
+    /// input features ([`Explainer::with_features`](super::Explainer::with_features)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_features: Option<String>,
     /// The fraction of resamples whose interpolant bounds the same unit in
     /// the same direction.
     pub frequency: f64,
@@ -55,7 +59,7 @@ impl fmt::Display for Stability {
             write!(
                 f,
                 "; conjunct {k} {} in {:.0}%",
-                c.bound,
+                c.in_features.clone().unwrap_or_else(|| c.bound.to_string()),
                 100.0 * c.frequency
             )?;
         }
@@ -134,19 +138,19 @@ impl<S: ActivationSource> Explainer<S> {
             conjuncts_sum += units.len();
         }
         let k = resamples as f64;
+        let mut conjuncts = Vec::with_capacity(hits.len());
+        for (b, h) in explanation.interpolant.bounds().iter().zip(hits) {
+            let single = crate::predicate::Conjunction::new(vec![b.clone()]);
+            conjuncts.push(ConjunctStability {
+                in_features: self.describe(explanation.layer, &single)?,
+                bound: b.clone(),
+                frequency: h as f64 / k,
+            });
+        }
         Ok(Stability {
             resamples,
             seed,
-            conjuncts: explanation
-                .interpolant
-                .bounds()
-                .iter()
-                .zip(hits)
-                .map(|(b, h)| ConjunctStability {
-                    bound: b.clone(),
-                    frequency: h as f64 / k,
-                })
-                .collect(),
+            conjuncts,
             mean_jaccard: jaccard_sum / k,
             mean_conjuncts: conjuncts_sum as f64 / k,
         })
