@@ -35,6 +35,14 @@ pub struct Preprocessing {
 }
 
 impl Preprocessing {
+    /// The schema of `train` and the standardisation fitted on its rows.
+    fn fitted(train: &Table) -> Self {
+        Preprocessing {
+            normalisation: Normalisation::fit(NormalisationKind::Standard, train),
+            schema: train.schema.clone(),
+        }
+    }
+
     /// The features the model reads, named and scaled as it saw them.
     ///
     /// # Errors
@@ -72,10 +80,9 @@ impl DatasetKind {
     /// # Errors
     /// Only if the shipped table were damaged at build time.
     pub fn preprocessing(self) -> Result<Option<Preprocessing>> {
-        Ok(self.shipped_splits()?.map(|(train, _)| Preprocessing {
-            normalisation: Normalisation::fit(NormalisationKind::Standard, &train),
-            schema: train.schema,
-        }))
+        Ok(self
+            .shipped_splits()?
+            .map(|(train, _)| Preprocessing::fitted(&train)))
     }
 
     /// The shipped table split into its training and test rows, unscaled.
@@ -108,12 +115,14 @@ fn split(table: &Table) -> Result<(Table, Table)> {
 /// [`Error::Table`] for a file that is not such a table; [`Error::Io`],
 /// [`Error::NotRegularFile`]; [`Error::InvalidArgument`] for an image dataset.
 pub(super) fn load_table(kind: DatasetKind, file: Option<&Path>) -> Result<Splits> {
-    let (Some((train, test)), Some(prep)) = (kind.shipped_splits()?, kind.preprocessing()?) else {
+    let Some((train, test)) = kind.shipped_splits()? else {
         return Err(Error::InvalidArgument(format!(
             "{} is no table dataset",
             kind.name()
         )));
     };
+    // the shipped table is read once: its training rows give the scaling
+    let prep = Preprocessing::fitted(&train);
     let ((mut train, mut test), source) = match file {
         None => ((train, test), "embedded".to_string()),
         Some(path) => {
