@@ -13,6 +13,18 @@ use nnitp_models::train::accuracy;
 use nnitp_models::zoo::ModelKind;
 use nnitp_models::{Error, Setup};
 
+/// The shipped `.ts` text of GunPoint's `split` (TRAIN or TEST).
+fn shipped_text(split: &str) -> String {
+    let gz = std::fs::read(format!(
+        "{}/data/series/GunPoint_{split}.ts.gz",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    text
+}
+
 #[test]
 fn gunpoint_is_read_as_one_row_series() {
     let splits = data::load(DatasetKind::GunPoint, None).unwrap();
@@ -35,13 +47,7 @@ fn gunpoint_is_read_as_one_row_series() {
     // a folder in the archive's layout is read the same way
     let dir = tempfile::tempdir().unwrap();
     for split in ["TRAIN", "TEST"] {
-        let gz = std::fs::read(format!(
-            "{}/data/series/GunPoint_{split}.ts.gz",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        let mut text = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+        let text = shipped_text(split);
         std::fs::write(dir.path().join(format!("GunPoint_{split}.ts")), text).unwrap();
     }
     let read = data::load(DatasetKind::GunPoint, Some(dir.path())).unwrap();
@@ -51,6 +57,11 @@ fn gunpoint_is_read_as_one_row_series() {
     std::fs::write(dir.path().join("GunPoint_TRAIN.ts"), short).unwrap();
     let err = data::load(DatasetKind::GunPoint, Some(dir.path())).unwrap_err();
     assert!(err.to_string().contains("3 steps"), "{err}");
+    // labels declared in another order would swap the classes: refused
+    let train = shipped_text("TRAIN").replace("@classLabel true 1 2", "@classLabel true 2 1");
+    std::fs::write(dir.path().join("GunPoint_TRAIN.ts"), train).unwrap();
+    let err = data::load(DatasetKind::GunPoint, Some(dir.path())).unwrap_err();
+    assert!(err.to_string().contains("labelled [\"2\", \"1\"]"), "{err}");
     // a malformed one names the file and the line
     std::fs::write(dir.path().join("GunPoint_TRAIN.ts"), "@data\n").unwrap();
     let err = data::load(DatasetKind::GunPoint, Some(dir.path())).unwrap_err();

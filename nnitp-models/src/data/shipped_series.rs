@@ -67,18 +67,22 @@ pub(super) fn load_series(kind: DatasetKind, dir: Option<&Path>) -> Result<Split
     })
 }
 
+/// The class labels of GunPoint's files, in `@classLabel` order: the
+/// model's classes 0 (gun-draw) and 1 (point).
+const GUNPOINT_LABELS: [&str; 2] = ["1", "2"];
+
 /// Series as one-row, one-channel images, with their classes.
 fn to_dataset(kind: DatasetKind, s: Series) -> Result<Dataset> {
     let [_, length, _] = kind.image_shape();
-    let classes: Vec<String> = kind.classes().iter().map(|c| c.to_string()).collect();
-    let fits = s.length() == length && s.classes.len() == classes.len();
+    // the same labels in the same order, so that class k means the same
+    let fits = s.length() == length && s.classes == GUNPOINT_LABELS;
     if !fits {
         return Err(Error::InvalidArgument(format!(
-            "{}: series of {} steps in {} classes, the model reads {length} steps in {}",
+            "{}: series of {} steps labelled {:?}, the model reads {length} steps labelled {:?}",
             s.name,
             s.length(),
-            s.classes.len(),
-            classes.len()
+            s.classes,
+            GUNPOINT_LABELS
         )));
     }
     let images =
