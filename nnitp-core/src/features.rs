@@ -142,8 +142,10 @@ fn significant(value: f32, digits: i32) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    let decimals = (digits - 1 - v.abs().log10().floor() as i32).max(0) as usize;
-    let scale = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    // the power of ten of the last digit kept
+    let exponent = digits - 1 - v.abs().log10().floor() as i32;
+    let decimals = exponent.max(0) as usize;
+    let scale = 10f64.powi(exponent);
     let rounded = (v * scale).round() / scale;
     let s = format!("{rounded:.decimals$}");
     if s.contains('.') {
