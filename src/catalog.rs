@@ -9,14 +9,14 @@ use nnitp_core::ExplainerConfig;
 use nnitp_models::data::DatasetKind;
 use nnitp_models::zoo::ModelKind;
 use nnitp_models::Setup;
-use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened};
+use nnitp_viz::explorer::{Catalog, LayerInfo, ModelInfo, Opened, Output};
 
 /// The zoo models, with where their data and weights are.
 ///
 /// Fashion-MNIST is always available (shipped weights, embedded data); MNIST
 /// and CIFAR-10 are offered when `weights_dir` holds `<name>.bpk` and their
 /// data is found (`data_dir`, `$NNITP_DATA`). The table and series models
-/// are not offered: the explorer draws inputs as images.
+/// ship their data and weights.
 #[derive(Clone, Debug)]
 pub struct ZooCatalog {
     /// Dataset folder (as `--data` of the examples).
@@ -27,6 +27,9 @@ pub struct ZooCatalog {
     pub device: Device,
     /// Where extracted activations are kept between runs (`None`: nowhere).
     pub cache: Option<PathBuf>,
+    /// The model listed first, so that the page starts with it (`None`: the
+    /// zoo's order).
+    pub first: Option<ModelKind>,
 }
 
 impl ZooCatalog {
@@ -37,6 +40,7 @@ impl ZooCatalog {
             weights_dir: None,
             device,
             cache: None,
+            first: None,
         }
     }
 
@@ -55,10 +59,6 @@ impl ZooCatalog {
     }
 
     fn available(&self, kind: ModelKind) -> bool {
-        // the explorer draws inputs as images; rows and series are not drawn yet
-        if kind.dataset().samples() != nnitp_models::data::SampleKind::Image {
-            return false;
-        }
         let has_weights = kind.ships_weights() || self.weights(kind).is_some();
         // Fashion-MNIST is always there: the embedded sample
         let has_data = kind.dataset() == DatasetKind::FashionMnist
@@ -98,16 +98,26 @@ pub fn model_info(kind: ModelKind) -> ModelInfo {
         default_layers: kind.default_layers(),
         params: kind.default_params(),
         size: kind.default_size(),
+        // a data set without classes has a numeric target
+        output: if kind.dataset().classes().is_empty() {
+            Output::Number
+        } else {
+            Output::Classes
+        },
     }
 }
 
 impl Catalog for ZooCatalog {
     fn models(&self) -> Vec<ModelInfo> {
-        ModelKind::ALL
+        let mut kinds: Vec<ModelKind> = ModelKind::ALL
             .into_iter()
             .filter(|&k| self.available(k))
-            .map(model_info)
-            .collect()
+            .collect();
+        if let Some(i) = kinds.iter().position(|&k| Some(k) == self.first) {
+            let first = kinds.remove(i);
+            kinds.insert(0, first);
+        }
+        kinds.into_iter().map(model_info).collect()
     }
 
     fn open(&self, name: &str, config: ExplainerConfig) -> nnitp_viz::Result<Opened> {

@@ -136,10 +136,7 @@ impl Session {
         let config = configure(config, shared, search);
         let dataset = kind.dataset();
         let numeric = loaded.splits.train.values.is_some();
-        let mut explainer = loaded.explainer(config)?;
-        if let Some(prep) = dataset.preprocessing()? {
-            explainer = explainer.with_features(prep.features()?)?;
-        }
+        let explainer = loaded.explainer(config)?;
         let output = if numeric {
             Output::Number
         } else {
@@ -257,11 +254,7 @@ impl Session {
     /// A model without explanation layers.
     pub fn default_layer(&self) -> Result<usize, Failure> {
         let ex = &self.explainer;
-        let named = ex.layers().iter().copied().find(|&l| {
-            ex.features()
-                .is_some_and(|f| f.name_layer(ex.geometry(), l))
-        });
-        named
+        ex.features_layer()
             .or_else(|| ex.layers().last().copied())
             .ok_or_else(|| Failure::new("the model has no explanation layers"))
     }

@@ -1,6 +1,7 @@
 //! The explorer end to end in a real headless Chromium, driven by Playwright
 //! (`tests/browser/explorer.mjs`), against the explorer that `nnitp explore`
-//! serves with the shipped Fashion-MNIST model. Needs Node.js, Debian's `chromium` and
+//! serves with the shipped Fashion-MNIST model, then the table, series and
+//! number models. Needs Node.js, Debian's `chromium` and
 //! `npm ci --prefix tests/browser`, so it is an ignored test: `.ci/run`
 //! installs all three and runs the ignored tests too; run by hand, a missing
 //! one fails it, saying which. Screenshots of each step go to
@@ -88,6 +89,9 @@ fn explorer_in_headless_chromium() {
         "busy",
         "rules",
         "test-set",
+        "table",
+        "series",
+        "number",
     ] {
         let found = std::fs::read_dir(&shots).unwrap().any(|e| {
             e.unwrap()

@@ -67,18 +67,11 @@ fn the_shipped_weights_fit_their_test_rows() {
 
 fn session(kind: ModelKind) -> Explainer<nnitp_core::NetworkSource<nnitp_models::zoo::Sequential>> {
     let loaded = Setup::new(kind, Device::flex()).load().unwrap();
-    let features = kind
-        .dataset()
-        .preprocessing()
-        .unwrap()
-        .unwrap()
-        .features()
-        .unwrap();
-    loaded
-        .explainer(kind.explainer_config())
-        .unwrap()
-        .with_features(features)
-        .unwrap()
+    let ex = loaded.explainer(kind.explainer_config()).unwrap();
+    // the zoo names a table's features itself
+    let features = kind.dataset().preprocessing().unwrap().unwrap();
+    assert_eq!(ex.features(), Some(&features.features().unwrap()));
+    ex
 }
 
 #[test]

@@ -68,7 +68,8 @@ pub fn html(title: &str, sections: &[Section]) -> String {
                     "<img alt=\"grid of explanation {i}\" src=\"data:image/png;base64,{}\">",
                     base64::encode(png)
                 ),
-                Figure::Svg(svg) | Figure::Html(svg) => svg.clone(),
+                Figure::Svg(svg) => svg.clone(),
+                Figure::Table(table) => table.html(),
             },
         ));
     }
@@ -188,7 +189,7 @@ pub fn write_chain<S: ActivationSource>(
         let file = match &figure {
             Figure::Png(png) => Some(("png", png.as_slice())),
             Figure::Svg(svg) => Some(("svg", svg.as_bytes())),
-            Figure::Html(_) => None,
+            Figure::Table(_) => None,
         };
         if let Some((ext, bytes)) = file {
             let path = dir.join(format!("explanation-{i}.{ext}"));
@@ -196,7 +197,11 @@ pub fn write_chain<S: ActivationSource>(
             files.push(path);
         }
         sections.push(Section {
-            title: title(e, classes, crate::view::sample_noun(ex, e.premise.split)),
+            title: title(
+                e,
+                classes,
+                crate::view::Samples::of(ex, e.premise.split).noun(),
+            ),
             explanation: e.clone(),
             figure,
         });

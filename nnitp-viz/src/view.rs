@@ -8,6 +8,8 @@ use nnitp_core::{
 
 use crate::error::{Error, Result};
 use crate::grid::{render, Grid, GridColumn, GridOptions};
+use crate::row_table::RowTable;
+use serde::Serialize;
 
 /// The conjuncts of `predicate`, each as a predicate at the same layer: the
 /// bounds of a conjunction, or the predicate itself when it is a single bound.
@@ -135,79 +137,132 @@ pub enum Figure {
     /// A line plot of series, each conjunct's window shaded (SVG).
     Svg(String),
     /// A table of rows in the data's units, the bounded features
-    /// highlighted (HTML).
-    Html(String),
+    /// highlighted.
+    Table(RowTable),
 }
 
-/// What one input of `split` is called, by its shape: `row` for `[1, 1, F]`
-/// with named features, `series` for `[1, T, 1]`, else `image`.
-pub fn sample_noun<S: ActivationSource>(ex: &Explainer<S>, split: Split) -> &'static str {
-    match (
-        ex.images(split).map(|i| i.shape()[1..].to_vec()),
-        ex.features(),
-    ) {
-        (Some(s), Some(_)) if s[..2] == [1, 1] => "row",
-        (Some(s), _) if s[0] == 1 && s[1] > 1 && s[2] == 1 => "series",
-        _ => "image",
+/// What the samples of a data set are, by their shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Samples {
+    /// Images `[H, W, C]` (and any input that is neither of the others).
+    Image,
+    /// A table's rows `[1, 1, F]` with named features
+    /// ([`Explainer::features`]).
+    Row,
+    /// Series `[1, T, 1]`, `T > 1`.
+    Series,
+}
+
+impl Samples {
+    /// What the samples of `split` are.
+    pub fn of<S: ActivationSource>(ex: &Explainer<S>, split: Split) -> Samples {
+        match (
+            ex.images(split).map(|i| i.shape()[1..].to_vec()),
+            ex.features(),
+        ) {
+            (Some(s), Some(_)) if s[..2] == [1, 1] => Samples::Row,
+            (Some(s), _) if s[0] == 1 && s[1] > 1 && s[2] == 1 => Samples::Series,
+            _ => Samples::Image,
+        }
+    }
+
+    /// What one sample is called: `image`, `row` or `series`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Samples::Image => "image",
+            Samples::Row => "row",
+            Samples::Series => "series",
+        }
+    }
+
+    /// What several samples are called: `images`, `rows` or `series`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Samples::Image => "images",
+            Samples::Row => "rows",
+            Samples::Series => "series",
+        }
     }
 }
 
-/// The figure of an explanation, by what its inputs are: for images
-/// `[H, W, 1 or 3]`, nnitp's grid ([`explanation_grid`]); for series
-/// `[1, T, 1]`, the premise and `count` comparison series satisfying the
-/// interpolant, plotted; for a table's rows `[1, 1, F]` with named features
-/// ([`Explainer::features`]), those rows in a table.
+/// The figure of `shown` (samples of `split`, the key first), marked with the
+/// input regions of `predicate`'s conjuncts: for images, nnitp's grid; for
+/// series, a line plot with each conjunct's window shaded; for a table's rows,
+/// those rows in a table, the bounded features first.
 ///
 /// # Errors
-/// As [`explanation_grid`]; [`Error::NoImages`] without inputs.
-pub fn explanation_figure<S: ActivationSource>(
+/// When the predicate does not fit its layer, [`render`]'s errors, and
+/// [`Error::NoImages`] without inputs.
+pub fn figure<S: ActivationSource>(
     ex: &Explainer<S>,
-    e: &Explanation,
-    count: usize,
+    split: Split,
+    predicate: &LayerPredicate,
+    shown: &[usize],
 ) -> Result<Figure> {
-    let split = e.premise.split;
     let images = ex.images(split).ok_or(Error::NoImages(split))?;
-    let shape = &images.shape()[1..];
-    let predicate = e.predicate();
-    let pick = || -> Result<Vec<usize>> {
-        let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
-        Ok(std::iter::once(e.premise.index).chain(others).collect())
-    };
-    match (shape, ex.features()) {
-        ([1, 1, _], Some(features)) => {
-            let boxes = regions(ex, &predicate)?;
+    let n = images.shape()[0];
+    if let Some(&i) = shown.iter().find(|&&i| i >= n) {
+        return Err(Error::Core(nnitp_core::Error::ImageOutOfRange {
+            index: i,
+            images: n,
+        }));
+    }
+    let boxes = regions(ex, predicate)?;
+    match (Samples::of(ex, split), ex.features()) {
+        (Samples::Row, Some(features)) => {
             let bounded: Vec<usize> = boxes
                 .iter()
                 .filter(|b| b.len() == 1)
                 .map(|b| b.ranges()[2].start)
                 .collect();
-            let rows: Vec<(String, Vec<f32>)> = pick()?
-                .into_iter()
-                .map(|i| {
+            let rows: Vec<(String, Vec<f32>)> = shown
+                .iter()
+                .map(|&i| {
                     let label = format!("{} row {i}", split.name());
                     (label, images.slice(ndarray::s![i, 0, 0, ..]).to_vec())
                 })
                 .collect();
-            Ok(Figure::Html(crate::row_table::rows_html(
-                features, &rows, &bounded,
-            )))
+            Ok(Figure::Table(RowTable::new(features, &rows, &bounded)))
         }
-        ([1, t, 1], _) if *t > 1 => {
-            let windows: Vec<std::ops::Range<usize>> = regions(ex, &predicate)?
+        (Samples::Series, _) => {
+            let windows: Vec<std::ops::Range<usize>> =
+                boxes.iter().map(|b| b.ranges()[1].clone()).collect();
+            let series: Vec<Vec<f32>> = shown
                 .iter()
-                .map(|b| b.ranges()[1].clone())
-                .collect();
-            let series: Vec<Vec<f32>> = pick()?
-                .into_iter()
-                .map(|i| images.slice(ndarray::s![i, 0, .., 0]).to_vec())
+                .map(|&i| images.slice(ndarray::s![i, 0, .., 0]).to_vec())
                 .collect();
             Ok(Figure::Svg(crate::series_plot::series_svg(
                 &series, &windows,
             )))
         }
         _ => {
-            let (grid, _) = explanation_grid(ex, e, count, &GridOptions::default())?;
+            let columns = shown
+                .iter()
+                .map(|&image| GridColumn {
+                    image,
+                    regions: boxes.clone(),
+                })
+                .collect::<Vec<_>>();
+            let grid = render(images, &columns, &GridOptions::default())?;
             Ok(Figure::Png(grid.png()?))
         }
     }
+}
+
+/// The figure of an explanation ([`figure`]): the premise and `count`
+/// comparison samples of its data set satisfying the interpolant.
+///
+/// # Errors
+/// As [`comparisons`] and [`figure`].
+pub fn explanation_figure<S: ActivationSource>(
+    ex: &Explainer<S>,
+    e: &Explanation,
+    count: usize,
+) -> Result<Figure> {
+    let split = e.premise.split;
+    let predicate = e.predicate();
+    let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
+    let shown: Vec<usize> = std::iter::once(e.premise.index).chain(others).collect();
+    figure(ex, split, &predicate, &shown)
 }

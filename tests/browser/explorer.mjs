@@ -1,7 +1,8 @@
 // End-to-end test of the explorer in headless Chromium, driven by Playwright:
 // load the model, choose a category, select an image, explain it, see the
 // interpolant and the grid in view at 1400x1000, drill into a region, go back,
-// open Examples, watch a slow (busy) request, then switch to the test set.
+// open Examples, watch a slow (busy) request, switch to the test set; then a
+// table's rows, a series' plot and a number's conclusion.
 //
 //   node tests/browser/explorer.mjs URL SCREENSHOT_DIR
 //
@@ -285,6 +286,84 @@ try {
   await page.waitForFunction(() => document.getElementById("notice").textContent.includes("select at least one layer"));
   const log = await text("#messages");
   if (log.includes("favicon")) throw new Error("a request for the icon failed");
+
+  // the table, series and number models
+  async function loadZoo(name) {
+    await page.click("#tab-model");
+    await page.selectOption("#model-name", name);
+    await page.click("#load");
+    await page.waitForFunction((n) => document.getElementById("loaded-model").textContent.startsWith(n + ","), name);
+    await page.waitForSelector("#listing figure");
+    await idle();
+  }
+  // the first line of the explanation, checked to speak the data's words
+  async function inFeatures(what) {
+    const line = (await text("#view-text")).split("\n")[0];
+    if (!/^Interpolant: layer 0: [a-z]/.test(line) || line.includes("v(")) {
+      throw new Error(`${what}: not in the features' names: ${line}`);
+    }
+    return line;
+  }
+
+  // a table: rows by number, a row's card, the explanation's rows as a table
+  // with the bounded features first and marked
+  await loadZoo("breast-cancer-mlp");
+  if ((await page.locator("#listing figure .sample").count()) < 1) throw new Error("no row listed");
+  await page.locator("#listing figure").first().click();
+  await page.waitForFunction(() => document.getElementById("selected-image").naturalWidth > 0);
+  await page.click("#selected-image");
+  await page.waitForSelector("#figure-table table.rows");
+  await idle();
+  const rowItp = await inFeatures("table");
+  if (!(await page.locator("#grid-wrap").isHidden())) throw new Error("a grid is shown for rows");
+  const boundedNames = await page.locator("#figure-table tr:first-child th.bounded").allInnerTexts();
+  if (boundedNames.length < 1 || !boundedNames.every((n) => rowItp.includes(n))) {
+    throw new Error(`bounded columns ${boundedNames} for ${rowItp}`);
+  }
+  const tableRows = await page.locator("#figure-table tr").count();
+  if (tableRows < 3) throw new Error(`${tableRows} table rows`);
+  await viewShot("table");
+  // a comparison row is a cell: clicking it explains it
+  const second = await page.locator("#figure-table tr:nth-child(3) th").innerText();
+  await page.locator("#figure-table tr:nth-child(3)").click();
+  await page.waitForFunction((l) => document.getElementById("view-title").textContent.startsWith("row " + l.split(" ").pop() + ":"), second);
+  await idle();
+
+  // a series: the plot with each conjunct's window; a conjunct's menu
+  await loadZoo("gunpoint-cnn");
+  await page.locator("#listing figure").first().click();
+  await page.waitForFunction(() => document.getElementById("selected-image").naturalWidth > 0);
+  await page.click("#selected-image");
+  await page.waitForFunction(() => document.getElementById("figure").naturalWidth > 0 && !document.getElementById("figure").hidden);
+  await idle();
+  if (!(await text("#view-text")).startsWith("Interpolant: layer ")) throw new Error(`series: ${await text("#view-text")}`);
+  const chips = await page.locator("#figure-columns .chip").count();
+  if (chips < 2) throw new Error(`${chips} series shown`);
+  if ((await page.locator("#conjuncts li").count()) < 1) throw new Error("no conjunct listed");
+  await viewShot("series");
+  await page.locator("#conjuncts li").first().click({ button: "right" });
+  await page.click("#menu-examples");
+  await page.waitForFunction(() => document.getElementById("view-title").textContent.startsWith("examples of layer"));
+  await idle();
+  await page.waitForFunction(() => document.getElementById("figure").naturalWidth > 0);
+
+  // a number: no categories; explained by a conclusion typed on the page
+  await loadZoo("diabetes-mlp");
+  if (!(await page.locator("#category-label").isHidden())) throw new Error("a number model shows categories");
+  const values = await page.locator("#listing figcaption").allInnerTexts();
+  const high = values.findIndex((t) => parseFloat(t.split("= ")[1]) >= 150);
+  if (high < 0) throw new Error(`no row predicted at least 150: ${values.slice(0, 5)}`);
+  await page.locator("#listing figure").nth(high).click();
+  await page.click("#selected-image");
+  await page.waitForFunction(() => document.getElementById("notice").textContent.includes("give a conclusion"));
+  await idle();
+  await page.fill("#conclusion", "v(0)>=150");
+  await page.click("#selected-image");
+  await page.waitForSelector("#figure-table table.rows");
+  await idle();
+  await inFeatures("number");
+  if (!(await text("#view-title")).includes("150")) throw new Error(`title ${await text("#view-title")}`);
+  await viewShot("number");
 
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
   console.log("explorer browser test passed");

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use clap::Args;
 use nnitp::catalog::ZooCatalog;
 use nnitp::folder_catalog::FolderCatalog;
-use nnitp::models::data::SampleKind;
 use nnitp::onnx_catalog::OnnxCatalog;
 use nnitp::viz::explorer::{Explorer, ExplorerConfig, SharedCatalog};
 
@@ -85,18 +84,13 @@ pub fn run(args: &ExploreArgs, shared: &Shared) -> Result<(), Failure> {
             })?;
             Arc::new(OnnxCatalog::new(file, data, normalization(shared)?)?)
         }
-        ModelRef::Zoo(kind) if kind.dataset().samples() != SampleKind::Image => {
-            return Err(Failure::new(format!(
-                "--model {}: the explorer draws inputs as images and does not show a table's rows or series yet; use nnitp explain or nnitp rules",
-                kind.name()
-            )));
-        }
-        // the zoo: every model whose weights and data are there
-        ModelRef::Zoo(_) => Arc::new(ZooCatalog {
+        // the zoo: every model whose weights and data are there, --model first
+        ModelRef::Zoo(kind) => Arc::new(ZooCatalog {
             data_dir: shared.data.clone(),
             weights_dir: args.weights_dir.clone(),
             device: shared.device.device()?,
             cache: shared.cache_dir(),
+            first: Some(kind),
         }),
     };
     let addr = format!("{}:{}", args.host, args.port);

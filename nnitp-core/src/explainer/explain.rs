@@ -100,6 +100,16 @@ impl<S: ActivationSource> Explainer<S> {
         }
     }
 
+    /// The selected layer that holds the named features, if any: where a
+    /// table's explanations speak the data's own words.
+    pub fn features_layer(&self) -> Option<usize> {
+        let f = self.features.as_ref()?;
+        self.layers()
+            .iter()
+            .copied()
+            .find(|&l| f.name_layer(self.geometry(), l))
+    }
+
     /// Checks that `premise` names a sample of its data set.
     ///
     /// # Errors

@@ -184,6 +184,27 @@ impl FromStr for Predicate {
     }
 }
 
+impl LayerPredicate {
+    /// Reads `layer N: p`, or a predicate `p` alone as one of layer `layer`.
+    ///
+    /// ```
+    /// use nnitp_core::LayerPredicate;
+    /// assert_eq!(LayerPredicate::parse_at("v(0)>=150", 5)?.layer, 5);
+    /// assert_eq!(LayerPredicate::parse_at("layer 2: v(1)<=0", 5)?.layer, 2);
+    /// # Ok::<(), nnitp_core::predicate::PredicateSyntaxError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FromStr`].
+    pub fn parse_at(text: &str, layer: usize) -> Read<LayerPredicate> {
+        if text.trim_start().starts_with("layer") {
+            text.parse()
+        } else {
+            Ok(LayerPredicate::new(layer, text.parse::<Predicate>()?))
+        }
+    }
+}
+
 impl FromStr for LayerPredicate {
     type Err = PredicateSyntaxError;
 

@@ -107,17 +107,17 @@ impl ModelKind {
 
 impl Loaded {
     /// An explanation session over the model and its data (the first
-    /// `config.size` images of each set).
+    /// `config.size` images of each set); a table's session names its
+    /// features in the data's units ([`Explainer::with_features`]).
     ///
     /// # Errors
     /// The [`Explainer::new`] errors.
     pub fn explainer(self, config: ExplainerConfig) -> Result<ZooExplainer> {
         let Splits { train, test, .. } = self.splits;
-        Ok(Explainer::new(
-            self.model,
-            train.images,
-            test.images,
-            config,
-        )?)
+        let explainer = Explainer::new(self.model, train.images, test.images, config)?;
+        Ok(match self.kind.dataset().preprocessing()? {
+            Some(prep) => explainer.with_features(prep.features()?)?,
+            None => explainer,
+        })
     }
 }

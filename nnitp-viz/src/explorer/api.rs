@@ -6,15 +6,20 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
 
 use ndarray::Array4;
+use nnitp_core::features::Features;
 use nnitp_core::progress::{Observer, Progress, Task};
 use nnitp_core::{Explainer, ExplainerConfig, LayerPredicate, ParamOverrides, Split};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::row_table::row_svg;
+use crate::series_plot::series_svg;
+use crate::view::Samples;
+
 use super::http::Method;
 use super::messages::Messages;
 use super::route::Route;
-use super::session::{image_png, ApiError, ApiResult, Session, View};
+use super::session::{image_png, ApiError, ApiResult, Picture, Session, View};
 use super::status::Status;
 use super::{DynSource, Opened, SharedCatalog};
 
@@ -97,14 +102,29 @@ fn say_to(board: &Mutex<Board>, line: impl Into<String>) {
 
 /// What the page draws from, kept apart from the session so that images and
 /// the grid are served even while a computation holds the session.
-#[derive(Default)]
 struct Pictures {
     /// The load these images belong to (image URLs name it).
     load: u64,
     /// The images of the training and the test set.
     images: [Option<Arc<Array4<f32>>>; 2],
-    /// The current grid (PNG).
-    grid: Option<Vec<u8>>,
+    /// What the images are.
+    samples: Samples,
+    /// The names and units of a table's features.
+    features: Option<Features>,
+    /// The current view's picture.
+    picture: Picture,
+}
+
+impl Default for Pictures {
+    fn default() -> Self {
+        Pictures {
+            load: 0,
+            images: [None, None],
+            samples: Samples::Image,
+            features: None,
+            picture: Picture::None,
+        }
+    }
 }
 
 /// Clears the board's task when a computation ends, however it ends.
@@ -139,6 +159,8 @@ struct LoadRequest {
 struct ExplainRequest {
     image: usize,
     predicate: Option<LayerPredicate>,
+    /// A predicate as text: `p` of the output layer, or `layer N: p`.
+    conclusion: Option<String>,
     restrict: Option<usize>,
 }
 
@@ -321,23 +343,36 @@ impl State {
                     json!({ "category": category, "split": s.split, "images": images }),
                 ))
             }
-            Route::Grid => {
-                let png = lock(&self.board).pictures.grid.clone();
-                let png = png.ok_or_else(|| ApiError::not_found("no grid is shown"))?;
-                Ok(Reply::Bytes("image/png", png))
-            }
+            Route::Grid => match &lock(&self.board).pictures.picture {
+                Picture::Png(png) => Ok(Reply::Bytes("image/png", png.clone())),
+                _ => Err(ApiError::not_found("no grid is shown")),
+            },
+            Route::Figure => match &lock(&self.board).pictures.picture {
+                Picture::Svg(svg) => Ok(Reply::Bytes("image/svg+xml", svg.clone().into_bytes())),
+                _ => Err(ApiError::not_found("no plot is shown")),
+            },
             Route::Image => self.image(path, query),
             Route::Explain => {
                 let r: ExplainRequest = parse(body)?;
-                let (mut g, _busy) = self.claim(&format!("explaining image {}", r.image))?;
+                let (mut g, _busy) = self.claim(&format!("explaining sample {}", r.image))?;
                 let s = Self::loaded(&mut g)?;
-                let what = r
-                    .predicate
+                let predicate = match (r.predicate, &r.conclusion) {
+                    (Some(_), Some(_)) => {
+                        return Err(ApiError::bad("give a predicate or a conclusion, not both"))
+                    }
+                    (p, None) => p,
+                    (None, Some(text)) => Some(
+                        LayerPredicate::parse_at(text, s.explainer.output_layer())
+                            .map_err(|e| ApiError::bad(format!("conclusion {text:?}: {e}")))?,
+                    ),
+                };
+                let what = predicate
                     .as_ref()
                     .map_or("its classification".to_string(), ToString::to_string);
-                self.say(format!("explaining {what} for image {}...", r.image));
+                let noun = s.samples.noun();
+                self.say(format!("explaining {what} for {noun} {}...", r.image));
                 let start = Instant::now();
-                let v = s.explain(r.image, r.predicate, r.restrict)?;
+                let v = s.explain(r.image, predicate, r.restrict)?;
                 self.say(format!(
                     "{}\n({:.2} s)",
                     v.text,
@@ -349,11 +384,12 @@ impl State {
                 let r: ExamplesRequest = parse(body)?;
                 let (mut g, _busy) = self.claim("finding examples")?;
                 let s = Self::loaded(&mut g)?;
+                let plural = s.samples.plural();
                 let v = s.examples(r.cell, r.negate, r.percentile, r.restrict)?;
                 self.say(format!(
-                    "{}: {} images",
+                    "{}: {} {plural}",
                     v.title,
-                    v.cells.iter().filter(|c| c.cell.row == 0).count() - 1
+                    v.cells.iter().filter(|c| c.cell.row == 0).count() - 1,
                 ));
                 Ok(self.show(v))
             }
@@ -405,9 +441,12 @@ impl State {
     /// another model's or data set's image).
     fn image(&self, path: &str, query: &str) -> ApiResult<Reply> {
         let bad = || ApiError::not_found(format!("no such image: {}", echo(path)));
-        let rest = path["/api/image/".len()..]
-            .strip_suffix(".png")
-            .ok_or_else(bad)?;
+        let rest = &path["/api/image/".len()..];
+        let (rest, svg) = match (rest.strip_suffix(".png"), rest.strip_suffix(".svg")) {
+            (Some(r), _) => (r, false),
+            (_, Some(r)) => (r, true),
+            _ => return Err(bad()),
+        };
         let mut parts = rest.split('/');
         let (Some(load), Some(split), Some(index), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -430,17 +469,38 @@ impl State {
             ));
         }
         let images = pictures.images[usize::from(split == Split::Test)].clone();
+        let (samples, features) = (pictures.samples, pictures.features.clone());
         drop(board);
         let images = images.ok_or_else(|| ApiError::bad("this data set has no images"))?;
-        Ok(Reply::Bytes(
-            "image/png",
-            image_png(images.view(), index, scale)?,
-        ))
+        if !svg {
+            return Ok(Reply::Bytes(
+                "image/png",
+                image_png(images.view(), index, scale)?,
+            ));
+        }
+        let n = images.shape()[0];
+        if index >= n {
+            return Err(ApiError::bad(format!(
+                "{} {index} is out of range (0..{n})",
+                samples.noun()
+            )));
+        }
+        let svg = match (samples, features) {
+            (Samples::Series, _) => {
+                let series = images.slice(ndarray::s![index, 0, .., 0]).to_vec();
+                series_svg(&[series], &[])
+            }
+            (Samples::Row, Some(f)) => {
+                row_svg(&f, &images.slice(ndarray::s![index, 0, 0, ..]).to_vec())
+            }
+            _ => return Err(ApiError::not_found("an image is served as .png")),
+        };
+        Ok(Reply::Bytes("image/svg+xml", svg.into_bytes()))
     }
 
     /// Makes `v` the grid served and answers with it.
     fn show(&self, v: &View) -> Reply {
-        lock(&self.board).pictures.grid = Some(v.png.clone());
+        lock(&self.board).pictures.picture = v.picture.clone();
         Reply::Json(Status::Ok, json!(v))
     }
 
@@ -503,7 +563,7 @@ impl State {
         }
         let split = r.split.unwrap_or(Split::Train);
         let (mut g, _busy) = self.claim(&format!("loading {}", info.name))?;
-        lock(&self.board).pictures.grid = None;
+        lock(&self.board).pictures.picture = Picture::None;
         let reuse = matches!(&*g, Some(s) if s.info.name == info.name && s.size == size);
         if reuse {
             let s = g.as_mut().expect("checked");
@@ -551,6 +611,7 @@ impl State {
                 train_labels,
                 test_labels,
                 split,
+                samples: Samples::of(&explainer, Split::Train),
                 size,
                 views: Vec::new(),
                 next_id: 0,
@@ -562,7 +623,9 @@ impl State {
         lock(&self.board).pictures = Pictures {
             load: s.load,
             images: [images(Split::Train), images(Split::Test)],
-            grid: None,
+            samples: s.samples,
+            features: s.explainer.features().cloned(),
+            picture: Picture::None,
         };
         Ok(Reply::Json(
             Status::Ok,
@@ -573,6 +636,7 @@ impl State {
                 "params": s.explainer.params(),
                 "layers": s.explainer.layers(),
                 "images": s.explainer.len(s.split),
+                "samples": s.samples,
             }),
         ))
     }

@@ -64,6 +64,20 @@ pub struct ModelInfo {
     pub params: SearchParams,
     /// The default number of images used from each data set.
     pub size: usize,
+    /// What the model's output is.
+    #[serde(default)]
+    pub output: Output,
+}
+
+/// What a model's output is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    /// Scores of classes: a sample's conclusion is its class.
+    #[default]
+    Classes,
+    /// A number (the one output unit): a conclusion bounds it (`v(0)>=150`).
+    Number,
 }
 
 impl LayerInfo {
@@ -102,6 +116,7 @@ impl ModelInfo {
             default_layers,
             params: SearchParams::default(),
             size,
+            output: Output::Classes,
         }
     }
 }

@@ -13,8 +13,10 @@ pub(crate) enum Route {
     Load,
     /// `GET /api/images?category=C`: images of the loaded data set.
     Images,
-    /// `GET /api/grid.png`: the grid shown.
+    /// `GET /api/grid.png`: the grid shown (images).
     Grid,
+    /// `GET /api/figure.svg`: the plot shown (series).
+    Figure,
     /// `GET /api/image/<load>/<split>/<index>.png`: one image.
     Image,
     /// `POST /api/explain`: explains an image's classification or a predicate.
@@ -41,6 +43,7 @@ impl Route {
             "/api/load" => Route::Load,
             "/api/images" => Route::Images,
             "/api/grid.png" => Route::Grid,
+            "/api/figure.svg" => Route::Figure,
             "/api/explain" => Route::Explain,
             "/api/examples" => Route::Examples,
             "/api/back" => Route::Back,
@@ -55,9 +58,12 @@ impl Route {
     /// The one method the endpoint allows.
     pub fn method(self) -> Method {
         match self {
-            Route::Models | Route::Status | Route::Images | Route::Grid | Route::Image => {
-                Method::Get
-            }
+            Route::Models
+            | Route::Status
+            | Route::Images
+            | Route::Grid
+            | Route::Figure
+            | Route::Image => Method::Get,
             Route::Load
             | Route::Explain
             | Route::Examples
@@ -78,6 +84,7 @@ mod tests {
         assert_eq!(Route::parse("/api/models"), Some(Route::Models));
         assert_eq!(Route::parse("/api/image/1/train/3.png"), Some(Route::Image));
         assert_eq!(Route::parse("/api/back"), Some(Route::Back));
+        assert_eq!(Route::parse("/api/figure.svg"), Some(Route::Figure));
         for none in ["/api/", "/api/models/", "/api/Back", "/", "/api/imag"] {
             assert_eq!(Route::parse(none), None, "{none}");
         }

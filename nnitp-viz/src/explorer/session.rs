@@ -4,14 +4,17 @@
 use std::sync::Arc;
 
 use nnitp_core::explainer::{Faithfulness, FaithfulnessParams, Stability, ValidRuleSetParams};
-use nnitp_core::{Bound, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split};
+use nnitp_core::{
+    Bound, Conjunction, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split,
+};
 use serde::Serialize;
 
 use super::status::Status;
-use super::{DynSource, ModelInfo};
+use super::{DynSource, ModelInfo, Output};
 use crate::grid::{render, Cell, GridColumn, GridOptions};
 use crate::report::rule_set_summary;
-use crate::view::{columns, comparisons, conjuncts, rule_grid};
+use crate::row_table::RowTable;
+use crate::view::{columns, comparisons, conjuncts, figure, rule_grid, Figure, Samples};
 
 /// Comparison images shown right of the key image.
 pub(crate) const COMPARISONS: usize = 9;
@@ -31,10 +34,12 @@ pub(crate) struct RuleInfo {
     pub text: String,
     /// The 95 % intervals on the training and test samples.
     pub intervals: String,
-    /// The training images it covers: their number and the grid of the
-    /// first ten (a PNG data URL), if any.
+    /// The training samples it covers: their number and a picture of the
+    /// first ten (a PNG or, for series, SVG data URL), if any.
     pub covered: usize,
     pub grid: Option<String>,
+    /// The rows it covers (the first ten), for a table.
+    pub table: Option<RowTable>,
 }
 
 /// A class's rule set, as the page shows it.
@@ -54,12 +59,15 @@ pub(crate) struct CellInfo {
     pub cell: Cell,
     /// What clicking the cell explains.
     pub predicate: LayerPredicate,
-    /// The predicate as nnitp prints it.
+    /// The predicate as the page shows it: at a table's features in the
+    /// data's own words, else as nnitp prints it.
     pub text: String,
     /// Fraction of the data set satisfying the predicate.
     pub fraction: f64,
     pub label: Option<u8>,
     pub predicted: usize,
+    /// The network's output, for a model of a number.
+    pub value: Option<f64>,
 }
 
 /// What a view shows.
@@ -96,15 +104,33 @@ pub(crate) struct View {
     pub explanation: Option<Explanation>,
     /// The predicate every comparison image satisfies.
     pub predicate: LayerPredicate,
+    /// What the samples shown are: images are drawn in a grid (served
+    /// as `grid.png`, `cells` say where), series in a plot (`figure.svg`),
+    /// rows in `table`; `cells` (rows and columns alone) say what each shows.
+    pub samples: Samples,
     pub width: u32,
     pub height: u32,
     pub cells: Vec<CellInfo>,
     /// Where the region digits are drawn on the whole images.
     pub marks: Vec<crate::grid::Mark>,
+    /// The rows shown, for a table.
+    pub table: Option<RowTable>,
     /// How many views the back button can return to.
     pub depth: usize,
     #[serde(skip)]
-    pub png: Vec<u8>,
+    pub picture: Picture,
+}
+
+/// The picture of a view, as served.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Picture {
+    /// A grid of images.
+    Png(Vec<u8>),
+    /// A plot of series.
+    Svg(String),
+    /// None: the page draws the view (a table) itself.
+    #[default]
+    None,
 }
 
 /// A loaded model and what the page has done with it.
@@ -120,6 +146,8 @@ pub(crate) struct Session {
     /// True labels of the test images, if known.
     pub test_labels: Vec<u8>,
     pub split: Split,
+    /// What the samples are.
+    pub samples: Samples,
     pub size: usize,
     pub views: Vec<View>,
     pub next_id: u64,
@@ -197,6 +225,8 @@ pub(crate) struct Listed {
     pub index: usize,
     pub label: Option<u8>,
     pub predicted: usize,
+    /// The network's output, for a model of a number.
+    pub value: Option<f64>,
 }
 
 impl Session {
@@ -218,6 +248,12 @@ impl Session {
     }
 
     fn check_class(&self, class: usize) -> ApiResult<()> {
+        if self.info.output == Output::Number {
+            return Err(ApiError::bad(format!(
+                "{} predicts a number: it has no categories",
+                self.info.name
+            )));
+        }
         let n = self.info.classes.len();
         if class >= n {
             return Err(ApiError::bad(format!(
@@ -231,14 +267,47 @@ impl Session {
     fn restricted(&self, restrict: Option<usize>) -> String {
         restrict.map_or(String::new(), |c| {
             format!(
-                ", comparisons restricted to images classified {c} ({})",
+                ", comparisons restricted to {} classified {c} ({})",
+                self.samples.plural(),
                 self.info.classes.get(c).map_or("?", String::as_str)
             )
         })
     }
 
-    /// The first images the model classifies as `category`.
+    /// The network's output for each sample of the data set shown, for a
+    /// model of a number (its one output unit).
+    fn values(&self) -> ApiResult<Option<Vec<f64>>> {
+        if self.info.output != Output::Number {
+            return Ok(None);
+        }
+        let ex = &self.explainer;
+        let acts = ex.activations(self.split, ex.output_layer())?;
+        Ok(Some(
+            acts.view()
+                .rows()
+                .into_iter()
+                .map(|r| r.first().map_or(f64::NAN, |&v| f64::from(v)))
+                .collect(),
+        ))
+    }
+
+    /// The first images the model classifies as `category` (for a model of
+    /// a number, the first samples, each with the number it predicts).
     pub fn list(&mut self, category: usize) -> ApiResult<Vec<Listed>> {
+        let labels = self.labels().to_vec();
+        if let Some(values) = self.values()? {
+            return Ok(values
+                .into_iter()
+                .take(LISTED)
+                .enumerate()
+                .map(|(index, v)| Listed {
+                    index,
+                    label: None,
+                    predicted: 0,
+                    value: Some(v),
+                })
+                .collect());
+        }
         self.check_class(category)?;
         let ex = &self.explainer;
         let out = ex.output_layer();
@@ -248,13 +317,13 @@ impl Session {
             LISTED,
             None,
         )?;
-        let labels = self.labels().to_vec();
         Ok(found
             .into_iter()
             .map(|index| Listed {
                 index,
                 label: labels.get(index).copied(),
                 predicted: category,
+                value: None,
             })
             .collect())
     }
@@ -274,18 +343,31 @@ impl Session {
         let ex = &self.explainer;
         let predicate = match predicate {
             Some(p) => p,
+            None if self.info.output == Output::Number => {
+                return Err(ApiError::bad(format!(
+                    "{} predicts a number: give a conclusion about it to explain, e.g. v(0)>=150",
+                    self.info.name
+                )))
+            }
             None => {
                 let predicted = ex.predictions(self.split)?[image];
                 LayerPredicate::new(ex.output_layer(), Predicate::IsMax(predicted))
             }
         };
         ex.unit_shape(predicate.layer)?;
-        let layer = ex.previous_layer(predicate.layer).ok_or_else(|| {
-            ApiError::bad(format!(
-                "no selected layer below layer {}: select an earlier layer in the Model tab",
-                predicate.layer
-            ))
-        })?;
+        // a conclusion of the output is explained at a table's features,
+        // in the data's own words, as `nnitp explain` does
+        let features = ex
+            .features_layer()
+            .filter(|_| predicate.layer == ex.output_layer());
+        let layer = features
+            .or_else(|| ex.previous_layer(predicate.layer))
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "no selected layer below layer {}: select an earlier layer in the Model tab",
+                    predicate.layer
+                ))
+            })?;
         let premise = Premise {
             split: self.split,
             index: image,
@@ -293,8 +375,9 @@ impl Session {
         let e = ex.explain(premise, &predicate, layer)?;
         let itp = e.predicate();
         let title = format!(
-            "image {image}: why {} (layer {}){}",
-            predicate,
+            "{} {image}: why {} (layer {}){}",
+            self.samples.noun(),
+            in_words(ex, &predicate),
             layer,
             self.restricted(restrict)
         );
@@ -359,13 +442,8 @@ impl Session {
         let at = percentile.map_or(String::new(), |p| {
             format!(", threshold at the {p}th percentile of its unit")
         });
-        let title = format!(
-            "{kind} of layer {}: {}{at}{}",
-            shown.layer,
-            shown.predicate,
-            self.restricted(restrict)
-        );
-        let text = shown.to_string();
+        let text = in_words(&self.explainer, &shown);
+        let title = format!("{kind} of {text}{at}{}", self.restricted(restrict));
         self.push_grid(kind, title, text, None, shown, key, restrict)
     }
 
@@ -384,6 +462,7 @@ impl Session {
     ) -> ApiResult<&View> {
         let split = self.split;
         let labels = self.labels().to_vec();
+        let values = self.values()?;
         let ex = &self.explainer;
         let others = comparisons(ex, split, &predicate, key, COMPARISONS, restrict)?;
         // regions come from the predicate's conjuncts (a negation: its operand's)
@@ -391,14 +470,44 @@ impl Session {
             Predicate::Not(p) => LayerPredicate::new(predicate.layer, (**p).clone()),
             _ => predicate.clone(),
         };
-        let cols = columns(ex, &marked, key, &others)?;
-        let images = ex.images(split).ok_or(crate::Error::NoImages(split))?;
-        let grid = render(images, &cols, &GridOptions::default())?;
         let parts = conjuncts(&marked);
+        let (grid_cells, width, height, marks, picture, table) = if self.samples == Samples::Image {
+            let cols = columns(ex, &marked, key, &others)?;
+            let images = ex.images(split).ok_or(crate::Error::NoImages(split))?;
+            let grid = render(images, &cols, &GridOptions::default())?;
+            let (w, h) = (grid.image.width(), grid.image.height());
+            let png = Picture::Png(grid.png()?);
+            (grid.cells, w, h, grid.marks, png, None)
+        } else {
+            // rows and columns alone: the page draws the table or the plot
+            let shown: Vec<usize> = std::iter::once(key).chain(others).collect();
+            let rows = parts.len() + 1;
+            let cells = shown
+                .iter()
+                .enumerate()
+                .flat_map(|(column, &image)| {
+                    (0..rows).map(move |row| Cell {
+                        column,
+                        row,
+                        image,
+                        x: 0,
+                        y: 0,
+                        width: 0,
+                        height: 0,
+                    })
+                })
+                .collect();
+            let (picture, table) = match figure(ex, split, &marked, &shown)? {
+                Figure::Png(png) => (Picture::Png(png), None),
+                Figure::Svg(svg) => (Picture::Svg(svg), None),
+                Figure::Table(t) => (Picture::None, Some(t)),
+            };
+            (cells, 0, 0, Vec::new(), picture, table)
+        };
         let predictions = ex.predictions(split)?;
-        let mut cells = Vec::with_capacity(grid.cells.len());
+        let mut cells = Vec::with_capacity(grid_cells.len());
         let mut fractions: Vec<Option<f64>> = vec![None; parts.len() + 1];
-        for c in &grid.cells {
+        for c in &grid_cells {
             let p = if c.row == 0 {
                 predicate.clone()
             } else {
@@ -414,11 +523,12 @@ impl Session {
             };
             cells.push(CellInfo {
                 cell: *c,
-                text: p.to_string(),
+                text: in_words(ex, &p),
                 predicate: p,
                 fraction,
                 label: labels.get(c.image).copied(),
                 predicted: predictions[c.image],
+                value: values.as_ref().and_then(|v| v.get(c.image).copied()),
             });
         }
         if self.views.len() == MAX_VIEWS {
@@ -432,12 +542,14 @@ impl Session {
             text,
             explanation,
             predicate,
-            width: grid.image.width(),
-            height: grid.image.height(),
+            samples: self.samples,
+            width,
+            height,
             cells,
-            marks: grid.marks.clone(),
+            marks,
+            table,
             depth: self.views.len(),
-            png: grid.png()?,
+            picture,
         };
         self.views.push(view);
         Ok(self.views.last().expect("just pushed"))
@@ -460,10 +572,22 @@ impl Session {
         let classes: Vec<&str> = self.info.classes.iter().map(String::as_str).collect();
         let mut rules = Vec::with_capacity(set.rules.len());
         for (k, rule) in set.rules.iter().enumerate() {
-            let grid = rule_grid(ex, &set, k, 9, &GridOptions::default())?
-                .map(|g| g.png())
-                .transpose()?
-                .map(|png| format!("data:image/png;base64,{}", crate::base64::encode(&png)));
+            let (grid, table) = if self.samples == Samples::Image {
+                let png = rule_grid(ex, &set, k, 9, &GridOptions::default())?
+                    .map(|g| g.png())
+                    .transpose()?;
+                (png.map(|p| data_url("image/png", &p)), None)
+            } else if rule.covered.is_empty() {
+                (None, None)
+            } else {
+                let predicate = LayerPredicate::new(set.layer, rule.interpolant.clone());
+                let shown: Vec<usize> = rule.covered.iter().copied().take(10).collect();
+                match figure(ex, Split::Train, &predicate, &shown)? {
+                    Figure::Png(p) => (Some(data_url("image/png", &p)), None),
+                    Figure::Svg(svg) => (Some(data_url("image/svg+xml", svg.as_bytes())), None),
+                    Figure::Table(t) => (None, Some(t)),
+                }
+            };
             rules.push(RuleInfo {
                 text: format!("rule {k}: {rule}"),
                 intervals: format!(
@@ -473,12 +597,14 @@ impl Session {
                 ),
                 covered: rule.covered.len(),
                 grid,
+                table,
             });
         }
         Ok(RulesView {
             title: format!(
-                "rules for class {category} ({}) at layer {layer}, over the training images",
-                classes.get(category).copied().unwrap_or("?")
+                "rules for class {category} ({}) at layer {layer}, over the training {}",
+                classes.get(category).copied().unwrap_or("?"),
+                self.samples.plural()
             ),
             summary: rule_set_summary(&set, &classes),
             rules,
@@ -523,6 +649,40 @@ impl Session {
         self.views.pop();
         Ok(self.views.last().expect("at least one view"))
     }
+}
+
+/// `p` as the page shows it: at a table's features, in the data's own words
+/// (`layer 0: bmi >= 27.9`), else as nnitp prints it.
+fn in_words(ex: &Explainer<DynSource>, p: &LayerPredicate) -> String {
+    fn conjunction(p: &Predicate) -> Option<Conjunction> {
+        match p {
+            Predicate::Bound(b) => Some(Conjunction::new(vec![b.clone()])),
+            Predicate::And(ps) => ps
+                .iter()
+                .map(|q| match q {
+                    Predicate::Bound(b) => Some(b.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(Conjunction::new),
+            _ => None,
+        }
+    }
+    let (negated, inner) = match &p.predicate {
+        Predicate::Not(q) => (true, &**q),
+        q => (false, q),
+    };
+    let words = conjunction(inner).and_then(|c| ex.describe(p.layer, &c).ok().flatten());
+    match (words, negated) {
+        (Some(w), false) => format!("layer {}: {w}", p.layer),
+        (Some(w), true) => format!("layer {}: ~({w})", p.layer),
+        (None, _) => p.to_string(),
+    }
+}
+
+/// `bytes` as a data URL of type `mime`.
+fn data_url(mime: &str, bytes: &[u8]) -> String {
+    format!("data:{mime};base64,{}", crate::base64::encode(bytes))
 }
 
 /// The explanation of the view shown.

@@ -196,7 +196,11 @@ fn answer(state: &State, r: &Request) -> Response {
             status: Status::Ok,
             content_type,
             body,
-            headers: Vec::new(),
+            // a picture opened on its own runs nothing and loads nothing
+            headers: vec![(
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox".to_string(),
+            )],
         },
         Reply::NotAllowed(allow) => not_allowed(allow),
     }

@@ -130,13 +130,38 @@ function moveLayers(from, to) {
   for (const o of sorted) $(to).appendChild(o);
 }
 
-// The URL of an image of the loaded model's data set shown.
+// The URL of the picture of a sample of the loaded model's data set shown:
+// an image as PNG, a series as a line plot, a row as a card of its features.
 function imageUrl(index, scale) {
-  return `/api/image/${current.load}/${current.split}/${index}.png?scale=${scale}`;
+  const ext = current.samples === "image" ? "png" : "svg";
+  return `/api/image/${current.load}/${current.split}/${index}.${ext}?scale=${scale}`;
 }
 
 function className(c) {
   return current && c !== null && c !== undefined ? current.info.classes[c] : "?";
+}
+
+// What one sample is called, and several.
+function noun() {
+  return current ? current.samples : "image";
+}
+function plural() {
+  return { image: "images", row: "rows", series: "series" }[noun()];
+}
+
+// Whether the loaded model predicts a number rather than a class.
+function numeric() {
+  return current && current.info.output === "number";
+}
+
+// A sample's outcome as a caption: the number predicted, or label -> class.
+function outcome(c) {
+  if (numeric()) return c.value === null ? "?" : "= " + c.value.toFixed(2);
+  return `${c.label === null ? "?" : c.label} → ${c.predicted}`;
+}
+function outcomeTitle(c) {
+  if (numeric()) return `${noun()} ${c.image}: predicted ${c.value === null ? "?" : c.value.toFixed(4)}`;
+  return `${noun()} ${c.image}: labelled ${className(c.label)}, classified ${className(c.predicted)}`;
 }
 
 async function loadModel() {
@@ -158,9 +183,13 @@ async function loadModel() {
   };
   const r = await api("POST", "/api/load", body, "loading " + name);
   if (!r) return;
-  current = { info: r.model, load: r.load, split: r.split };
+  current = { info: r.model, load: r.load, split: r.split, samples: r.samples };
   $("loaded-model").textContent =
-    `${r.model.name}, ${r.split === "train" ? "training" : "test"} set (${r.images} images), layers ${r.layers.join(", ")}`;
+    `${r.model.name}, ${r.split === "train" ? "training" : "test"} set (${r.images} ${plural()}), layers ${r.layers.join(", ")}`;
+  // a model of a number has no categories: a conclusion bounds its output
+  for (const id of ["category-label", "restrict-label", "rules-button"]) $(id).hidden = numeric();
+  $("restrict").checked = $("restrict").checked && !numeric();
+  $("conclusion").placeholder = numeric() ? "v(0)>=150" : "its class";
   $("category").innerHTML = "";
   current.info.classes.forEach((c, i) => {
     const o = document.createElement("option");
@@ -181,53 +210,99 @@ async function loadModel() {
 async function listImages() {
   if (!current) return;
   const c = parseInt($("category").value || "0", 10);
-  const r = await api("GET", "/api/images?category=" + c, null, "listing images");
+  const r = await api("GET", "/api/images?category=" + c, null, "listing " + plural());
   if (!r) return;
-  $("category").value = r.category;
+  if (!numeric()) $("category").value = r.category;
   const box = $("listing");
   box.innerHTML = "";
   for (const im of r.images) {
     const f = document.createElement("figure");
     f.dataset.index = im.index;
     if (im.label !== null && im.label !== im.predicted) f.classList.add("wrong");
-    const img = document.createElement("img");
-    img.src = imageUrl(im.index, 2);
-    img.alt = "image " + im.index;
+    // a row's card is too tall for the listing: its number stands for it
+    let pic;
+    if (noun() === "row") {
+      pic = document.createElement("div");
+      pic.className = "sample";
+      pic.textContent = "row " + im.index;
+    } else {
+      pic = document.createElement("img");
+      pic.src = imageUrl(im.index, 2);
+      pic.alt = noun() + " " + im.index;
+      pic.className = noun();
+    }
     const cap = document.createElement("figcaption");
-    cap.textContent = im.index + (im.label !== null ? " (" + im.label + ")" : "");
-    cap.title = "labelled " + className(im.label) + ", classified " + className(im.predicted);
-    f.append(img, cap);
-    f.addEventListener("click", () => selectImage(im, f));
+    const c = { image: im.index, label: im.label, predicted: im.predicted, value: im.value };
+    cap.textContent = numeric()
+      ? im.index + " " + outcome(c)
+      : im.index + (im.label !== null ? " (" + im.label + ")" : "");
+    cap.title = outcomeTitle(c);
+    f.append(pic, cap);
+    f.addEventListener("click", () => selectImage(c, f));
     box.appendChild(f);
   }
-  $("listing-title").textContent =
-    `${r.images.length} images classified ${r.category} (${className(r.category)}); red: labelled otherwise`;
+  $("listing-title").textContent = numeric()
+    ? `the first ${r.images.length} ${plural()}, each with the number predicted`
+    : `${r.images.length} ${plural()} classified ${r.category} (${className(r.category)}); red: labelled otherwise`;
   $("listing-box").open = true;
 }
 
-function showSelection(index, label, predicted, prompt) {
-  selectedImage = index;
+function showSelection(c, prompt) {
+  selectedImage = c.image;
   $("selection").hidden = false;
-  $("selection-caption").textContent =
-    "image " + index + ": labelled " + className(label) + ", classified " + className(predicted) + prompt;
-  $("selected-image").src = imageUrl(index, 8);
+  $("selection-caption").textContent = outcomeTitle(c) + prompt;
+  $("selected-image").className = noun();
+  $("selected-image").src = imageUrl(c.image, 8);
 }
 
-function selectImage(im, fig) {
+function selectImage(c, fig) {
   for (const f of document.querySelectorAll("#listing figure")) f.classList.remove("chosen");
   fig.classList.add("chosen");
-  showSelection(im.index, im.label, im.predicted, " (click the image to explain it)");
+  showSelection(c, ` (click the ${noun()} to explain it)`);
 }
 
 function restrict() {
   return $("restrict").checked ? parseInt($("category").value, 10) : null;
 }
 
+// Explains `predicate` of the sample (by default the conclusion typed, else
+// its class).
 async function explain(image, predicate) {
   const body = { image, restrict: restrict() };
+  const conclusion = $("conclusion").value.trim();
   if (predicate) body.predicate = predicate;
-  const v = await api("POST", "/api/explain", body, "explaining image " + image);
+  else if (conclusion !== "") body.conclusion = conclusion;
+  const v = await api("POST", "/api/explain", body, `explaining ${noun()} ${image}`);
   if (v) showView(v);
+}
+
+// A table of rows (a view's or a rule's), the bounded features first and
+// marked; `onRow(tr, k)` makes row k a handle.
+function rowTable(t, onRow) {
+  const table = document.createElement("table");
+  table.className = "rows";
+  const head = table.insertRow();
+  head.appendChild(document.createElement("th"));
+  t.columns.forEach((name, k) => {
+    const th = document.createElement("th");
+    th.textContent = name;
+    if (t.bounded[k]) th.className = "bounded";
+    head.appendChild(th);
+  });
+  t.rows.forEach((row, r) => {
+    const tr = table.insertRow();
+    if (r === 0) tr.className = "premise";
+    const th = document.createElement("th");
+    th.textContent = row.label;
+    tr.appendChild(th);
+    row.values.forEach((v, k) => {
+      const td = tr.insertCell();
+      td.textContent = v === null ? "?" : v.toFixed(4);
+      if (t.bounded[k]) td.className = "bounded";
+    });
+    if (onRow) onRow(tr, r);
+  });
+  return table;
 }
 
 function clearReadout() {
@@ -252,13 +327,20 @@ async function showRules() {
   for (const rule of r.rules) {
     const li = document.createElement("li");
     const text = document.createElement("pre");
-    text.textContent = rule.text + "\n" + rule.intervals + "\ncovers " + rule.covered + " training images";
+    text.textContent = rule.text + "\n" + rule.intervals + "\ncovers " + rule.covered + " training " + plural();
     li.appendChild(text);
     if (rule.grid) {
       const img = document.createElement("img");
       img.src = rule.grid;
-      img.alt = "training images covered by " + rule.text.split(":")[0];
+      img.alt = "training " + plural() + " covered by " + rule.text.split(":")[0];
+      if (noun() !== "image") img.className = "plot";
       li.appendChild(img);
+    }
+    if (rule.table) {
+      const box = document.createElement("div");
+      box.className = "rule-table";
+      box.appendChild(rowTable(rule.table));
+      li.appendChild(box);
     }
     list.appendChild(li);
   }
@@ -314,11 +396,86 @@ function showView(v) {
   // the listing folds away so that the grid is in view
   $("listing-box").open = false;
   const key = v.cells[0];
-  showSelection(key.image, key.label, key.predicted, "");
+  showSelection(key, "");
   $("view-title").textContent = v.title;
   $("view-text").textContent = v.text;
-  $("grid").src = "/api/grid.png?v=" + v.id;
-  layoutGrid(v);
+  const image = v.samples === "image";
+  $("grid-wrap").hidden = !image;
+  $("figure-wrap").hidden = image;
+  $("conjuncts").classList.toggle("clickable", !image);
+  if (image) {
+    $("grid").src = "/api/grid.png?v=" + v.id;
+    layoutGrid(v);
+  } else {
+    layoutFigure(v);
+  }
+}
+
+// A handle on cell i of view v (a conjunct, a table row, a series): hovering
+// shows its predicate, a click explains it (or does `click`), a right click
+// opens the menu.
+function bindCell(el, v, i, click) {
+  const c = v.cells[i];
+  if (!c) return;
+  el.dataset.index = i;
+  el.title = outcomeTitle(c) + "; layer " + c.predicate.layer + ": " + c.text.replace(/^layer \d+: /, "");
+  el.addEventListener("mouseenter", () => {
+    $("predicate").textContent = c.text;
+    $("fraction").textContent = c.fraction.toFixed(4);
+  });
+  el.addEventListener("click", click || (() => explain(c.image, c.predicate)));
+  el.addEventListener("contextmenu", (e) => {
+    e.preventDefault();
+    openMenu(i, e.pageX, e.pageY);
+  });
+}
+
+// The conjuncts of a view, numbered as the regions; `bind(li, row)` adds
+// what each does.
+function listConjuncts(v, bind) {
+  const rows = new Map();
+  for (const c of v.cells) if (c.row > 0 && !rows.has(c.row)) rows.set(c.row, c);
+  const list = $("conjuncts");
+  list.innerHTML = "";
+  for (const [row, c] of rows) {
+    const li = document.createElement("li");
+    li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + ")";
+    bind(li, row);
+    list.appendChild(li);
+  }
+  markNecessity();
+  return rows;
+}
+
+// A view of series or rows: the plot (each conjunct's window shaded) or the
+// table (the bounded features first), the conjuncts and the samples shown as
+// handles; a conjunct stands for its cell on the key sample.
+function layoutFigure(v) {
+  const top = v.cells.filter((c) => c.row === 0);
+  listConjuncts(v, (li, row) =>
+    bindCell(li, v, v.cells.findIndex((c) => c.row === row && c.column === 0)));
+  const img = $("figure");
+  img.hidden = !!v.table;
+  if (!v.table) img.src = "/api/figure.svg?v=" + v.id;
+  const box = $("figure-table");
+  box.innerHTML = "";
+  // a table's explanations are at its features, with no layer below: a
+  // row's click explains its own conclusion
+  if (v.table) {
+    box.appendChild(rowTable(v.table, (tr, r) =>
+      bindCell(tr, v, v.cells.indexOf(top[r]), () => explain(top[r].image, null))));
+  }
+  const cols = $("figure-columns");
+  cols.innerHTML = "";
+  if (v.table) return;
+  for (const c of top) {
+    const s = document.createElement("span");
+    s.className = "chip";
+    if (c.label !== null && c.label !== c.predicted && !numeric()) s.classList.add("wrong");
+    s.textContent = `#${c.image} ${outcome(c)}`;
+    bindCell(s, v, v.cells.indexOf(c));
+    cols.appendChild(s);
+  }
 }
 
 // The grid, its row labels, captions and cells, scaled down to the width the
@@ -330,37 +487,31 @@ function layoutGrid(v) {
   const grid = $("grid");
   grid.width = Math.floor(v.width * k);
   grid.height = Math.floor(v.height * k);
-  const rows = new Map();
-  for (const c of v.cells) if (c.row > 0 && !rows.has(c.row)) rows.set(c.row, c);
   // the conjuncts, numbered as the digits on the key image and the row labels
-  const list = $("conjuncts");
-  list.innerHTML = "";
+  const rows = listConjuncts(v, (li, row) => {
+    li.addEventListener("mouseenter", () => lightRow(row, true));
+    li.addEventListener("mouseleave", () => lightRow(row, false));
+  });
   const labels = $("row-labels");
   labels.innerHTML = "";
   labels.style.height = px(v.height);
   for (const [row, c] of rows) {
-    const li = document.createElement("li");
-    li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + ")";
-    li.addEventListener("mouseenter", () => lightRow(row, true));
-    li.addEventListener("mouseleave", () => lightRow(row, false));
-    list.appendChild(li);
     const s = document.createElement("span");
     s.textContent = row - 1;
     s.title = c.text;
     Object.assign(s.style, { top: px(c.y), height: px(c.height) });
     labels.appendChild(s);
   }
-  markNecessity();
   // each column's image: index, label and prediction
   const caps = $("captions");
   caps.innerHTML = "";
   caps.style.width = px(v.width);
   for (const c of v.cells.filter((c) => c.row === 0)) {
     const s = document.createElement("span");
-    s.textContent = `#${c.image}\n${c.label === null ? "?" : c.label} → ${c.predicted}`;
+    s.textContent = `#${c.image}\n${outcome(c)}`;
     s.style.whiteSpace = "pre";
     if (c.label !== null && c.label !== c.predicted) s.className = "wrong";
-    s.title = `image ${c.image}: labelled ${className(c.label)}, classified ${className(c.predicted)}`;
+    s.title = outcomeTitle(c);
     Object.assign(s.style, { left: px(c.x), width: px(c.width) });
     caps.appendChild(s);
   }
@@ -411,7 +562,7 @@ async function examples(negate) {
 }
 
 window.addEventListener("resize", () => {
-  if (view && !$("view").hidden) layoutGrid(view);
+  if (view && !$("view").hidden && view.samples === "image") layoutGrid(view);
 });
 
 async function init() {
