@@ -97,7 +97,10 @@ impl RowTable {
 
 /// A value as the tables print it.
 fn value_text(v: Option<f64>) -> String {
-    v.map_or("?".to_string(), |v| format!("{v:.4}"))
+    // a value that rounds to zero prints as 0, never as -0
+    v.map_or("?".to_string(), |v| {
+        format!("{:.4}", (v * 1e4).round() / 1e4 + 0.0)
+    })
 }
 
 /// One row (the values the network sees) as an SVG card: each feature's name
@@ -156,6 +159,7 @@ mod tests {
         assert_eq!(t.columns, ["a", "b<c"]);
         assert_eq!(t.rows[0].values, [None, None]);
         assert!(t.html().contains("<td>?</td>"));
+        assert_eq!(value_text(Some(-1e-9)), "0.0000");
     }
 
     #[test]

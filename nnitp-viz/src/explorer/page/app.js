@@ -297,7 +297,8 @@ function rowTable(t, onRow) {
     tr.appendChild(th);
     row.values.forEach((v, k) => {
       const td = tr.insertCell();
-      td.textContent = v === null ? "?" : v.toFixed(4);
+      // a value that rounds to zero shows as 0, never as -0
+      td.textContent = v === null ? "?" : (Math.round(v * 1e4) / 1e4 + 0).toFixed(4);
       if (t.bounded[k]) td.className = "bounded";
     });
     if (onRow) onRow(tr, r);
