@@ -18,9 +18,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn check(name: &str) -> f32 {
+    check_on(name, "input.npy")
+}
+
+/// As [`check`], on the samples of `input` (NCHW).
+fn check_on(name: &str, input: &str) -> f32 {
     let dir = fixtures();
     let graph = onnx::read(dir.join(format!("{name}.onnx"))).unwrap();
-    let input = read_f32(dir.join("input.npy")).unwrap();
+    let input = read_f32(dir.join(input)).unwrap();
     let shape: Vec<usize> = input.shape().to_vec();
     let data = TensorData::new(input.iter().copied().collect::<Vec<f32>>(), shape);
     let images = Tensor::<4>::from_data(data, &Device::flex());
@@ -64,6 +69,26 @@ fn check(name: &str) -> f32 {
         "{name}: {compared} layers, largest difference {worst:.1e} of a layer's largest value"
     );
     worst
+}
+
+#[test]
+fn table_mlp_with_standardisation_in_the_graph() {
+    // rows [N, 30]: one pixel of 30 channels
+    for name in ["mlp.torchscript", "mlp.dynamo"] {
+        check_on(name, "mlp_input.npy");
+        let g = onnx::read(fixtures().join(format!("{name}.onnx"))).unwrap();
+        assert_eq!(g.input_shape(), [1, 1, 30]);
+    }
+}
+
+#[test]
+fn series_cnn_with_1d_convolutions_and_pooling() {
+    // series [N, 1, 150]: one row of 150 pixels, windows along it
+    for name in ["conv1d.torchscript", "conv1d.dynamo"] {
+        check_on(name, "conv1d_input.npy");
+        let g = onnx::read(fixtures().join(format!("{name}.onnx"))).unwrap();
+        assert_eq!(g.input_shape(), [1, 150, 1]);
+    }
 }
 
 #[test]

@@ -47,19 +47,24 @@ impl Importer<'_> {
     }
 
     /// A window's explicit padding: `pads` (top, left, bottom, right) or
-    /// `auto_pad`'s, for an input of `[h, w]`.
+    /// `auto_pad`'s, for an input of `[h, w]`. A 1-d window (`one_d`: its
+    /// attributes give one value per axis, `pads` begin and end) runs along
+    /// the width of a map one pixel high.
     pub(super) fn window(
         &self,
         node: &Node<'_>,
         size: [usize; 2],
         [h, w]: [usize; 2],
+        one_d: bool,
     ) -> Result<Window, OnnxError> {
         let pair = |name: &str| -> Result<[usize; 2], OnnxError> {
             match attr_ints(node, name) {
                 None => Ok([1, 1]),
-                Some(v) if v.len() == 2 && v.iter().all(|&x| (1..=1 << 16).contains(&x)) => {
-                    Ok([v[0] as usize, v[1] as usize])
-                }
+                Some(v) if v.iter().all(|&x| (1..=1 << 16).contains(&x)) => match v[..] {
+                    [a, b] if !one_d => Ok([a as usize, b as usize]),
+                    [a] if one_d => Ok([1, a as usize]),
+                    _ => Err(node_error(self.path, node, format!("{name} {v:?}"))),
+                },
                 Some(v) => Err(node_error(self.path, node, format!("{name} {v:?}"))),
             }
         };
@@ -68,9 +73,11 @@ impl Importer<'_> {
         let pads = match attr_str(node, "auto_pad").as_deref() {
             None | Some("NOTSET") => match attr_ints(node, "pads") {
                 None => [0; 4],
-                Some(p) if p.len() == 4 && p.iter().all(|&x| (0..=1 << 16).contains(&x)) => {
-                    [p[0] as usize, p[1] as usize, p[2] as usize, p[3] as usize]
-                }
+                Some(p) if p.iter().all(|&x| (0..=1 << 16).contains(&x)) => match p[..] {
+                    [t, l, b, r] if !one_d => [t as usize, l as usize, b as usize, r as usize],
+                    [l, r] if one_d => [0, l as usize, 0, r as usize],
+                    _ => return Err(node_error(self.path, node, format!("pads {p:?}"))),
+                },
                 Some(p) => return Err(node_error(self.path, node, format!("pads {p:?}"))),
             },
             Some("VALID") => [0; 4],
@@ -102,18 +109,29 @@ impl Importer<'_> {
         let weight = self
             .constant_at(node, 1)?
             .ok_or_else(|| node_error(self.path, node, "no weights"))?;
-        let [f, cg, kh, kw] = weight.dims[..] else {
-            return Err(node_error(
-                self.path,
-                node,
-                format!(
-                    "weights of dimensions {:?}; nnitp runs 2-d convolutions",
-                    weight.dims
-                ),
-            ));
+        // a 1-d convolution's kernel [F, C, K] is one row high
+        let (f, cg, kh, kw, one_d) = match weight.dims[..] {
+            [f, cg, kh, kw] => (f, cg, kh, kw, false),
+            [f, cg, k] if h == 1 => (f, cg, 1, k, true),
+            _ => {
+                return Err(node_error(
+                    self.path,
+                    node,
+                    format!(
+                        "weights of dimensions {:?} on a map of {:?}; nnitp runs 2-d convolutions, and 1-d ones on series",
+                        weight.dims,
+                        [c, h, w]
+                    ),
+                ))
+            }
         };
         if let Some(k) = attr_ints(node, "kernel_shape") {
-            if k != [kh as i64, kw as i64] {
+            let given: Vec<i64> = if one_d {
+                vec![kw as i64]
+            } else {
+                vec![kh as i64, kw as i64]
+            };
+            if k != given {
                 return Err(node_error(
                     self.path,
                     node,
@@ -124,7 +142,7 @@ impl Importer<'_> {
         let groups = usize::try_from(attr_int(node, "group", 1))
             .map_err(|_| node_error(self.path, node, "a negative group count"))?;
         let bias = self.constant_at(node, 2)?.map(|b| b.floats());
-        let window = self.window(node, [kh, kw], [h, w])?;
+        let window = self.window(node, [kh, kw], [h, w], one_d)?;
         let conv = Conv::new(window, c, groups, &weight.floats(), [f, cg, kh, kw], bias)
             .map_err(|e| node_error(self.path, node, e.to_string()))?;
         let out = self.out_dims(node, &Op::Conv2d(conv.clone()), [h, w, c])?;
@@ -149,19 +167,18 @@ impl Importer<'_> {
 
     pub(super) fn pool(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
         let (place, [c, h, w]) = self.map_at(node, 0)?;
-        let size = match attr_ints(node, "kernel_shape") {
-            Some(k) if k.len() == 2 && k.iter().all(|&x| (1..=1 << 16).contains(&x)) => {
-                [k[0] as usize, k[1] as usize]
-            }
+        let kernel = attr_ints(node, "kernel_shape");
+        let in_range = |k: &[i64]| k.iter().all(|&x| (1..=1 << 16).contains(&x));
+        let (size, one_d) = match kernel.as_deref() {
+            Some(&[a, b]) if in_range(&[a, b]) => ([a as usize, b as usize], false),
+            // 1-d pooling, along a series
+            Some(&[a]) if h == 1 && in_range(&[a]) => ([1, a as usize], true),
             k => {
-                return Err(node_error(
-                    self.path,
-                    node,
-                    format!("kernel_shape {k:?}; nnitp runs 2-d pooling"),
-                ))
+                let why = format!("kernel_shape {k:?}; nnitp runs 2-d pooling, and 1-d on series");
+                return Err(node_error(self.path, node, why));
             }
         };
-        let window = self.window(node, size, [h, w])?;
+        let window = self.window(node, size, [h, w], one_d)?;
         let op = if node.op_type == "MaxPool" {
             Op::MaxPool2d(Pool {
                 window,

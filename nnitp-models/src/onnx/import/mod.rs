@@ -130,7 +130,9 @@ impl<'p> Importer<'p> {
         Ok(graph)
     }
 
-    /// The one graph input that is not an initializer: `[N, C, H, W]` floats.
+    /// The one graph input that is not an initializer: floats of `[N, C, H,
+    /// W]` (images), `[N, C, T]` (series, taken as images one pixel high) or
+    /// `[N, F]` (a table's rows, taken as one pixel of `F` channels).
     fn input(&mut self, graph: &Graph<'_>) -> Result<[usize; 3], OnnxError> {
         let inputs: Vec<_> = graph
             .inputs
@@ -166,31 +168,42 @@ impl<'p> Importer<'p> {
             .dims
             .as_ref()
             .ok_or_else(|| bad("no shape given".into()))?;
-        let [_, c, h, w] = dims[..] else {
-            return Err(bad(format!(
-                "{} dimensions; an image batch is [N, C, H, W]",
-                dims.len()
-            )));
-        };
         let fixed = |d: Option<i64>, what: &str| -> Result<usize, OnnxError> {
             d.filter(|&d| d > 0 && d <= 1 << 20)
                 .map(|d| d as usize)
                 .ok_or_else(|| bad(format!("the {what} must be a fixed positive size")))
         };
-        let (c, h, w) = (
-            fixed(c, "channels")?,
-            fixed(h, "height")?,
-            fixed(w, "width")?,
-        );
+        let (c, h, w) = match dims[..] {
+            [_, c, h, w] => (
+                fixed(c, "channels")?,
+                fixed(h, "height")?,
+                fixed(w, "width")?,
+            ),
+            [_, c, t] => (fixed(c, "channels")?, 1, fixed(t, "length")?),
+            [_, f] => (fixed(f, "number of features")?, 1, 1),
+            _ => {
+                return Err(bad(format!(
+                    "{} dimensions; a batch is [N, C, H, W] (images), [N, C, T] (series) or [N, F] (rows)",
+                    dims.len()
+                )))
+            }
+        };
         h.checked_mul(w)
             .and_then(|p| p.checked_mul(c))
             .filter(|&p| p <= MAX_LAYER_VALUES)
             .ok_or_else(|| bad(format!("an image of more than {MAX_LAYER_VALUES} values")))?;
+        // a row's per-sample dimensions stay ONNX's [F]; a series' are
+        // [C, 1, T], the same values in the same order as ONNX's [C, T]
+        let dims = if dims.len() == 2 {
+            vec![c]
+        } else {
+            vec![c, h, w]
+        };
         self.values.insert(
             input.name.clone(),
             Val::Layer {
                 place: Place::Input,
-                dims: vec![c, h, w],
+                dims,
                 flat: false,
             },
         );
