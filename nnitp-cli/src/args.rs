@@ -91,9 +91,10 @@ impl Shared {
 /// The burn devices a model can run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DeviceName {
-    /// burn's flex CPU backend (the fastest CPU backend).
+    /// burn's flex CPU backend; inference runs on the host kernels (the
+    /// fastest on CPU).
     Flex,
-    /// burn's ndarray CPU backend.
+    /// burn's ndarray CPU backend, running burn's own ops.
     Ndarray,
     /// The GPU through wgpu (a build with the `wgpu` feature).
     Wgpu,

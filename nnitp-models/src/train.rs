@@ -15,7 +15,7 @@ use nnitp_core::Network;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::zoo::Sequential;
+use crate::graph::{DeviceGraph, Op};
 
 /// Training settings. Build with [`new`](TrainConfig::new) and the `with_*`
 /// methods, then [`check`](TrainConfig::check) them once into a
@@ -191,14 +191,14 @@ fn batch_tensor(data: &Dataset, idx: &[usize], device: &Device) -> Tensor<4> {
 /// [`Error::Diverged`] at the first step whose loss is not finite (nothing is
 /// reported for that epoch, so no unusable weights reach `report`).
 pub fn train(
-    model: Sequential,
+    model: DeviceGraph,
     train: &Dataset,
     test: &Dataset,
     config: &ValidTrainConfig,
     device: &Device,
     observer: &Observer,
-    mut report: impl FnMut(&EpochReport, &Sequential),
-) -> Result<Sequential> {
+    mut report: impl FnMut(&EpochReport, &DeviceGraph),
+) -> Result<DeviceGraph> {
     if train.is_empty() {
         return Err(Error::InvalidTraining("the training set is empty".into()));
     }
@@ -211,7 +211,7 @@ pub fn train(
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let mut learning_rate = config.learning_rate;
     // the model as it predicts: a number in its own units
-    let predicting = |m: Sequential| match target {
+    let predicting = |m: DeviceGraph| match target {
         Some(t) => m.with_output_scaled(t.std, t.mean),
         None => Ok(m),
     };
@@ -222,7 +222,7 @@ pub fn train(
         let (mut loss_sum, mut correct, mut steps) = (0.0, 0usize, 0usize);
         for idx in order.chunks(config.batch_size) {
             let x = batch_tensor(train, idx, &ad);
-            let out = model.logits(x);
+            let out = model.logits(x)?;
             let loss = match (target, &train.values) {
                 (Some(t), Some(values)) => {
                     let y: Vec<f32> = idx.iter().map(|&i| (values[i] - t.mean) / t.std).collect();
@@ -282,13 +282,13 @@ pub fn train(
     predicting(model.valid())
 }
 
-fn check_target(model: &Sequential, data: &Dataset) -> Result<()> {
+fn check_target(model: &DeviceGraph, data: &Dataset) -> Result<()> {
     let last = model.geometry().len().saturating_sub(1);
     let units = model.geometry().units(last)?;
     let softmax = matches!(
-        model.architecture().layers.last(),
-        Some(crate::zoo::LayerSpec::Dense { softmax: true, .. })
-    );
+        model.ops().last(),
+        Some(Op::Dense(d)) if d.softmax
+    ) || matches!(model.ops().last(), Some(Op::Softmax));
     match &data.values {
         Some(v) if v.len() != data.len() => Err(Error::InvalidTraining(format!(
             "{} numbers for {} rows",

@@ -11,12 +11,13 @@ use nnitp_core::{
     Error as CoreError, ExplainerConfig, LayerPredicate, Network, Predicate, Premise, SearchParams,
     Split, Unit,
 };
-use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
+use nnitp_models::graph::DeviceGraph;
+use nnitp_models::zoo::{Architecture, ModelKind};
 use nnitp_models::{Setup, ZooExplainer};
 
 /// Extraction without progress reports.
 fn extract(
-    net: &Sequential,
+    net: &DeviceGraph,
     x: ndarray::ArrayView4<'_, f32>,
     layers: &[usize],
     batch: usize,
@@ -24,7 +25,7 @@ fn extract(
     nnitp_core::network::extract(net, x, layers, batch, &Observer::none(), Task::Running)
 }
 
-fn small_net(device: &Device) -> Sequential {
+fn small_net(device: &Device) -> DeviceGraph {
     let arch = Architecture::new([8, 8, 2])
         .conv2d(4, 3, Padding::Same)
         .elu()
@@ -33,7 +34,7 @@ fn small_net(device: &Device) -> Sequential {
         .relu()
         .flatten()
         .dense(3, true);
-    Sequential::new(&arch, device).unwrap()
+    arch.init(device).unwrap()
 }
 
 /// Deterministic images in [0, 1).
@@ -83,7 +84,7 @@ fn units_are_channels_last() {
         .max_pool(2)
         .flatten()
         .dense(2, false);
-    let net = Sequential::new(&arch, &Device::flex()).unwrap();
+    let net = arch.init(&Device::flex()).unwrap();
     let x = images(3, 4, 6, 3, 7);
     let acts = extract(&net, x.view(), &[0], 2).unwrap().remove(0);
     let shape = net.geometry().shape(Place::Layer(0)).unwrap().to_vec();

@@ -1,17 +1,17 @@
-//! On CPU devices the zoo runs its shape-preserving layers and max pooling on
-//! the host; the activations must equal burn's own ops (the device path, taken
-//! on an autodiff device) to float rounding, on every layer of the shipped model.
+//! On flex the zoo runs on the host kernels; the activations must equal
+//! burn's own ops (the same graph with the host kernels turned off) to float
+//! rounding, on every layer of the shipped model and of other architectures.
 
 mod compare;
 
-use burn::module::Module;
 use burn::tensor::Device;
 use nnitp_core::cone::Padding;
 use nnitp_core::network::extract;
 use nnitp_core::progress::{Observer, Task};
 use nnitp_core::rng::SplitMix64;
 use nnitp_models::data;
-use nnitp_models::zoo::{Architecture, ModelKind, Sequential};
+use nnitp_models::graph::DeviceGraph;
+use nnitp_models::zoo::{Architecture, ModelKind};
 
 #[test]
 fn host_layers_match_burns_ops() {
@@ -41,7 +41,7 @@ fn other_kernels_and_paddings_match_too() {
         .max_pool(2)
         .flatten()
         .dense(3, true);
-    let net = Sequential::new(&arch, &Device::flex()).unwrap();
+    let net = arch.init(&Device::flex()).unwrap();
     let mut r = SplitMix64::new(5);
     let images = ndarray::Array4::from_shape_simple_fn((20, 9, 7, 3), || r.normal());
     same_on_host_and_device(&net, images.view());
@@ -55,12 +55,12 @@ fn a_residual_network_matches_too() {
     same_on_host_and_device(&net, images.view());
 }
 
-/// Every layer of `host` (on flex) equals the same network's on the device
-/// path (an autodiff device) to float rounding.
-fn same_on_host_and_device(host: &Sequential, images: ndarray::ArrayView4<'_, f32>) {
-    let device_path = host.clone().to_device(&Device::flex().autodiff());
+/// Every layer of `host` (on flex) equals the same network's with burn's
+/// ops to float rounding.
+fn same_on_host_and_device(host: &DeviceGraph, images: ndarray::ArrayView4<'_, f32>) {
+    let device_path = host.clone().with_host_kernels(false);
     assert!(host.host_inference(&Device::flex()));
-    assert!(!device_path.host_inference(&Device::flex().autodiff()));
+    assert!(!device_path.host_inference(&Device::flex()));
     let layers: Vec<usize> = (0..nnitp_core::Network::geometry(host).len()).collect();
     let none = Observer::none();
     let a = extract(host, images, &layers, 16, &none, Task::Running).unwrap();

@@ -186,7 +186,7 @@ fn weights_holding_nan_are_refused_naming_the_tensor() {
 }
 
 /// A value of the model's last float tensor that occurs once in its weights.
-fn last_layer_value(model: &nnitp_models::zoo::Sequential) -> f32 {
+fn last_layer_value(model: &nnitp_models::graph::DeviceGraph) -> f32 {
     use burn::module::{Module, ModuleVisitor, Param};
     use burn::tensor::Tensor;
     struct Last(Vec<f32>);

@@ -1,5 +1,6 @@
-//! The ONNX fixtures run with burn's ops on a burn device (`DeviceGraph`)
-//! give every layer's activations the host kernels give (`LayerGraph`),
+//! The ONNX fixtures run with burn's ops on a burn device (`DeviceGraph` on
+//! flex with its host kernels turned off, and on ndarray) give every layer's
+//! activations the host kernels give (`LayerGraph`),
 //! within 1e-4 of each layer's largest value, and pass the network check
 //! (each layer's output has the shape its geometry declares).
 #![cfg(feature = "onnx")]
@@ -34,7 +35,8 @@ fn images() -> ndarray::Array4<f32> {
 /// `file` on `device` against the host.
 fn check(file: &str, device: &Device) -> f32 {
     let host = onnx::read(fixtures().join(file)).unwrap();
-    let on_device = DeviceGraph::new(host.clone(), device);
+    let on_device = DeviceGraph::new(host.clone(), device).with_host_kernels(false);
+    assert!(!on_device.host_inference(device));
     let images = images();
     check_network(&on_device, images.view()).unwrap();
     let layers: Vec<usize> = (0..host.layers().len()).collect();
@@ -69,7 +71,7 @@ fn check(file: &str, device: &Device) -> f32 {
 }
 
 #[test]
-fn every_fixture_on_flex_equals_the_host() {
+fn every_fixture_with_burns_ops_on_flex_equals_the_host() {
     for file in [
         "cnn.torchscript.onnx",
         "cnn.dynamo.onnx",

@@ -14,15 +14,16 @@ use nnitp_core::network::extract;
 use nnitp_core::progress::{Observer, Task};
 use nnitp_core::{ExplainerConfig, LayerPredicate, Network, Predicate, Premise};
 use nnitp_models::data::embedded_fashion_mnist;
+use nnitp_models::graph::DeviceGraph;
 use nnitp_models::graph::LayerGraph;
 use nnitp_models::onnx;
-use nnitp_models::zoo::{ModelKind, Sequential};
+use nnitp_models::zoo::ModelKind;
 
 /// Zoo layer `l` is read-back layer `l` (the dense layer with its softmax,
 /// 17, becomes a Gemm, 17, and a Softmax, 18).
 /// The shipped zoo model, and that model written as an ONNX file and read
 /// back.
-fn written_and_read_back() -> (Sequential, LayerGraph) {
+fn written_and_read_back() -> (DeviceGraph, LayerGraph) {
     let zoo = ModelKind::FashionMnist.load(None, &Device::flex()).unwrap();
     let bytes = onnx::write(&zoo.to_graph().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();

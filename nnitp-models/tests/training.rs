@@ -1,56 +1,27 @@
 //! Training with burn autodiff on a small learnable problem, and training's
 //! parameter errors.
 
+mod halves;
+
 use burn::tensor::Device;
+use halves::dataset;
 use ndarray::Array4;
 use nnitp_core::cone::Padding;
 use nnitp_core::progress::{Observer, Progress};
 use nnitp_models::data::{Dataset, DatasetKind};
+use nnitp_models::graph::DeviceGraph;
 use nnitp_models::train::{accuracy, score, train, Score, TrainConfig};
-use nnitp_models::zoo::{Architecture, Sequential};
+use nnitp_models::zoo::Architecture;
 use nnitp_models::Error;
 
-/// Images of 8x8x1 whose label says whether the left half is brighter.
-fn dataset(n: usize, seed: u64) -> Dataset {
-    let mut s = seed;
-    let mut rnd = || {
-        s = s
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((s >> 40) as f32) / (1u64 << 24) as f32
-    };
-    let mut images = Array4::<f32>::zeros((n, 8, 8, 1));
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let left = i % 2 == 0;
-        for r in 0..8 {
-            for c in 0..8 {
-                let bright = (c < 4) == left;
-                images[[i, r, c, 0]] = if bright {
-                    0.5 + 0.5 * rnd()
-                } else {
-                    0.5 * rnd()
-                };
-            }
-        }
-        labels.push(u8::from(left));
-    }
-    Dataset {
-        kind: DatasetKind::Mnist,
-        images,
-        labels,
-        values: None,
-    }
-}
-
-fn net(device: &Device) -> Sequential {
+fn net(device: &Device) -> DeviceGraph {
     let arch = Architecture::new([8, 8, 1])
         .conv2d(4, 3, Padding::Same)
         .relu()
         .max_pool(2)
         .flatten()
         .dense(2, true);
-    Sequential::new(&arch, device).unwrap()
+    arch.init(device).unwrap()
 }
 
 #[test]
@@ -249,7 +220,7 @@ fn a_number_is_learned_in_its_own_units() {
         .unwrap();
     let mut reports = Vec::new();
     let model = train(
-        Sequential::new(&arch, &device).unwrap(),
+        arch.init(&device).unwrap(),
         &tr,
         &te,
         &config,
@@ -275,7 +246,7 @@ fn a_number_is_learned_in_its_own_units() {
     // a softmax output cannot be trained on numbers
     let classes = Architecture::new([1, 1, 2]).flatten().dense(2, true);
     let r = train(
-        Sequential::new(&classes, &device).unwrap(),
+        classes.init(&device).unwrap(),
         &tr,
         &te,
         &config,

@@ -65,7 +65,9 @@ fn the_shipped_weights_fit_their_test_rows() {
     }
 }
 
-fn session(kind: ModelKind) -> Explainer<nnitp_core::NetworkSource<nnitp_models::zoo::Sequential>> {
+fn session(
+    kind: ModelKind,
+) -> Explainer<nnitp_core::NetworkSource<nnitp_models::graph::DeviceGraph>> {
     let loaded = Setup::new(kind, Device::flex()).load().unwrap();
     let ex = loaded.explainer(kind.explainer_config()).unwrap();
     // the zoo names a table's features itself

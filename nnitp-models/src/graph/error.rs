@@ -109,6 +109,15 @@ pub enum HostError {
         /// The filters.
         filters: usize,
     },
+    /// A layer's state of another kind than its operation (a weights file
+    /// loaded onto another architecture).
+    #[error("a {op} holding the state of a {state}")]
+    State {
+        /// The layer's operation.
+        op: &'static str,
+        /// The state's kind.
+        state: &'static str,
+    },
 }
 
 impl HostError {

@@ -1,16 +1,22 @@
 //! A network as a graph of layers (each layer's operation with its weights,
-//! and its inputs), from which its geometry is derived, run on the host
-//! ([`LayerGraph`]) or with burn's ops on any burn device ([`DeviceGraph`]):
-//! the form ONNX models are read into (the `onnx` module).
+//! and its inputs), from which its geometry is derived: the one description
+//! the zoo's architectures and the ONNX reader both build. Two executors run
+//! it: the host kernels ([`LayerGraph`]) and burn's ops on any burn device
+//! ([`DeviceGraph`], a burn module that also trains).
 
 mod buffer;
+mod device_ops;
 mod error;
 mod host;
+mod layer_state;
+mod module_parts;
 mod on_device;
 mod op;
+mod weights_file;
 
 pub use buffer::Buffer;
 pub use error::HostError;
+pub use layer_state::{ConvWeights, DenseWeights, LayerState, Stateless};
 pub use on_device::DeviceGraph;
 pub use op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
 

@@ -277,7 +277,10 @@ pub enum Op {
     Concat,
     /// Softmax over a flat layer's units.
     Softmax,
-    /// The input unchanged (dropout, identity).
+    /// Dropout of units with this probability while training; the input
+    /// unchanged otherwise.
+    Dropout(f64),
+    /// The input unchanged.
     Identity,
 }
 
@@ -298,6 +301,7 @@ impl Op {
             Op::Add => "add",
             Op::Concat => "concat",
             Op::Softmax => "softmax",
+            Op::Dropout(_) => "dropout",
             Op::Identity => "identity",
         }
     }
@@ -336,7 +340,7 @@ impl Op {
             Op::Flatten(_) => LayerKind::Flatten,
             Op::Add => LayerKind::Add,
             Op::Concat => LayerKind::Concat,
-            Op::Identity => LayerKind::Dropout,
+            Op::Dropout(_) | Op::Identity => LayerKind::Dropout,
         }
     }
 }

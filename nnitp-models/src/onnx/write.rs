@@ -250,9 +250,13 @@ impl Writer<'_> {
             Op::Add => self.node("Add", name, &inputs, &out, &[]),
             Op::Concat => self.node("Concat", name, &inputs, &out, &[Attr::Int("axis", 1)]),
             Op::Softmax => self.node("Softmax", name, &inputs, &out, &[Attr::Int("axis", -1)]),
-            Op::Identity => {
+            Op::Dropout(_) => {
                 reordered = first_reordered;
                 self.node("Dropout", name, &inputs, &out, &[]);
+            }
+            Op::Identity => {
+                reordered = first_reordered;
+                self.node("Identity", name, &inputs, &out, &[]);
             }
             Op::Scale(_) => return Err("arithmetic by constants is not written".into()),
         }

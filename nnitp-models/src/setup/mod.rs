@@ -14,10 +14,11 @@ pub use onnx::OnnxLoaded;
 
 use crate::data::{self, Splits};
 use crate::error::Result;
-use crate::zoo::{ModelKind, Sequential};
+use crate::graph::DeviceGraph;
+use crate::zoo::ModelKind;
 
 /// An explanation session over a zoo model and its data.
-pub type ZooExplainer = Explainer<NetworkSource<Sequential>>;
+pub type ZooExplainer = Explainer<NetworkSource<DeviceGraph>>;
 
 /// Where a zoo model's weights and data come from, and how to run it.
 #[derive(Clone, Debug)]
@@ -40,7 +41,7 @@ pub struct Loaded {
     /// The zoo model.
     pub kind: ModelKind,
     /// The network with its weights.
-    pub model: Sequential,
+    pub model: DeviceGraph,
     /// Its training and test sets.
     pub splits: Splits,
 }

@@ -1,14 +1,22 @@
-//! A CNN described as a list of layers, Keras style, with the names and
+//! A network described as a list of layers, Keras style, with the names and
 //! numbering nnitp uses (`conv2d_1`, `activation_1`, ...): each layer takes
 //! the one before it, unless it names its inputs (skip connections and
-//! residual sums).
+//! residual sums). It builds a [`LayerGraph`], each layer's kind one
+//! operation with freshly initialised weights.
 
 use std::collections::BTreeMap;
 
+use burn::nn::Initializer;
+use burn::tensor::Device;
 use nnitp_core::cone::{Geometry, Padding, Place};
+use nnitp_core::network::tensor_values;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::graph::{
+    Activation, Affine, Conv, Dense, DeviceGraph, GraphLayer, HostError, LayerGraph, Op, Order,
+    Pool, Window,
+};
 
 /// One layer of a sequential CNN.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,12 +247,185 @@ impl Architecture {
             .collect()
     }
 
-    /// The geometry (shapes and cones) of the network, declared from the same
-    /// burn configs [`super::Sequential::new`] initialises.
+    /// The network as a [`LayerGraph`], each layer's weights initialised
+    /// on `device` as burn initialises them (Kaiming-uniform kernels and
+    /// biases; batch norm as the identity; nnitp's names).
+    ///
+    /// # Errors
+    /// When a layer cannot take its input shape (the layer is named).
+    pub fn graph(&self, device: &Device) -> Result<LayerGraph> {
+        let mut g = Geometry::builder(&self.input_shape);
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (i, (spec, name)) in self.layers.iter().zip(self.names()).enumerate() {
+            let inputs = self.inputs_of(i);
+            let shape = g.shape_at(inputs[0])?.to_vec();
+            let op = spec.op(&shape, device).map_err(|e| e.at_layer(i, &name))?;
+            g.push_from(name.clone(), op.kind(shape.len() == 3), &inputs)?;
+            layers.push(GraphLayer {
+                name,
+                alias: None,
+                op,
+                inputs,
+            });
+        }
+        Ok(LayerGraph::new(self.input_shape, layers)?)
+    }
+
+    /// A freshly initialised model of this architecture on `device`, to
+    /// train or to load weights into.
+    ///
+    /// # Errors
+    /// As [`Architecture::graph`].
+    pub fn init(&self, device: &Device) -> Result<DeviceGraph> {
+        Ok(DeviceGraph::new(self.graph(device)?, device))
+    }
+
+    /// The geometry (shapes and cones) of the network.
     ///
     /// # Errors
     /// When a layer cannot take its input shape (the layer is named).
     pub fn geometry(&self) -> Result<Geometry> {
-        Ok(super::sequential::declare(self)?.0)
+        Ok(nnitp_core::Network::geometry(&self.graph(&Device::flex())?).clone())
+    }
+}
+
+/// Values of a weight of `len` values drawn as burn draws them
+/// (Kaiming-uniform with gain `1/sqrt(3)`, for `fan_in` inputs).
+fn kaiming(len: usize, fan_in: usize, fan_out: usize, device: &Device) -> Result<Vec<f32>> {
+    let init = Initializer::KaimingUniform {
+        gain: 1.0 / 3f64.sqrt(),
+        fan_out_only: false,
+    };
+    let weights = init.init_with::<1, _>([len], Some(fan_in), Some(fan_out), device);
+    Ok(tensor_values(weights.val())?)
+}
+
+/// A window of `size` and `stride` with `padding` made explicit for an
+/// input of `[h, w]`.
+fn window(size: [usize; 2], stride: [usize; 2], padding: Padding, [h, w]: [usize; 2]) -> Window {
+    let (top, bottom) = padding.pair(0, h, size[0], stride[0]);
+    let (left, right) = padding.pair(1, w, size[1], stride[1]);
+    Window {
+        size,
+        stride,
+        dilation: [1, 1],
+        pads: [top, left, bottom, right],
+        ceil: false,
+    }
+}
+
+/// A convolution of `filters` kernels of `size`, freshly initialised.
+fn conv(
+    filters: usize,
+    size: [usize; 2],
+    stride: usize,
+    padding: Padding,
+    input: &[usize],
+    device: &Device,
+) -> std::result::Result<Op, LayerError> {
+    let &[h, w, c] = input else {
+        return Err(LayerError::Host(HostError::FlatInput {
+            op: "conv2d",
+            shape: input.to_vec(),
+        }));
+    };
+    let [kh, kw] = size;
+    let (fan_in, fan_out) = (c * kh * kw, filters * kh * kw);
+    let weight = kaiming(filters * c * kh * kw, fan_in, fan_out, device)?;
+    let bias = kaiming(filters, fan_in, fan_out, device)?;
+    let win = window(size, [stride, stride], padding, [h, w]);
+    Ok(Op::Conv2d(Conv::new(
+        win,
+        c,
+        1,
+        &weight,
+        [filters, c, kh, kw],
+        Some(bias),
+    )?))
+}
+
+/// Max pooling over windows of `size`, stride = size.
+fn max_pool(size: [usize; 2], input: &[usize]) -> Op {
+    let (h, w) = match *input {
+        [h, w, _] => (h, w),
+        _ => (1, 1),
+    };
+    Op::MaxPool2d(Pool {
+        window: window(size, size, Padding::Valid, [h, w]),
+        count_padding: false,
+    })
+}
+
+/// Why a layer could not be made.
+#[derive(Debug)]
+pub(super) enum LayerError {
+    Host(HostError),
+    Other(Error),
+}
+
+impl From<HostError> for LayerError {
+    fn from(e: HostError) -> Self {
+        LayerError::Host(e)
+    }
+}
+
+impl From<Error> for LayerError {
+    fn from(e: Error) -> Self {
+        LayerError::Other(e)
+    }
+}
+
+impl LayerError {
+    /// The error, for layer `layer` named `name`.
+    fn at_layer(self, layer: usize, name: &str) -> Error {
+        match self {
+            LayerError::Host(e) => e.at_layer(layer, name).into(),
+            LayerError::Other(e) => e,
+        }
+    }
+}
+
+impl LayerSpec {
+    /// What this layer computes on an input of `input` (`[H, W, C]` or
+    /// flat), its weights freshly initialised on `device`.
+    fn op(&self, input: &[usize], device: &Device) -> std::result::Result<Op, LayerError> {
+        Ok(match *self {
+            LayerSpec::Conv2d {
+                filters,
+                kernel,
+                stride,
+                padding,
+            } => conv(filters, [kernel, kernel], stride, padding, input, device)?,
+            LayerSpec::Conv1d {
+                filters,
+                kernel,
+                padding,
+            } => conv(filters, [1, kernel], 1, padding, input, device)?,
+            LayerSpec::MaxPool1d { window } => max_pool([1, window], input),
+            LayerSpec::MaxPool2d { window } => max_pool([window, window], input),
+            LayerSpec::Elu => Op::Activation(Activation::Elu(1.0)),
+            LayerSpec::Relu => Op::Activation(Activation::Relu),
+            LayerSpec::BatchNorm => {
+                let channels = input.last().copied().unwrap_or(0);
+                Op::BatchNorm(Affine {
+                    scale: vec![1.0; channels],
+                    shift: vec![0.0; channels],
+                })
+            }
+            LayerSpec::Dropout { prob } => Op::Dropout(prob),
+            LayerSpec::Flatten => Op::Flatten(Order::ChannelsLast),
+            LayerSpec::Add => Op::Add,
+            LayerSpec::GlobalAvgPool => Op::GlobalAvgPool,
+            LayerSpec::Dense { units, softmax } => {
+                let inputs = input.iter().product();
+                Op::Dense(Dense {
+                    inputs,
+                    units,
+                    weight: kaiming(inputs * units, inputs, units, device)?,
+                    bias: kaiming(units, inputs, units, device)?,
+                    softmax,
+                })
+            }
+        })
     }
 }

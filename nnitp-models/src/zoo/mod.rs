@@ -1,14 +1,13 @@
 //! The model zoo: nnitp's CIFAR-10, Fashion-MNIST and MNIST networks with the same
 //! layer numbering as nnitp, a small residual network for Fashion-MNIST, two
-//! multilayer perceptrons on tables (a class and a number), and the builder
-//! that gives any network of these layers the [`nnitp_core::Network`] trait.
+//! multilayer perceptrons on tables (a class and a number) and a 1-d CNN on
+//! series, each an [`Architecture`] that builds its
+//! [`LayerGraph`](crate::graph::LayerGraph), trained and run as a
+//! [`DeviceGraph`].
 
 mod architecture;
-mod graph;
-mod sequential;
 
 pub use architecture::{Architecture, LayerSpec};
-pub use sequential::{Flatten, GlobalAvgPool, Layer, Sequential, Sum};
 
 use std::path::Path;
 
@@ -19,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::DatasetKind;
 use crate::error::{Error, Result};
+use crate::graph::DeviceGraph;
 
 /// A model of the zoo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -267,8 +267,8 @@ impl ModelKind {
     ///
     /// # Errors
     /// Only if the zoo's architecture were inconsistent.
-    pub fn init(self, device: &Device) -> Result<Sequential> {
-        Sequential::new(&self.architecture(), device)
+    pub fn init(self, device: &Device) -> Result<DeviceGraph> {
+        self.architecture().init(device)
     }
 
     /// The model with weights from `path`, or the shipped weights when `None`
@@ -278,7 +278,7 @@ impl ModelKind {
     /// [`Error::WeightsMismatch`] for weights of another model; [`Error::Io`];
     /// [`Error::NoShippedWeights`] when `weights` is `None` for a model without
     /// shipped weights.
-    pub fn load(self, weights: Option<&Path>, device: &Device) -> Result<Sequential> {
+    pub fn load(self, weights: Option<&Path>, device: &Device) -> Result<DeviceGraph> {
         let model = self.init(device)?;
         match (weights, self.shipped_weights()) {
             (Some(p), _) => model.load(p, self.name()),

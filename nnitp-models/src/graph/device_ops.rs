@@ -1,0 +1,309 @@
+//! Each [`Op`] with burn's tensor operations, on a layer's [`LayerState`]:
+//! how a [`DeviceGraph`](super::DeviceGraph) computes a layer on any burn
+//! device, while training too (batch statistics, dropout).
+
+use burn::tensor::activation::{gelu, leaky_relu, relu, sigmoid, softmax};
+use burn::tensor::module::{avg_pool2d, conv2d, linear, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::error::HostError;
+use super::layer_state::LayerState;
+use super::op::{Activation, Affine, Op, Order, Window};
+
+/// One layer's output in burn's layout.
+#[derive(Clone, Debug)]
+pub(super) enum Value {
+    /// `[N, C, H, W]`.
+    Map(Tensor<4>),
+    /// `[N, units]`.
+    Flat(Tensor<2>),
+}
+
+impl Value {
+    /// The shape.
+    pub(super) fn dims(&self) -> Vec<usize> {
+        match self {
+            Value::Map(t) => t.dims().to_vec(),
+            Value::Flat(t) => t.dims().to_vec(),
+        }
+    }
+
+    /// Channels-last `[N, units]`.
+    pub(super) fn channels_last(self) -> Tensor<2> {
+        flat(self, Order::ChannelsLast)
+    }
+}
+
+/// `op` on `inputs` with its `state`; with `logits`, a softmax that ends the
+/// layer is left out (what training's loss takes).
+pub(super) fn compute(
+    op: &Op,
+    state: &LayerState,
+    inputs: &[&Value],
+    logits: bool,
+) -> Result<Value, HostError> {
+    let x = (*inputs.first().ok_or(HostError::NoInputs)?).clone();
+    Ok(match (op, state, x) {
+        (Op::Conv2d(c), LayerState::Conv2d(s), Value::Map(x)) => {
+            if x.dims()[1] != c.in_channels {
+                return Err(HostError::ConvChannels {
+                    channels: c.in_channels,
+                    shape: x.dims().to_vec(),
+                });
+            }
+            let w = &c.window;
+            let options = ConvOptions {
+                stride: w.stride,
+                padding: pairs(w),
+                dilation: w.dilation,
+                groups: c.groups,
+            };
+            Value::Map(conv2d(x, s.weight.val(), Some(s.bias.val()), options))
+        }
+        (Op::Dense(d), LayerState::Dense(s), x) => {
+            let x = x.channels_last();
+            if x.dims()[1] != d.inputs {
+                return Err(HostError::DenseInputs {
+                    inputs: d.inputs,
+                    shape: x.dims().to_vec(),
+                });
+            }
+            let y = linear(x, s.weight.val(), Some(s.bias.val()));
+            Value::Flat(if d.softmax && !logits {
+                softmax(y, 1)
+            } else {
+                y
+            })
+        }
+        (Op::BatchNorm(_), LayerState::BatchNorm(m), x) => {
+            let [channels] = m.gamma.dims();
+            if x.dims()[1] != channels {
+                return Err(HostError::AffineChannels {
+                    constants: channels,
+                    shape: x.dims(),
+                });
+            }
+            map_values(x, |t| m.forward(t), |t| m.forward(t))
+        }
+        (Op::Dropout(_), LayerState::Dropout(m), x) => {
+            map_values(x, |t| m.forward(t), |t| m.forward(t))
+        }
+        (Op::Scale(a), LayerState::Stateless(_), x) => affine(a, x)?,
+        (Op::Activation(a), LayerState::Stateless(_), x) => {
+            map_values(x, |t| activation(*a, t), |t| activation(*a, t))
+        }
+        (Op::MaxPool2d(p), LayerState::Stateless(_), Value::Map(x)) => {
+            let w = &p.window;
+            let options = MaxPoolOptions {
+                kernel_size: w.size,
+                stride: w.stride,
+                padding: pairs(w),
+                dilation: w.dilation,
+                ceil_mode: w.ceil,
+            };
+            Value::Map(max_pool2d(x, options))
+        }
+        (Op::AvgPool2d(p), LayerState::Stateless(_), Value::Map(x)) => {
+            let w = &p.window;
+            if w.dilation != [1, 1] {
+                return Err(HostError::DilatedAverage {
+                    dilation: w.dilation,
+                });
+            }
+            let options = AvgPoolOptions {
+                kernel_size: w.size,
+                stride: w.stride,
+                padding: pairs(w),
+                count_include_pad: p.count_padding,
+                ceil_mode: w.ceil,
+            };
+            Value::Map(avg_pool2d(x, options))
+        }
+        (Op::GlobalAvgPool, LayerState::Stateless(_), Value::Map(x)) => {
+            let [n, c, _, _] = x.dims();
+            Value::Flat(x.mean_dim(3).mean_dim(2).reshape([n, c]))
+        }
+        (Op::GlobalMaxPool, LayerState::Stateless(_), Value::Map(x)) => {
+            let [n, c, _, _] = x.dims();
+            Value::Flat(x.max_dim(3).max_dim(2).reshape([n, c]))
+        }
+        (Op::Flatten(order), LayerState::Stateless(_), x) => Value::Flat(flat(x, *order)),
+        (Op::Add, LayerState::Stateless(_), first) => sum(first, &inputs[1..])?,
+        (Op::Concat, LayerState::Stateless(_), Value::Map(_)) => {
+            Value::Map(cat(inputs, |v| match v {
+                Value::Map(t) => Some(t.clone()),
+                Value::Flat(_) => None,
+            })?)
+        }
+        (Op::Concat, LayerState::Stateless(_), Value::Flat(_)) => {
+            Value::Flat(cat(inputs, |v| match v {
+                Value::Flat(t) => Some(t.clone()),
+                Value::Map(_) => None,
+            })?)
+        }
+        (Op::Softmax, LayerState::Stateless(_), x) if logits => x,
+        (Op::Softmax, LayerState::Stateless(_), Value::Flat(x)) => Value::Flat(softmax(x, 1)),
+        // over all of a sample's units, as on the host
+        (Op::Softmax, LayerState::Stateless(_), Value::Map(x)) => {
+            let [n, c, h, w] = x.dims();
+            Value::Map(softmax(x.reshape([n, c * h * w]), 1).reshape([n, c, h, w]))
+        }
+        (Op::Identity, LayerState::Stateless(_), x) => x,
+        (
+            Op::Conv2d(_)
+            | Op::MaxPool2d(_)
+            | Op::AvgPool2d(_)
+            | Op::GlobalAvgPool
+            | Op::GlobalMaxPool,
+            LayerState::Stateless(_) | LayerState::Conv2d(_),
+            x,
+        ) => {
+            return Err(HostError::FlatInput {
+                op: op.name(),
+                shape: x.dims(),
+            })
+        }
+        (op, state, _) => {
+            return Err(HostError::State {
+                op: op.name(),
+                state: state.name(),
+            })
+        }
+    })
+}
+
+/// The element-wise sum of `first` and `others`.
+fn sum(first: Value, others: &[&Value]) -> Result<Value, HostError> {
+    let mut sum = first;
+    for other in others {
+        sum = match (sum, *other) {
+            (Value::Map(a), Value::Map(b)) if a.dims() == b.dims() => Value::Map(a + b.clone()),
+            (Value::Flat(a), Value::Flat(b)) if a.dims() == b.dims() => Value::Flat(a + b.clone()),
+            (a, b) => {
+                return Err(HostError::Sum {
+                    left: a.dims(),
+                    right: b.dims(),
+                })
+            }
+        };
+    }
+    Ok(sum)
+}
+
+/// `x * scale + shift` per channel (a map's second axis, a flat layer's
+/// units).
+fn affine(a: &Affine, x: Value) -> Result<Value, HostError> {
+    let channels = x.dims()[1];
+    let fits = |v: &[f32]| v.len() == 1 || v.len() == channels;
+    if !fits(&a.scale) || !fits(&a.shift) {
+        return Err(HostError::AffineChannels {
+            constants: a.channels(),
+            shape: x.dims(),
+        });
+    }
+    let per_channel = |v: &[f32]| -> Vec<f32> {
+        if v.len() == channels {
+            v.to_vec()
+        } else {
+            vec![v.first().copied().unwrap_or(0.0); channels]
+        }
+    };
+    let (scale, shift) = (per_channel(&a.scale), per_channel(&a.shift));
+    let device = match &x {
+        Value::Map(t) => t.device(),
+        Value::Flat(t) => t.device(),
+    };
+    let vector = |v: Vec<f32>, device: &Device| {
+        Tensor::<1>::from_data(TensorData::new(v, [channels]), device)
+    };
+    Ok(match x {
+        Value::Map(t) => Value::Map(
+            t * vector(scale, &device).reshape([1, channels, 1, 1])
+                + vector(shift, &device).reshape([1, channels, 1, 1]),
+        ),
+        Value::Flat(t) => Value::Flat(
+            t * vector(scale, &device).reshape([1, channels])
+                + vector(shift, &device).reshape([1, channels]),
+        ),
+    })
+}
+
+/// The window's padding as burn's `(begin, end)` pairs per axis.
+fn pairs(w: &Window) -> [(usize, usize); 2] {
+    let [top, left, bottom, right] = w.pads;
+    [(top, bottom), (left, right)]
+}
+
+/// A map flattened (its units in `order`); a flat layer as it is.
+fn flat(x: Value, order: Order) -> Tensor<2> {
+    match x {
+        Value::Flat(t) => t,
+        Value::Map(t) => {
+            let [n, c, h, w] = t.dims();
+            match order {
+                Order::ChannelsFirst => t.reshape([n, c * h * w]),
+                Order::ChannelsLast => t.permute([0, 2, 3, 1]).reshape([n, h * w * c]),
+            }
+        }
+    }
+}
+
+/// `f` or `g` on the tensor inside.
+fn map_values(
+    x: Value,
+    f: impl FnOnce(Tensor<4>) -> Tensor<4>,
+    g: impl FnOnce(Tensor<2>) -> Tensor<2>,
+) -> Value {
+    match x {
+        Value::Map(t) => Value::Map(f(t)),
+        Value::Flat(t) => Value::Flat(g(t)),
+    }
+}
+
+/// An element-wise activation, as the host computes it.
+fn activation<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
+    match a {
+        Activation::Relu => relu(x),
+        Activation::LeakyRelu(alpha) => leaky_relu(x, f64::from(alpha)),
+        Activation::Elu(alpha) => {
+            let negative = (x.clone().clamp_max(0.0).exp() - 1.0) * f64::from(alpha);
+            x.clamp_min(0.0) + negative
+        }
+        Activation::Sigmoid => sigmoid(x),
+        Activation::Tanh => x.tanh(),
+        Activation::Gelu { tanh: false } => gelu(x),
+        Activation::Gelu { tanh: true } => {
+            // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+            let inner = (x.clone() + x.clone().powf_scalar(3.0) * 0.044715)
+                * (2.0 / std::f64::consts::PI).sqrt();
+            x * (inner.tanh() + 1.0) * 0.5
+        }
+        Activation::Clip { min, max } => x.clamp(f64::from(min), f64::from(max)),
+    }
+}
+
+/// The inputs concatenated along the channels (axis 1), each of the rank
+/// `pick` takes and agreeing on every other axis.
+fn cat<const D: usize>(
+    inputs: &[&Value],
+    pick: impl Fn(&Value) -> Option<Tensor<D>>,
+) -> Result<Tensor<D>, HostError> {
+    let refused = || HostError::Concat {
+        shapes: inputs.iter().map(|v| v.dims()).collect(),
+    };
+    let tensors = inputs
+        .iter()
+        .map(|v| pick(v))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(refused)?;
+    let others = |t: &Tensor<D>| {
+        let mut d = t.dims().to_vec();
+        d.remove(1);
+        d
+    };
+    if tensors.iter().any(|t| others(t) != others(&tensors[0])) {
+        return Err(refused());
+    }
+    Ok(Tensor::cat(tensors, 1))
+}
