@@ -318,3 +318,44 @@ fn unsupported_operators_name_the_node() {
     let e = onnx::read(write(dir.path(), "const.onnx", &m)).unwrap_err();
     assert!(e.to_string().contains("not computed from its input"), "{e}");
 }
+
+#[test]
+fn dropout_takes_its_ratio_and_refuses_training_mode() {
+    use nnitp_models::graph::Op;
+    let dir = tempfile::tempdir().unwrap();
+    let dropout = |ratio: Option<f32>, training: Option<f32>| {
+        let mut inputs = vec!["x"];
+        let mut inits = vec![];
+        if let Some(r) = ratio {
+            inputs.push("r");
+            inits.push(tensor("r", &[], Some(&floats(&[r])), &[]));
+        }
+        if let Some(t) = training {
+            if ratio.is_none() {
+                inputs.push("");
+            }
+            inputs.push("t");
+            inits.push(tensor("t", &[], Some(&floats(&[t])), &[]));
+        }
+        model(&[node("Dropout", "drop", &inputs, &["y"])], &inits)
+    };
+    let op = |m: &[u8], name: &str| {
+        onnx::read(write(dir.path(), name, m)).map(|g| g.layers()[0].op.clone())
+    };
+    assert!(matches!(op(&dropout(Some(0.25), None), "a.onnx"), Ok(Op::Dropout(r)) if r == 0.25));
+    assert!(matches!(op(&dropout(None, Some(0.0)), "b.onnx"), Ok(Op::Dropout(r)) if r == 0.5));
+    for (ratio, training, says) in [
+        (Some(1.5), None, "not in [0, 1)"),
+        (Some(0.1), Some(1.0), "training mode"),
+    ] {
+        let e = op(&dropout(ratio, training), "bad.onnx").unwrap_err();
+        assert!(
+            matches!(&e, OnnxError::Node { node, op, .. } if node == "drop" && op == "Dropout"),
+            "{e}"
+        );
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    // a NaN ratio is refused as any NaN constant is
+    let e = op(&dropout(Some(f32::NAN), None), "nan.onnx").unwrap_err();
+    assert!(e.to_string().contains("non-finite"), "{e}");
+}

@@ -14,8 +14,7 @@ use nnitp_core::network::extract;
 use nnitp_core::progress::{Observer, Task};
 use nnitp_core::{ExplainerConfig, LayerPredicate, Network, Predicate, Premise};
 use nnitp_models::data::embedded_fashion_mnist;
-use nnitp_models::graph::DeviceGraph;
-use nnitp_models::graph::LayerGraph;
+use nnitp_models::graph::{DeviceGraph, LayerGraph, Op};
 use nnitp_models::onnx;
 use nnitp_models::zoo::ModelKind;
 
@@ -42,7 +41,18 @@ fn written_and_read_back_it_computes_the_same() {
             g.shape(nnitp_core::cone::Place::Layer(l)).unwrap().to_vec()
         };
         assert_eq!(shape(back.geometry()), shape(zoo.geometry()), "layer {l}");
+        // the same operations (dropout with its ratio included), but for the
+        // flatten's order
+        let (a, b) = (zoo.ops().nth(l).unwrap(), &back.layers()[l].op);
+        assert_eq!(a.name(), b.name(), "layer {l}");
+        if let (Op::Dropout(p), Op::Dropout(q)) = (a, b) {
+            assert!(
+                (p - q).abs() < 1e-7,
+                "layer {l}: ratio {p} read back as {q}"
+            );
+        }
     }
+    assert!(zoo.ops().any(|op| matches!(op, Op::Dropout(_))));
     let images = embedded_fashion_mnist().unwrap().test.head(40).images;
     let none = Observer::none();
     let all: Vec<usize> = (0..18).collect();

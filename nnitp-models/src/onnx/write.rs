@@ -250,9 +250,10 @@ impl Writer<'_> {
             Op::Add => self.node("Add", name, &inputs, &out, &[]),
             Op::Concat => self.node("Concat", name, &inputs, &out, &[Attr::Int("axis", 1)]),
             Op::Softmax => self.node("Softmax", name, &inputs, &out, &[Attr::Int("axis", -1)]),
-            Op::Dropout(_) => {
+            Op::Dropout(ratio) => {
                 reordered = first_reordered;
-                self.node("Dropout", name, &inputs, &out, &[]);
+                let ratio = self.weight(format!("{name}.ratio"), &[], &[*ratio as f32]);
+                self.node("Dropout", name, &[inputs[0].clone(), ratio], &out, &[]);
             }
             Op::Identity => {
                 reordered = first_reordered;

@@ -15,6 +15,36 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// A `Dropout`'s ratio: its input 1 (opset 12 on) or its attribute
+    /// `ratio` (before), 0.5 when neither is given; in `[0, 1)`, and the node
+    /// not in training mode (which onnxruntime would run at random).
+    pub(super) fn dropout_ratio(&self, node: &Node<'_>) -> Result<f64, OnnxError> {
+        let ratio = match self.constant_at(node, 1)? {
+            Some(c) => match c.floats()[..] {
+                [r] => r,
+                _ => return Err(node_error(self.path, node, "the ratio must be one number")),
+            },
+            None => attr_float(node, "ratio", 0.5),
+        };
+        if !(0.0..1.0).contains(&ratio) {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("the ratio {ratio} is not in [0, 1)"),
+            ));
+        }
+        if let Some(c) = self.constant_at(node, 2)? {
+            if c.floats().iter().any(|&t| t != 0.0) {
+                return Err(node_error(
+                    self.path,
+                    node,
+                    "training mode is not supported (the output would be random)",
+                ));
+            }
+        }
+        Ok(f64::from(ratio))
+    }
+
     pub(super) fn batch_norm(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
         if attr_int(node, "training_mode", 0) != 0 {
             return Err(node_error(

@@ -356,6 +356,10 @@ impl<'p> Importer<'p> {
                     self.set(node, Val::Const(c));
                     Ok(())
                 }
+                _ if op == "Dropout" => {
+                    let ratio = self.dropout_ratio(node)?;
+                    self.unary(i, node, Op::Dropout(ratio))
+                }
                 _ => self.unary(i, node, Op::Identity),
             },
             "Relu" => self.unary(i, node, Op::Activation(Activation::Relu)),
