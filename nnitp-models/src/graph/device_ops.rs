@@ -202,14 +202,7 @@ fn affine(a: &Affine, x: Value) -> Result<Value, HostError> {
             shape: x.dims(),
         });
     }
-    let per_channel = |v: &[f32]| -> Vec<f32> {
-        if v.len() == channels {
-            v.to_vec()
-        } else {
-            vec![v.first().copied().unwrap_or(0.0); channels]
-        }
-    };
-    let (scale, shift) = (per_channel(&a.scale), per_channel(&a.shift));
+    let (scale, shift) = a.per_channel(channels);
     let device = match &x {
         Value::Map(t) => t.device(),
         Value::Flat(t) => t.device(),

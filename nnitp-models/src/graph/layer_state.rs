@@ -74,14 +74,11 @@ impl LayerState {
             }),
             Op::BatchNorm(a) => {
                 let channels = a.channels();
-                let per_channel = |v: &[f32]| match v {
-                    [one] => vec![*one; channels],
-                    all => all.to_vec(),
-                };
+                let (scale, shift) = a.per_channel(channels);
                 let mut norm = BatchNormConfig::new(channels).init(device);
                 let unit = (1.0 - norm.epsilon) as f32;
-                norm.gamma = param(per_channel(&a.scale), [channels], device);
-                norm.beta = param(per_channel(&a.shift), [channels], device);
+                norm.gamma = param(scale, [channels], device);
+                norm.beta = param(shift, [channels], device);
                 norm.running_mean = RunningState::new(Tensor::zeros([channels], device));
                 norm.running_var =
                     RunningState::new(Tensor::from_data(vec![unit; channels].as_slice(), device));

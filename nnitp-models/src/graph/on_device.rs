@@ -46,12 +46,18 @@ impl LayerGraph {
     /// (the host's CPU device), by burn's ops (a [`DeviceGraph`]) on any
     /// other.
     pub fn into_network(self, device: &Device) -> Box<dyn Network + Send + Sync> {
-        if !device.is_autodiff() && *device == Device::flex() {
+        if host_device(device) {
             Box::new(self)
         } else {
             Box::new(DeviceGraph::new(self, device))
         }
     }
+}
+
+/// Whether inference on `device` may run on the host kernels: flex (the
+/// host's CPU device) outside training (not autodiff).
+fn host_device(device: &Device) -> bool {
+    !device.is_autodiff() && *device == Device::flex()
 }
 
 impl DeviceGraph {
@@ -75,7 +81,6 @@ impl DeviceGraph {
     /// the default) or by burn's ops, as on any other device (`false`).
     pub fn with_host_kernels(mut self, on: bool) -> Self {
         self.host_kernels = on;
-        self.host.clear();
         self
     }
 
@@ -128,7 +133,7 @@ impl DeviceGraph {
     /// Whether inference on `device` runs on the host kernels: on flex,
     /// outside training (not autodiff), unless they are turned off.
     pub fn host_inference(&self, device: &Device) -> bool {
-        self.host_kernels && !device.is_autodiff() && *device == Device::flex()
+        self.host_kernels && host_device(device)
     }
 
     /// The host's form, made from the current weights at the first call.

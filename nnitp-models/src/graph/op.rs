@@ -236,6 +236,17 @@ impl Affine {
     pub fn channels(&self) -> usize {
         self.scale.len().max(self.shift.len())
     }
+
+    /// The scale and the shift with `channels` values each: as they are
+    /// where they have that many, else their first value (0 if none) for
+    /// every channel.
+    pub fn per_channel(&self, channels: usize) -> (Vec<f32>, Vec<f32>) {
+        let each = |v: &[f32]| match v.len() == channels {
+            true => v.to_vec(),
+            false => vec![v.first().copied().unwrap_or(0.0); channels],
+        };
+        (each(&self.scale), each(&self.shift))
+    }
 }
 
 /// A pooling window over each channel.

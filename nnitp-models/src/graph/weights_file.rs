@@ -57,19 +57,17 @@ impl DeviceGraph {
             .finite(Path::new("<embedded>"), model)
     }
 
-    /// `self` with its host form made again, or [`Error::NonFiniteWeights`]
-    /// naming the first tensor holding a NaN or an infinity.
-    fn finite(mut self, path: &Path, model: &str) -> Result<Self> {
+    /// `self`, or [`Error::NonFiniteWeights`] naming the first tensor
+    /// holding a NaN or an infinity. (Loading maps the weights, which drops
+    /// any host form made from the earlier ones.)
+    fn finite(self, path: &Path, model: &str) -> Result<Self> {
         match non_finite_tensor(&self) {
             Some(tensor) => Err(Error::NonFiniteWeights {
                 path: path.to_path_buf(),
                 model: model.into(),
                 tensor,
             }),
-            None => {
-                self.states_mut();
-                Ok(self)
-            }
+            None => Ok(self),
         }
     }
 
