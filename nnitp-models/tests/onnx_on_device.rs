@@ -22,9 +22,9 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/onnx")
 }
 
-/// The fixtures' input images, channels last.
-fn images() -> ndarray::Array4<f32> {
-    let nchw = read_f32(fixtures().join("input.npy")).unwrap();
+/// The images of `file` (NCHW), channels last.
+fn images(file: &str) -> ndarray::Array4<f32> {
+    let nchw = read_f32(fixtures().join(file)).unwrap();
     let nchw = nchw.into_dimensionality::<ndarray::Ix4>().unwrap();
     nchw.permuted_axes([0, 2, 3, 1])
         .as_standard_layout()
@@ -34,10 +34,15 @@ fn images() -> ndarray::Array4<f32> {
 /// The largest difference over a layer, relative to its largest value, of
 /// `file` on `device` against the host.
 fn check(file: &str, device: &Device) -> f32 {
+    check_on(file, "input.npy", device)
+}
+
+/// As [`check`], on the images of `input`.
+fn check_on(file: &str, input: &str, device: &Device) -> f32 {
     let host = onnx::read(fixtures().join(file)).unwrap();
     let on_device = DeviceGraph::new(host.clone(), device).with_host_kernels(false);
     assert!(!on_device.host_inference(device));
-    let images = images();
+    let images = images(input);
     check_network(&on_device, images.view()).unwrap();
     let layers: Vec<usize> = (0..host.layers().len()).collect();
     let run = |net: &(dyn nnitp_core::Network + Sync)| {
@@ -80,9 +85,16 @@ fn every_fixture_with_burns_ops_on_flex_equals_the_host() {
         "depthwise.torchscript.onnx",
         "depthwise.dynamo.onnx",
         "fashion-mnist.onnx",
+        "gates.torchscript.onnx",
+        "gates.dynamo.onnx",
+        "mixing.torchscript.onnx",
+        "mixing.dynamo.onnx",
+        "keras_cnn.onnx",
+        "flax_cnn.onnx",
     ] {
         check(file, &Device::flex());
     }
+    check_on("keras_rgb.onnx", "rgb_input.npy", &Device::flex());
 }
 
 #[test]

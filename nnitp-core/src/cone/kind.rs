@@ -21,9 +21,23 @@ fn is_one_group(g: &usize) -> bool {
     *g == 1
 }
 
+/// How a padding layer fills the rows and columns it adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PadMode {
+    /// A constant: the added units depend on no input unit.
+    Constant,
+    /// The input mirrored at its border, the border row or column itself not
+    /// repeated (ONNX's and NumPy's `reflect`).
+    Reflect,
+    /// The border row or column repeated.
+    Edge,
+}
+
 /// What a layer does to the geometry of its input.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum LayerKind {
     /// 2-d convolution over `[H, W, C]` giving `[H', W', filters]`.
     Conv2d {
@@ -98,6 +112,18 @@ pub enum LayerKind {
     /// Concatenation of two or more inputs along the channels (the last axis);
     /// the other dimensions must agree.
     Concat,
+    /// An element-wise combination of two or more inputs (a sum, a product,
+    /// a gate) with NumPy's broadcasting of their shapes, trailing axes
+    /// aligned: an output unit reads each input's unit at its own position,
+    /// or at position 0 along an axis where that input has size 1.
+    Broadcast,
+    /// Rows and columns added around a feature map `[H, W, C]`.
+    Pad {
+        /// Rows above, columns left, rows below, columns right.
+        pads: [usize; 4],
+        /// How the added units are filled.
+        mode: PadMode,
+    },
 }
 
 /// One line: the kind and its hyperparameters, e.g. `conv2d 32 3x3 stride
@@ -168,6 +194,16 @@ impl std::fmt::Display for LayerKind {
             LayerKind::GlobalMaxPool => f.write_str("global_max_pool"),
             LayerKind::Add => f.write_str("add"),
             LayerKind::Concat => f.write_str("concat"),
+            LayerKind::Broadcast => f.write_str("broadcast"),
+            LayerKind::Pad { pads, mode } => {
+                let [t, l, b, r] = pads;
+                let mode = match mode {
+                    PadMode::Constant => "constant",
+                    PadMode::Reflect => "reflect",
+                    PadMode::Edge => "edge",
+                };
+                write!(f, "pad {t} {l} {b} {r} {mode}")
+            }
         }
     }
 }
@@ -258,9 +294,20 @@ impl LayerKind {
             return Ok(vec![w.out(0, h)?, w.out(1, wd)?, channels]);
         }
         Ok(match self {
-            LayerKind::Add | LayerKind::Concat => {
+            LayerKind::Add | LayerKind::Concat | LayerKind::Broadcast => {
                 return Err("a merge layer takes two or more inputs".into())
             }
+            LayerKind::Pad { pads, .. } => match input {
+                [h, w, c] => {
+                    let grow = |n: usize, a: usize, b: usize| {
+                        n.checked_add(a)
+                            .and_then(|n| n.checked_add(b))
+                            .ok_or_else(|| format!("padding {pads:?} overflows"))
+                    };
+                    vec![grow(*h, pads[0], pads[2])?, grow(*w, pads[1], pads[3])?, *c]
+                }
+                _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
+            },
             LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => match input {
                 [_, _, c] => vec![*c],
                 _ => return Err(format!("needs an [H, W, C] input, got {input:?}")),
@@ -309,14 +356,22 @@ impl LayerKind {
             LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => {
                 UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()])
             }
+            LayerKind::Pad { pads, mode } => {
+                let rows = pad_back(&b.0[0], pads[0], input[0], *mode);
+                let cols = pad_back(&b.0[1], pads[1], input[1], *mode);
+                UnitBox::new([rows, cols, b.0[2].clone()])
+            }
             _ => b.clone(),
         }
     }
 
     /// Whether the layer takes several inputs ([`LayerKind::Add`],
-    /// [`LayerKind::Concat`]).
+    /// [`LayerKind::Concat`], [`LayerKind::Broadcast`]).
     pub fn is_merge(&self) -> bool {
-        matches!(self, LayerKind::Add | LayerKind::Concat)
+        matches!(
+            self,
+            LayerKind::Add | LayerKind::Concat | LayerKind::Broadcast
+        )
     }
 
     /// The output shape for inputs of shapes `inputs`: one for most kinds,
@@ -326,9 +381,10 @@ impl LayerKind {
     /// Why the layer cannot take those inputs.
     pub fn output_shape_of(&self, inputs: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
         match (self, inputs) {
-            (LayerKind::Add | LayerKind::Concat, [] | [_]) => {
+            (LayerKind::Add | LayerKind::Concat | LayerKind::Broadcast, [] | [_]) => {
                 Err("a merge layer takes two or more inputs".into())
             }
+            (LayerKind::Broadcast, _) => broadcast_shapes(inputs),
             (LayerKind::Add, [first, rest @ ..]) => match rest.iter().find(|s| s != &first) {
                 Some(other) => Err(format!(
                     "an element-wise sum needs inputs of one shape, got {first:?} and {other:?}"
@@ -360,6 +416,29 @@ impl LayerKind {
     pub(crate) fn back_to_inputs(&self, b: &UnitBox, inputs: &[&[usize]]) -> Vec<Option<UnitBox>> {
         match self {
             LayerKind::Add => inputs.iter().map(|_| Some(b.clone())).collect(),
+            LayerKind::Broadcast => inputs
+                .iter()
+                .map(|shape| {
+                    // trailing axes aligned; an axis of size 1 is read at 0
+                    let skip = b.0.len() - shape.len();
+                    let ranges = shape.iter().zip(&b.0[skip..]).map(|(&d, r)| match d {
+                        1 => 0..1,
+                        _ => r.clone(),
+                    });
+                    Some(UnitBox::new(ranges))
+                })
+                .collect(),
+            LayerKind::Pad {
+                pads,
+                mode: PadMode::Constant,
+            } => {
+                // units wholly in the padding depend on nothing
+                let input = inputs[0];
+                let rows = pad_back(&b.0[0], pads[0], input[0], PadMode::Constant);
+                let cols = pad_back(&b.0[1], pads[1], input[1], PadMode::Constant);
+                vec![(!rows.is_empty() && !cols.is_empty())
+                    .then(|| UnitBox::new([rows, cols, b.0[2].clone()]))]
+            }
             LayerKind::Concat => {
                 let last = b.0.len() - 1;
                 let wanted = &b.0[last];
@@ -383,6 +462,65 @@ impl LayerKind {
                 .map(|input| Some(self.back(b, input)))
                 .collect(),
         }
+    }
+}
+
+/// The shape NumPy's broadcasting gives `shapes` (trailing axes aligned,
+/// each axis of one size or 1).
+fn broadcast_shapes(shapes: &[&[usize]]) -> std::result::Result<Vec<usize>, String> {
+    let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; rank];
+    for s in shapes {
+        for (o, &d) in out[rank - s.len()..].iter_mut().zip(s.iter()) {
+            match (*o, d) {
+                (a, b) if a == b || b == 1 => {}
+                (1, b) => *o = b,
+                _ => {
+                    return Err(format!(
+                        "shapes {:?} do not broadcast together",
+                        shapes.iter().map(|s| s.to_vec()).collect::<Vec<_>>()
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The input rows (or columns) of `n` that output positions `r` of a padding
+/// of `before` read: clipped for a constant, mirrored or clamped at the
+/// border for the others; empty when a constant padding's `r` reads none.
+fn pad_back(r: &Range<usize>, before: usize, n: usize, mode: PadMode) -> Range<usize> {
+    let source = |o: usize| -> Option<usize> {
+        let p = o as i64 - before as i64;
+        let last = n as i64 - 1;
+        let q = match mode {
+            PadMode::Constant => return (0..=last).contains(&p).then_some(p as usize),
+            PadMode::Edge => p.clamp(0, last),
+            PadMode::Reflect if n == 1 => 0,
+            // reflection may fold more than once when the padding is wide
+            PadMode::Reflect => {
+                let period = 2 * last;
+                let m = p.rem_euclid(period);
+                if m > last {
+                    period - m
+                } else {
+                    m
+                }
+            }
+        };
+        Some(q as usize)
+    };
+    let mut lo = usize::MAX;
+    let mut hi = 0;
+    for q in r.clone().filter_map(source) {
+        lo = lo.min(q);
+        hi = hi.max(q + 1);
+    }
+    if lo == usize::MAX {
+        0..0
+    } else {
+        lo..hi
     }
 }
 

@@ -19,7 +19,7 @@ mod burn_configs;
 
 pub use error::GeometryError;
 pub use geometry::{Geometry, GeometryBuilder, LayerConfig};
-pub use kind::LayerKind;
+pub use kind::{LayerKind, PadMode};
 pub use padding::Padding;
 
 use serde::{Deserialize, Serialize};
@@ -216,6 +216,109 @@ mod tests {
         let g = b.build();
         assert_eq!(g.len(), 1);
         assert_eq!(g.names(), ["c1"]);
+    }
+
+    #[test]
+    fn a_gate_broadcast_over_a_map_joins_its_window_and_the_whole_map() {
+        // squeeze-excitation: map [6, 6, 4]; gate = dense(global pool(map))
+        let mut g = Geometry::builder(&[6, 6, 1]);
+        g.push("conv", conv(4, 3, 1, Padding::Same)).unwrap(); // 0
+        g.push("pool", LayerKind::GlobalAvgPool).unwrap(); // 1
+        g.push("excite", LayerKind::Dense { units: 4 }).unwrap(); // 2
+        g.push_from(
+            "gate",
+            LayerKind::Broadcast,
+            &[Place::Layer(0), Place::Layer(2)],
+        )
+        .unwrap(); // 3
+        let g = g.build();
+        assert_eq!(g.shape(Place::Layer(3)).unwrap(), &[6, 6, 4]);
+        let unit = UnitBox::new([2..3, 2..3, 1..2]);
+        // through the map alone: its own 3x3 window; through the gate: all
+        assert_eq!(
+            g.cone(Place::Layer(0), 3, &unit).unwrap(),
+            UnitBox::new([0..6, 0..6, 0..4])
+        );
+        assert_eq!(
+            g.cone(Place::Input, 3, &unit).unwrap(),
+            UnitBox::new([0..6, 0..6, 0..1])
+        );
+        // a map times a map of one pixel reads that pixel
+        let mut g = Geometry::builder(&[4, 4, 3]);
+        g.push("pool", LayerKind::max_pool(4)).unwrap();
+        g.push_from(
+            "mul",
+            LayerKind::Broadcast,
+            &[Place::Input, Place::Layer(0)],
+        )
+        .unwrap();
+        let g = g.build();
+        assert_eq!(
+            g.cone(Place::Layer(0), 1, &UnitBox::new([3..4, 1..2, 2..3]))
+                .unwrap(),
+            UnitBox::new([0..1, 0..1, 2..3])
+        );
+        // three channels against two do not broadcast
+        let mut g = Geometry::builder(&[4, 4, 3]);
+        g.push("conv", conv(2, 1, 1, Padding::Valid)).unwrap();
+        let bad = g.push_from(
+            "mul",
+            LayerKind::Broadcast,
+            &[Place::Input, Place::Layer(0)],
+        );
+        assert!(matches!(bad, Err(Error::BadGeometry { .. })));
+    }
+
+    #[test]
+    fn padding_cones_by_mode() {
+        let pad = |mode| {
+            let mut g = Geometry::builder(&[4, 4, 2]);
+            g.push(
+                "pad",
+                LayerKind::Pad {
+                    pads: [2, 1, 2, 1],
+                    mode,
+                },
+            )
+            .unwrap();
+            g.build()
+        };
+        let corner = UnitBox::new([0..2, 0..1, 0..2]);
+        assert_eq!(
+            pad(PadMode::Constant).shape(Place::Layer(0)).unwrap(),
+            &[8, 6, 2]
+        );
+        // a constant padding's border reads nothing
+        assert!(matches!(
+            pad(PadMode::Constant).cone(Place::Input, 0, &corner),
+            Err(Error::NoPath { .. })
+        ));
+        // edge: the corner pixel; reflect: rows 1..3 (rows -2, -1), column 1
+        assert_eq!(
+            pad(PadMode::Edge).cone(Place::Input, 0, &corner).unwrap(),
+            UnitBox::new([0..1, 0..1, 0..2])
+        );
+        assert_eq!(
+            pad(PadMode::Reflect)
+                .cone(Place::Input, 0, &corner)
+                .unwrap(),
+            UnitBox::new([1..3, 1..2, 0..2])
+        );
+        // inside, every mode shifts
+        let inner = UnitBox::new([3..5, 2..4, 1..2]);
+        for mode in [PadMode::Constant, PadMode::Edge, PadMode::Reflect] {
+            assert_eq!(
+                pad(mode).cone(Place::Input, 0, &inner).unwrap(),
+                UnitBox::new([1..3, 1..3, 1..2])
+            );
+        }
+        // padding that overflows is an error, not a panic
+        let mut g = Geometry::builder(&[4, 4, 2]);
+        let huge = LayerKind::Pad {
+            pads: [usize::MAX, 0, 1, 0],
+            mode: PadMode::Constant,
+        };
+        assert!(g.push("pad", huge).is_err());
     }
 
     #[test]

@@ -2,14 +2,18 @@
 //! how a [`DeviceGraph`](super::DeviceGraph) computes a layer on any burn
 //! device, while training too (batch statistics, dropout).
 
-use burn::tensor::activation::{gelu, leaky_relu, relu, sigmoid, softmax};
+use burn::tensor::activation::{
+    gelu, hard_sigmoid, hard_swish, leaky_relu, mish, relu, sigmoid, softmax, softplus,
+};
 use burn::tensor::module::{avg_pool2d, conv2d, linear, max_pool2d};
+use burn::tensor::ops::PadMode as BurnPad;
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
+use nnitp_core::cone::PadMode;
 
 use super::error::HostError;
 use super::layer_state::LayerState;
-use super::op::{Activation, Affine, Op, Order, Window};
+use super::op::{Activation, Affine, Binary, Op, Order, Pad, Window};
 
 /// One layer's output in burn's layout.
 #[derive(Clone, Debug)]
@@ -130,6 +134,29 @@ pub(super) fn compute(
         }
         (Op::Flatten(order), LayerState::Stateless(_), x) => Value::Flat(flat(x, *order)),
         (Op::Add, LayerState::Stateless(_), first) => sum(first, &inputs[1..])?,
+        (Op::Binary(b), LayerState::Stateless(_), first) => match inputs {
+            [_, second] => binary(*b, first, second)?,
+            _ => return Err(HostError::NoInputs),
+        },
+        (Op::Pad(p), LayerState::Stateless(_), Value::Map(x)) => Value::Map(pad(p, x)?),
+        (Op::Where, LayerState::Stateless(_), c) => match (c, inputs) {
+            (Value::Map(c), [_, Value::Map(a), Value::Map(b)])
+                if c.dims() == a.dims() && a.dims() == b.dims() =>
+            {
+                Value::Map(b.clone().mask_where(c.not_equal_elem(0.0), a.clone()))
+            }
+            (Value::Flat(c), [_, Value::Flat(a), Value::Flat(b)])
+                if c.dims() == a.dims() && a.dims() == b.dims() =>
+            {
+                Value::Flat(b.clone().mask_where(c.not_equal_elem(0.0), a.clone()))
+            }
+            (c, _) => {
+                return Err(HostError::Broadcast {
+                    left: c.dims(),
+                    right: inputs.get(1).map(|v| v.dims()).unwrap_or_default(),
+                })
+            }
+        },
         (Op::Concat, LayerState::Stateless(_), Value::Map(_)) => {
             Value::Map(cat(inputs, |v| match v {
                 Value::Map(t) => Some(t.clone()),
@@ -155,7 +182,8 @@ pub(super) fn compute(
             | Op::MaxPool2d(_)
             | Op::AvgPool2d(_)
             | Op::GlobalAvgPool
-            | Op::GlobalMaxPool,
+            | Op::GlobalMaxPool
+            | Op::Pad(_),
             LayerState::Stateless(_) | LayerState::Conv2d(_),
             x,
         ) => {
@@ -189,6 +217,87 @@ fn sum(first: Value, others: &[&Value]) -> Result<Value, HostError> {
         };
     }
     Ok(sum)
+}
+
+/// `a` and `b` combined by `op`, broadcast as the host does: a flat layer
+/// against a map is a per-channel gate `[N, C]` (one value, `[N, 1]`, for
+/// every channel) over `[N, C, H, W]`.
+fn binary(op: Binary, a: Value, b: &Value) -> Result<Value, HostError> {
+    let refused = |a: &Value, b: &Value| HostError::Broadcast {
+        left: a.dims(),
+        right: b.dims(),
+    };
+    // a flat operand as a map of one pixel, where the other is a map
+    let as_map = |t: &Tensor<2>, c: usize| -> Option<Tensor<4>> {
+        let [n, k] = t.dims();
+        (k == c || k == 1).then(|| t.clone().reshape([n, k, 1, 1]))
+    };
+    let fits = |x: &[usize], y: &[usize]| {
+        x.len() == y.len()
+            && x[0] == y[0]
+            && x.iter().zip(y).all(|(p, q)| p == q || *p == 1 || *q == 1)
+    };
+    Ok(match (&a, b) {
+        (Value::Map(x), Value::Map(y)) if fits(&x.dims(), &y.dims()) => {
+            Value::Map(apply4(op, x.clone(), y.clone()))
+        }
+        (Value::Flat(x), Value::Flat(y)) if fits(&x.dims(), &y.dims()) => {
+            Value::Flat(apply2(op, x.clone(), y.clone()))
+        }
+        (Value::Map(x), Value::Flat(y)) => match as_map(y, x.dims()[1]) {
+            Some(y) if y.dims()[0] == x.dims()[0] => Value::Map(apply4(op, x.clone(), y)),
+            _ => return Err(refused(&a, b)),
+        },
+        (Value::Flat(x), Value::Map(y)) => match as_map(x, y.dims()[1]) {
+            Some(x) if x.dims()[0] == y.dims()[0] => Value::Map(apply4(op, x, y.clone())),
+            _ => return Err(refused(&a, b)),
+        },
+        _ => return Err(refused(&a, b)),
+    })
+}
+
+fn apply4(op: Binary, a: Tensor<4>, b: Tensor<4>) -> Tensor<4> {
+    // burn broadcasts the operands' axes of size 1
+    let [n, c, h, w] = [0, 1, 2, 3].map(|d| a.dims()[d].max(b.dims()[d]));
+    let (a, b) = (a.expand([n, c, h, w]), b.expand([n, c, h, w]));
+    apply(op, a, b)
+}
+
+fn apply2(op: Binary, a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
+    let [n, k] = [0, 1].map(|d| a.dims()[d].max(b.dims()[d]));
+    apply(op, a.expand([n, k]), b.expand([n, k]))
+}
+
+fn apply<const D: usize>(op: Binary, a: Tensor<D>, b: Tensor<D>) -> Tensor<D> {
+    match op {
+        Binary::Add => a + b,
+        Binary::Sub => a - b,
+        Binary::Mul => a * b,
+        Binary::Div => a / b,
+        Binary::Max => a.max_pair(b),
+        Binary::Min => a.min_pair(b),
+        Binary::Pow => a.powf(b),
+    }
+}
+
+/// A map `[N, C, H, W]` padded by `p`'s rows and columns.
+fn pad(p: &Pad, x: Tensor<4>) -> Result<Tensor<4>, HostError> {
+    let [_, _, h, w] = x.dims();
+    let [top, left, bottom, right] = p.pads;
+    let mode = match p.mode {
+        PadMode::Constant => BurnPad::Constant(p.value),
+        PadMode::Reflect => {
+            if top.max(bottom) >= h || left.max(right) >= w {
+                return Err(HostError::Reflect {
+                    pad: top.max(bottom).max(left).max(right),
+                    positions: h.min(w),
+                });
+            }
+            BurnPad::Reflect
+        }
+        PadMode::Edge => BurnPad::Edge,
+    };
+    Ok(x.pad([(top, bottom), (left, right)], mode))
 }
 
 /// `x * scale + shift` per channel (a map's second axis, a flat layer's
@@ -273,6 +382,21 @@ fn activation<const D: usize>(a: Activation, x: Tensor<D>) -> Tensor<D> {
             x * (inner.tanh() + 1.0) * 0.5
         }
         Activation::Clip { min, max } => x.clamp(f64::from(min), f64::from(max)),
+        Activation::HardSigmoid { alpha, beta } => {
+            hard_sigmoid(x, f64::from(alpha), f64::from(beta))
+        }
+        Activation::HardSwish => hard_swish(x),
+        Activation::Mish => mish(x),
+        Activation::Softplus => softplus(x, 1.0),
+        Activation::Exp => x.exp(),
+        Activation::Neg => x.neg(),
+        Activation::Abs => x.abs(),
+        Activation::Sqrt => x.sqrt(),
+        Activation::Reciprocal => x.recip(),
+        Activation::Erf => x.erf(),
+        Activation::Pow(e) => x.powf_scalar(f64::from(e)),
+        Activation::Above(t) => x.greater_elem(f64::from(t)).float(),
+        Activation::Below(t) => x.lower_elem(f64::from(t)).float(),
     }
 }
 

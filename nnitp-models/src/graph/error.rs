@@ -28,6 +28,22 @@ pub enum HostError {
         /// The next input's shape.
         right: Vec<usize>,
     },
+    /// Two inputs whose shapes do not broadcast together.
+    #[error("shapes {left:?} and {right:?} do not broadcast together")]
+    Broadcast {
+        /// The first input's shape (with the batch).
+        left: Vec<usize>,
+        /// The second input's shape.
+        right: Vec<usize>,
+    },
+    /// A reflecting padding at least as wide as its input.
+    #[error("a reflecting padding of {pad} on {positions} positions")]
+    Reflect {
+        /// The widest padding.
+        pad: usize,
+        /// The positions along that axis.
+        positions: usize,
+    },
     /// A concatenation of inputs that differ in more than their channels.
     #[error("a concatenation of inputs that differ but for the channels: {shapes:?}")]
     Concat {

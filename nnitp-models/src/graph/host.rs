@@ -4,7 +4,8 @@
 
 use super::buffer::{exp_neg, matmul, Buffer};
 use super::error::HostError;
-use super::op::{Activation, Affine, Conv, Dense, Op, Order, Pool, Window};
+use super::op::{Activation, Affine, Binary, Conv, Dense, Op, Order, Pad, Pool, Window};
+use nnitp_core::cone::PadMode;
 
 impl Op {
     /// The layer on its inputs' outputs. The graph's geometry check has
@@ -39,6 +40,28 @@ impl Op {
                 }
                 y
             }
+            Op::Binary(b) => match inputs {
+                [a, c] => binary(*b, a, c)?,
+                _ => return Err(HostError::NoInputs),
+            },
+            Op::Pad(p) => pad(x, p)?,
+            Op::Where => match inputs {
+                [c, a, b] if c.shape == a.shape && a.shape == b.shape => {
+                    let mut y = (*b).clone();
+                    for ((o, &k), &v) in y.values.iter_mut().zip(&c.values).zip(&a.values) {
+                        if k != 0.0 {
+                            *o = v;
+                        }
+                    }
+                    y
+                }
+                _ => {
+                    return Err(HostError::Broadcast {
+                        left: x.shape.clone(),
+                        right: inputs.get(1).map(|b| b.shape.clone()).unwrap_or_default(),
+                    })
+                }
+            },
             Op::Concat => concat(inputs)?,
             Op::Softmax => softmax(x),
             Op::Dropout(_) | Op::Identity => x.clone(),
@@ -219,11 +242,176 @@ fn activation(x: &Buffer, a: Activation) -> Buffer {
             0.5 * v * (1.0 + (k * (v + 0.044_715 * v * v * v)).tanh())
         }),
         Activation::Clip { min, max } => map(x, |v| v.max(min).min(max)),
+        Activation::HardSigmoid { alpha, beta } => map(x, |v| (alpha * v + beta).max(0.0).min(1.0)),
+        Activation::HardSwish => map(x, |v| v * (v / 6.0 + 0.5).max(0.0).min(1.0)),
+        Activation::Mish => map(x, |v| v * softplus(v).tanh()),
+        Activation::Softplus => map(x, softplus),
+        Activation::Exp => map(x, f32::exp),
+        Activation::Neg => map(x, |v| -v),
+        Activation::Abs => map(x, f32::abs),
+        Activation::Sqrt => map(x, f32::sqrt),
+        Activation::Reciprocal => map(x, |v| 1.0 / v),
+        Activation::Erf => map(x, erf),
+        Activation::Pow(e) if e == 2.0 => map(x, |v| v * v),
+        Activation::Pow(e) => map(x, |v| v.powf(e)),
+        Activation::Above(t) => map(x, |v| f32::from(u8::from(v > t))),
+        Activation::Below(t) => map(x, |v| f32::from(u8::from(v < t))),
     };
     Buffer {
         values,
         shape: x.shape.clone(),
     }
+}
+
+/// `ln(1 + exp(x))`, without overflow for large `x`.
+fn softplus(v: f32) -> f32 {
+    if v > 20.0 {
+        v
+    } else {
+        v.exp().ln_1p()
+    }
+}
+
+/// `a` and `b` combined by `op`, NumPy's broadcasting over their per-sample
+/// shapes (trailing axes aligned), the batch shared.
+fn binary(op: Binary, a: &Buffer, b: &Buffer) -> Result<Buffer, HostError> {
+    let refused = || HostError::Broadcast {
+        left: a.shape.clone(),
+        right: b.shape.clone(),
+    };
+    let n = a.batch();
+    if a.shape.is_empty() || b.shape.is_empty() || b.batch() != n {
+        return Err(refused());
+    }
+    let (sa, sb) = (&a.shape[1..], &b.shape[1..]);
+    let rank = sa.len().max(sb.len());
+    // each operand's shape padded with leading ones to the output's rank
+    let padded = |s: &[usize]| -> Vec<usize> {
+        std::iter::repeat_n(1, rank - s.len())
+            .chain(s.iter().copied())
+            .collect()
+    };
+    let (pa, pb) = (padded(sa), padded(sb));
+    let mut out_shape = Vec::with_capacity(rank);
+    for (&x, &y) in pa.iter().zip(&pb) {
+        out_shape.push(match (x, y) {
+            _ if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return Err(refused()),
+        });
+    }
+    let per = out_shape.iter().product::<usize>();
+    let (per_a, per_b) = (pa.iter().product::<usize>(), pb.iter().product::<usize>());
+    if a.values.len() != n * per_a || b.values.len() != n * per_b {
+        return Err(refused());
+    }
+    let mut values = vec![0f32; n * per];
+    if pa == pb {
+        for ((o, &x), &y) in values.iter_mut().zip(&a.values).zip(&b.values) {
+            *o = op.apply(x, y);
+        }
+    } else {
+        // a stride of 0 along a broadcast axis; the last axis in one run
+        let strides = |p: &[usize]| -> Vec<usize> {
+            let mut st = vec![0; rank];
+            let mut acc = 1;
+            for d in (0..rank).rev() {
+                st[d] = if p[d] == 1 { 0 } else { acc };
+                acc *= p[d];
+            }
+            st
+        };
+        let (ta, tb) = (strides(&pa), strides(&pb));
+        let last = out_shape.last().copied().unwrap_or(1).max(1);
+        let (la, lb) = (
+            ta.last().copied().unwrap_or(0),
+            tb.last().copied().unwrap_or(0),
+        );
+        let mut index = vec![0usize; rank];
+        for s in 0..n {
+            let (xa, xb) = (&a.values[s * per_a..], &b.values[s * per_b..]);
+            for run in values[s * per..(s + 1) * per].chunks_exact_mut(last) {
+                let (mut ia, mut ib) = (0, 0);
+                for d in 0..rank.saturating_sub(1) {
+                    ia += index[d] * ta[d];
+                    ib += index[d] * tb[d];
+                }
+                for (j, o) in run.iter_mut().enumerate() {
+                    *o = op.apply(xa[ia + j * la], xb[ib + j * lb]);
+                }
+                // the next run: count up the leading axes
+                for d in (0..rank.saturating_sub(1)).rev() {
+                    index[d] += 1;
+                    if index[d] < out_shape[d] {
+                        break;
+                    }
+                    index[d] = 0;
+                }
+            }
+        }
+    }
+    let mut shape = vec![n];
+    shape.extend(out_shape);
+    Ok(Buffer { values, shape })
+}
+
+/// A feature map padded by `p`'s rows and columns.
+fn pad(x: &Buffer, p: &Pad) -> Result<Buffer, HostError> {
+    if x.shape.len() != 4 {
+        return Err(HostError::FlatInput {
+            op: "pad",
+            shape: x.shape.clone(),
+        });
+    }
+    let [n, h, w, c] = x.map_dims();
+    let [top, left, bottom, right] = p.pads;
+    if p.mode == PadMode::Reflect && (top.max(bottom) >= h || left.max(right) >= w) {
+        let (pad, positions) = if top.max(bottom) >= h {
+            (top.max(bottom), h)
+        } else {
+            (left.max(right), w)
+        };
+        return Err(HostError::Reflect { pad, positions });
+    }
+    let (oh, ow) = (h + top + bottom, w + left + right);
+    // the input position an output position reads, or None for a constant
+    let source = |o: usize, before: usize, len: usize| -> Option<usize> {
+        let q = o as i64 - before as i64;
+        let last = len as i64 - 1;
+        match p.mode {
+            PadMode::Constant => (0..=last).contains(&q).then_some(q as usize),
+            PadMode::Edge => Some(q.clamp(0, last) as usize),
+            PadMode::Reflect => Some(if q < 0 {
+                -q
+            } else if q > last {
+                2 * last - q
+            } else {
+                q
+            } as usize),
+        }
+    };
+    let mut values = vec![p.value; n * oh * ow * c];
+    for b in 0..n {
+        let img = &x.values[b * h * w * c..(b + 1) * h * w * c];
+        let dst = &mut values[b * oh * ow * c..(b + 1) * oh * ow * c];
+        for oy in 0..oh {
+            let Some(y) = source(oy, top, h) else {
+                continue;
+            };
+            for ox in 0..ow {
+                let Some(xx) = source(ox, left, w) else {
+                    continue;
+                };
+                dst[(oy * ow + ox) * c..(oy * ow + ox + 1) * c]
+                    .copy_from_slice(&img[(y * w + xx) * c..(y * w + xx + 1) * c]);
+            }
+        }
+    }
+    Ok(Buffer {
+        values,
+        shape: vec![n, oh, ow, c],
+    })
 }
 
 /// The error function, through `f64` (exact to `f32` rounding).

@@ -2,7 +2,7 @@
 //! weights prepared for the host: kernels packed for the matrix product,
 //! batch norm folded into a scale and shift.
 
-use nnitp_core::cone::{LayerKind, Padding};
+use nnitp_core::cone::{LayerKind, PadMode, Padding};
 
 use super::error::HostError;
 
@@ -31,6 +31,96 @@ pub enum Activation {
         /// Upper bound.
         max: f32,
     },
+    /// `max(0, min(1, alpha * x + beta))`.
+    HardSigmoid {
+        /// Slope.
+        alpha: f32,
+        /// Offset.
+        beta: f32,
+    },
+    /// `x * max(0, min(1, x / 6 + 1 / 2))`.
+    HardSwish,
+    /// `x * tanh(ln(1 + exp(x)))`.
+    Mish,
+    /// `ln(1 + exp(x))`.
+    Softplus,
+    /// `exp(x)`.
+    Exp,
+    /// `-x`.
+    Neg,
+    /// `|x|`.
+    Abs,
+    /// `sqrt(x)`.
+    Sqrt,
+    /// `1 / x`.
+    Reciprocal,
+    /// The error function.
+    Erf,
+    /// `x` to a constant power.
+    Pow(f32),
+    /// 1 where `x` is above the constant, else 0 (ONNX's `Greater`).
+    Above(f32),
+    /// 1 where `x` is below the constant, else 0 (ONNX's `Less`).
+    Below(f32),
+}
+
+/// How [`Op::Binary`] combines its two inputs, element by element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binary {
+    /// `a + b`.
+    Add,
+    /// `a - b`.
+    Sub,
+    /// `a * b`.
+    Mul,
+    /// `a / b`.
+    Div,
+    /// `max(a, b)`.
+    Max,
+    /// `min(a, b)`.
+    Min,
+    /// `a` to the power `b`.
+    Pow,
+}
+
+impl Binary {
+    /// The operation on two values.
+    #[inline]
+    pub fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            Binary::Add => a + b,
+            Binary::Sub => a - b,
+            Binary::Mul => a * b,
+            Binary::Div => a / b,
+            Binary::Max => a.max(b),
+            Binary::Min => a.min(b),
+            Binary::Pow => a.powf(b),
+        }
+    }
+
+    /// The ONNX operator's name.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            Binary::Add => "Add",
+            Binary::Sub => "Sub",
+            Binary::Mul => "Mul",
+            Binary::Div => "Div",
+            Binary::Max => "Max",
+            Binary::Min => "Min",
+            Binary::Pow => "Pow",
+        }
+    }
+}
+
+/// Rows and columns added around a feature map.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pad {
+    /// Rows above, columns left, rows below, columns right.
+    pub pads: [usize; 4],
+    /// How the added units are filled.
+    pub mode: PadMode,
+    /// The value of a constant padding.
+    pub value: f32,
 }
 
 /// A sliding window (a convolution's kernel or a pooling window) with its
@@ -282,8 +372,16 @@ pub enum Op {
     /// A feature map flattened (in the order given); a flat layer stays as
     /// it is.
     Flatten(Order),
-    /// Element-wise sum of the inputs.
+    /// Element-wise sum of the inputs (of one shape).
     Add,
+    /// Two inputs combined element by element, with NumPy's broadcasting of
+    /// their channels-last shapes (a gate `[C]` over a map `[H, W, C]`).
+    Binary(Binary),
+    /// Padding of a feature map.
+    Pad(Pad),
+    /// Of three inputs of one shape, the second's value where the first is
+    /// not 0, else the third's (ONNX's `Where` on a comparison).
+    Where,
     /// Concatenation along the channels.
     Concat,
     /// Softmax over a flat layer's units.
@@ -310,6 +408,17 @@ impl Op {
             Op::GlobalMaxPool => "global_max_pool",
             Op::Flatten(_) => "flatten",
             Op::Add => "add",
+            Op::Binary(b) => match b {
+                Binary::Add => "add_broadcast",
+                Binary::Sub => "sub",
+                Binary::Mul => "mul",
+                Binary::Div => "div",
+                Binary::Max => "max",
+                Binary::Min => "min",
+                Binary::Pow => "pow",
+            },
+            Op::Pad(_) => "pad",
+            Op::Where => "where",
             Op::Concat => "concat",
             Op::Softmax => "softmax",
             Op::Dropout(_) => "dropout",
@@ -350,6 +459,11 @@ impl Op {
             Op::Flatten(Order::ChannelsFirst) if input_is_map => LayerKind::FlattenChannelsFirst,
             Op::Flatten(_) => LayerKind::Flatten,
             Op::Add => LayerKind::Add,
+            Op::Binary(_) | Op::Where => LayerKind::Broadcast,
+            Op::Pad(p) => LayerKind::Pad {
+                pads: p.pads,
+                mode: p.mode,
+            },
             Op::Concat => LayerKind::Concat,
             Op::Dropout(_) | Op::Identity => LayerKind::Dropout,
         }

@@ -7,7 +7,7 @@
 //! first) with the next dense layer's rows reordered to match; global
 //! pooling is a `ReduceMean` or `ReduceMax` over rows and columns.
 
-use nnitp_core::cone::Place;
+use nnitp_core::cone::{PadMode, Place};
 
 use super::error::OnnxError;
 use crate::graph::{Activation, Conv, GraphLayer, LayerGraph, Op, Order, Pool};
@@ -70,6 +70,7 @@ enum Attr<'a> {
     Ints(&'a str, Vec<i64>),
     Int(&'a str, i64),
     Float(&'a str, f32),
+    Str(&'a str, &'a str),
 }
 
 impl Attr<'_> {
@@ -78,6 +79,7 @@ impl Attr<'_> {
             Attr::Ints(name, v) => Message::default().str(1, name).int(20, 7).ints(8, v),
             Attr::Int(name, v) => Message::default().str(1, name).int(20, 2).int(3, *v),
             Attr::Float(name, v) => Message::default().str(1, name).int(20, 1).float(2, *v),
+            Attr::Str(name, v) => Message::default().str(1, name).int(20, 3).str(4, v),
         }
     }
 }
@@ -212,8 +214,27 @@ impl Writer<'_> {
                     Activation::Elu(alpha) => ("Elu", vec![Attr::Float("alpha", alpha)]),
                     Activation::Sigmoid => ("Sigmoid", vec![]),
                     Activation::Tanh => ("Tanh", vec![]),
-                    Activation::Gelu { .. } | Activation::Clip { .. } => {
-                        return Err("GELU and Clip are not written (opset 18)".into())
+                    Activation::HardSigmoid { alpha, beta } => (
+                        "HardSigmoid",
+                        vec![Attr::Float("alpha", alpha), Attr::Float("beta", beta)],
+                    ),
+                    Activation::HardSwish => ("HardSwish", vec![]),
+                    Activation::Mish => ("Mish", vec![]),
+                    Activation::Softplus => ("Softplus", vec![]),
+                    Activation::Exp => ("Exp", vec![]),
+                    Activation::Neg => ("Neg", vec![]),
+                    Activation::Abs => ("Abs", vec![]),
+                    Activation::Sqrt => ("Sqrt", vec![]),
+                    Activation::Reciprocal => ("Reciprocal", vec![]),
+                    Activation::Erf => ("Erf", vec![]),
+                    Activation::Gelu { .. }
+                    | Activation::Clip { .. }
+                    | Activation::Pow(_)
+                    | Activation::Above(_)
+                    | Activation::Below(_) => {
+                        return Err(
+                            "GELU, Clip, Pow and comparisons are not written (opset 18)".into()
+                        )
                     }
                 };
                 reordered = first_reordered;
@@ -248,6 +269,39 @@ impl Writer<'_> {
                 self.node("Flatten", name, &inputs, &out, &[Attr::Int("axis", 1)]);
             }
             Op::Add => self.node("Add", name, &inputs, &out, &[]),
+            Op::Binary(b) => {
+                let shapes: Vec<_> = layer
+                    .inputs
+                    .iter()
+                    .map(|&p| self.graph.geometry_shape(p))
+                    .collect();
+                if shapes.windows(2).any(|w| w[0] != w[1]) {
+                    return Err(format!(
+                        "a broadcast {} of inputs of shapes {shapes:?} is not written",
+                        b.onnx_name()
+                    ));
+                }
+                self.node(b.onnx_name(), name, &inputs, &out, &[]);
+            }
+            Op::Pad(p) => {
+                let [t, l, b, r] = p.pads.map(|v| v as i64);
+                let pads = format!("{name}.pads");
+                self.initializers
+                    .push(int_tensor(&pads, &[0, 0, t, l, 0, 0, b, r]));
+                let value = self.weight(format!("{name}.value"), &[], &[p.value]);
+                let mode = match p.mode {
+                    PadMode::Constant => "constant",
+                    PadMode::Reflect => "reflect",
+                    PadMode::Edge => "edge",
+                };
+                self.node(
+                    "Pad",
+                    name,
+                    &[inputs[0].clone(), pads, value],
+                    &out,
+                    &[Attr::Str("mode", mode)],
+                );
+            }
             Op::Concat => self.node("Concat", name, &inputs, &out, &[Attr::Int("axis", 1)]),
             Op::Softmax => self.node("Softmax", name, &inputs, &out, &[Attr::Int("axis", -1)]),
             Op::Dropout(ratio) => {
@@ -260,6 +314,7 @@ impl Writer<'_> {
                 self.node("Identity", name, &inputs, &out, &[]);
             }
             Op::Scale(_) => return Err("arithmetic by constants is not written".into()),
+            Op::Where => return Err("a selection (Where) is not written".into()),
         }
         if first_reordered.is_some() && reordered.is_none() && !matches!(layer.op, Op::Dense(_)) {
             return Err(format!(

@@ -5,13 +5,14 @@ use super::super::error::OnnxError;
 use super::super::proto::Node;
 use super::attrs::{attr_float, attr_int, attr_ints, attr_str, node_error};
 use super::fold::fold_arithmetic;
-use super::{Importer, Val};
+use super::{Importer, Layout, Val};
 use crate::graph::{Affine, Conv, Dense, Op, Order, Pool, Window};
 
 impl Importer<'_> {
+    /// A layer of one input, its output of the input's shape and layout.
     pub(super) fn unary(&mut self, i: usize, node: &Node<'_>, op: Op) -> Result<(), OnnxError> {
-        let (place, dims, flat) = self.layer_at(node, 0)?;
-        self.push(i, node, op, vec![place], dims, flat);
+        let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
+        self.push_as(i, node, op, vec![place], dims, flat, layout);
         Ok(())
     }
 
@@ -135,6 +136,9 @@ impl Importer<'_> {
     }
 
     pub(super) fn conv(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        if let (_, dims, true) = self.layer_at(node, 0)? {
+            return self.conv_on_pooled(i, node, dims);
+        }
         let (place, [c, h, w]) = self.map_at(node, 0)?;
         let weight = self
             .constant_at(node, 1)?
@@ -177,6 +181,50 @@ impl Importer<'_> {
             .map_err(|e| node_error(self.path, node, e.to_string()))?;
         let out = self.out_dims(node, &Op::Conv2d(conv.clone()), [h, w, c])?;
         self.push(i, node, Op::Conv2d(conv), vec![place], out, false);
+        Ok(())
+    }
+
+    /// A 1x1 convolution on a globally pooled `[C, 1, 1]` (stored flat): a
+    /// dense layer, its output `[F, 1, 1]` stored flat too (the
+    /// squeeze-excitation of EfficientNet, MobileNetV3, RegNetY).
+    fn conv_on_pooled(
+        &mut self,
+        i: usize,
+        node: &Node<'_>,
+        dims: Vec<usize>,
+    ) -> Result<(), OnnxError> {
+        let (place, _, _) = self.layer_at(node, 0)?;
+        let weight = self
+            .constant_at(node, 1)?
+            .ok_or_else(|| node_error(self.path, node, "no weights"))?;
+        let unit = |name: &str, one: i64| {
+            attr_ints(node, name).is_none_or(|v| v.iter().all(|&x| x == one))
+        };
+        let plain = unit("strides", 1) && unit("dilations", 1) && unit("pads", 0);
+        let auto = attr_str(node, "auto_pad");
+        let c = dims[0];
+        let fits = matches!(weight.dims[..], [_, cg, 1, 1] if cg == c)
+            && dims[1..].iter().all(|&d| d == 1)
+            && attr_int(node, "group", 1) == 1
+            && plain
+            && matches!(auto.as_deref(), None | Some("NOTSET" | "VALID"));
+        if !fits {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "weights of dimensions {:?} on a pooled {dims:?}; nnitp runs 1x1 convolutions of one group there",
+                    weight.dims
+                ),
+            ));
+        }
+        let f = weight.dims[0];
+        let matrix = Constant {
+            dims: vec![f, c],
+            values: super::super::constant::Values::Float(weight.floats()),
+        };
+        let dense = self.dense(node, c, &matrix, true, 1.0, self.constant_at(node, 2)?, 1.0)?;
+        self.push(i, node, Op::Dense(dense), vec![place], vec![f, 1, 1], true);
         Ok(())
     }
 
@@ -263,18 +311,16 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// A layer flattened to `[N, K]` (PyTorch's order).
+    /// A layer flattened to `[N, K]` in ONNX's order of its axes: channels
+    /// first (PyTorch's), or channels last for a Keras or JAX layout.
     pub(super) fn flatten(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
-        let (place, dims, _) = self.layer_at(node, 0)?;
+        let (place, dims, _, layout) = self.any_layer_at(node, 0)?;
         let k = dims.iter().product();
-        self.push(
-            i,
-            node,
-            Op::Flatten(Order::ChannelsFirst),
-            vec![place],
-            vec![k],
-            true,
-        );
+        let order = match layout {
+            Layout::ChannelsFirst => Order::ChannelsFirst,
+            Layout::ChannelsLast => Order::ChannelsLast,
+        };
+        self.push(i, node, Op::Flatten(order), vec![place], vec![k], true);
         Ok(())
     }
 
@@ -282,7 +328,7 @@ impl Importer<'_> {
         if let Some(Val::Const(_)) = self.input_at(node, 0)? {
             return Err(node_error(self.path, node, "a reshape of a constant"));
         }
-        let (_, dims, _) = self.layer_at(node, 0)?;
+        let (_, dims, _, _) = self.any_layer_at(node, 0)?;
         let target = self
             .constant_at(node, 1)?
             .and_then(|t| t.as_ints().map(<[i64]>::to_vec))
@@ -297,6 +343,7 @@ impl Importer<'_> {
         let second_ok = |d: i64| d == -1 || d == k as i64 || (d == 0 && dims.len() == 1);
         match target[..] {
             [_, d] if second_ok(d) => self.flatten(i, node),
+            [_, _, _, _] => self.relabel_reshape(node, &target),
             _ => Err(node_error(
                 self.path,
                 node,
@@ -306,7 +353,7 @@ impl Importer<'_> {
     }
 
     pub(super) fn squeeze(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
-        let (_, dims, _) = self.layer_at(node, 0)?;
+        let (_, dims, _, _) = self.any_layer_at(node, 0)?;
         let axes = if self.opset >= 13 {
             self.constant_at(node, 1)?
                 .and_then(|a| a.as_ints().map(<[i64]>::to_vec))
@@ -339,7 +386,14 @@ impl Importer<'_> {
     }
 
     pub(super) fn gemm(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
-        let (place, dims, _) = self.layer_at(node, 0)?;
+        let (place, dims, flat) = self.layer_at(node, 0)?;
+        if !(flat || dims.len() == 1) {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("a Gemm on a layer of dimensions {dims:?}; ONNX's Gemm takes [N, K]"),
+            ));
+        }
         if attr_int(node, "transA", 0) != 0 {
             return Err(node_error(self.path, node, "transA"));
         }
@@ -460,37 +514,10 @@ impl Importer<'_> {
                 self.set(node, Val::Const(c));
                 Ok(())
             }
-            (
-                Some(Val::Layer {
-                    place: p,
-                    dims: d,
-                    flat: f,
-                }),
-                Some(Val::Layer {
-                    place: q,
-                    dims: e,
-                    flat: g,
-                }),
-            ) => {
-                if op != "Add" {
-                    return Err(node_error(
-                        self.path,
-                        node,
-                        format!("{op} of two layers; nnitp runs sums of layers"),
-                    ));
-                }
-                if d != e || f != g {
-                    return Err(node_error(
-                        self.path,
-                        node,
-                        format!("a sum of {d:?} and {e:?}"),
-                    ));
-                }
-                self.push(i, node, Op::Add, vec![p, q], d, f);
-                Ok(())
-            }
-            (Some(Val::Layer { place, dims, flat }), Some(Val::Const(c))) => {
-                let k = self.per_channel(node, &dims, flat, &c)?;
+            (Some(Val::Layer { .. }), Some(Val::Layer { .. })) => self.binary(i, node),
+            (Some(Val::Layer { .. }), Some(Val::Const(c))) => {
+                let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
+                let k = self.per_channel(node, &dims, layout, &c)?;
                 let affine = match op {
                     "Add" => Affine {
                         scale: vec![1.0],
@@ -509,11 +536,12 @@ impl Importer<'_> {
                         shift: vec![0.0],
                     },
                 };
-                self.push(i, node, Op::Scale(affine), vec![place], dims, flat);
+                self.push_as(i, node, Op::Scale(affine), vec![place], dims, flat, layout);
                 Ok(())
             }
-            (Some(Val::Const(c)), Some(Val::Layer { place, dims, flat })) => {
-                let k = self.per_channel(node, &dims, flat, &c)?;
+            (Some(Val::Const(c)), Some(Val::Layer { .. })) => {
+                let (place, dims, flat, layout) = self.any_layer_at(node, 1)?;
+                let k = self.per_channel(node, &dims, layout, &c)?;
                 let affine = match op {
                     "Add" => Affine {
                         scale: vec![1.0],
@@ -529,7 +557,7 @@ impl Importer<'_> {
                     },
                     _ => return Err(node_error(self.path, node, "a constant divided by a layer")),
                 };
-                self.push(i, node, Op::Scale(affine), vec![place], dims, flat);
+                self.push_as(i, node, Op::Scale(affine), vec![place], dims, flat, layout);
                 Ok(())
             }
             _ => Err(node_error(self.path, node, "needs two inputs")),
@@ -537,32 +565,37 @@ impl Importer<'_> {
     }
 
     /// A constant broadcast over a layer: one value, or one per channel
-    /// (`[C, 1, 1]` on a feature map, `[K]` on a flat layer).
+    /// (`[C, 1, 1]` on a channels-first map, `[C]` or `[1, 1, C]` on a
+    /// channels-last one, `[K]` on a flat layer).
     pub(super) fn per_channel(
         &self,
         node: &Node<'_>,
         dims: &[usize],
-        flat: bool,
+        layout: Layout,
         c: &Constant,
     ) -> Result<Vec<f32>, OnnxError> {
         let v = c.floats();
         let full: Vec<usize> = std::iter::once(1).chain(dims.iter().copied()).collect();
+        let channel_axis = match layout {
+            Layout::ChannelsFirst => 1,
+            Layout::ChannelsLast => full.len() - 1,
+        };
+        let channels = full[channel_axis];
         let cd = &c.dims;
         let fits = cd.len() <= full.len() && {
             let off = full.len() - cd.len();
             cd.iter().enumerate().all(|(k, &d)| {
                 let axis = k + off;
-                d == 1 || (axis == 1 && d == full[1])
+                d == 1 || (axis == channel_axis && d == channels)
             })
         };
-        if !fits || (v.len() != 1 && v.len() != dims[0]) {
+        if !fits || (v.len() != 1 && v.len() != channels) {
             return Err(node_error(
                 self.path,
                 node,
                 format!("a constant of dimensions {cd:?} on a layer of {dims:?}; nnitp takes one value or one per channel"),
             ));
         }
-        let _ = flat;
         Ok(v)
     }
 
@@ -570,29 +603,51 @@ impl Importer<'_> {
         let mut places = Vec::new();
         let mut shapes = Vec::new();
         for k in 0..node.inputs.len() {
-            let (p, d, f) = self.layer_at(node, k)?;
+            let (p, d, f, layout) = self.any_layer_at(node, k)?;
             places.push(p);
-            shapes.push((d, f));
+            shapes.push((d, f, layout));
         }
-        let (first, flat) = shapes
+        let (first, flat, layout) = shapes
             .first()
             .cloned()
             .ok_or_else(|| node_error(self.path, node, "no inputs"))?;
-        let axis = attr_int(node, "axis", 1);
+        if let [only] = &places[..] {
+            // a concatenation of one input is that input
+            let v = Val::Layer {
+                place: *only,
+                dims: first,
+                flat,
+                layout,
+            };
+            self.set(node, v);
+            return Ok(());
+        }
         let rank = first.len() as i64 + 1;
-        if axis != 1 && axis != 1 - rank {
+        let channel_axis = match layout {
+            Layout::ChannelsFirst => 1,
+            Layout::ChannelsLast => rank - 1,
+        };
+        let axis = attr_int(node, "axis", 1);
+        if axis != channel_axis && axis != channel_axis - rank {
             return Err(node_error(
                 self.path,
                 node,
                 format!(
-                    "a concatenation along axis {axis}; nnitp runs one along the channels (axis 1)"
+                    "a concatenation along axis {axis}; nnitp runs one along the channels (axis {channel_axis})"
                 ),
             ));
         }
-        if shapes
-            .iter()
-            .any(|(d, f)| *f != flat || d.len() != first.len() || d[1..] != first[1..])
-        {
+        let c = (channel_axis - 1) as usize;
+        let others = |d: &[usize]| -> Vec<usize> {
+            d.iter()
+                .enumerate()
+                .filter(|&(k, _)| k != c)
+                .map(|(_, &x)| x)
+                .collect()
+        };
+        if shapes.iter().any(|(d, f, l)| {
+            *f != flat || *l != layout || d.len() != first.len() || others(d) != others(&first)
+        }) {
             return Err(node_error(
                 self.path,
                 node,
@@ -600,8 +655,8 @@ impl Importer<'_> {
             ));
         }
         let mut dims = first.clone();
-        dims[0] = shapes.iter().map(|(d, _)| d[0]).sum();
-        self.push(i, node, Op::Concat, places, dims, flat);
+        dims[c] = shapes.iter().map(|(d, _, _)| d[c]).sum();
+        self.push_as(i, node, Op::Concat, places, dims, flat, layout);
         Ok(())
     }
 }

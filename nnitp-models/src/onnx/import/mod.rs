@@ -3,8 +3,11 @@
 //! constants alone (shape arithmetic, `Constant`) are folded away.
 
 mod attrs;
+mod broadcast;
 mod fold;
+mod fold_tensor;
 mod layers;
+mod layout;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,16 +27,30 @@ const MAX_LAYER_VALUES: usize = 1 << 24;
 /// Stands for the batch dimension in folded shapes.
 const BATCH: i64 = i64::MIN;
 
+/// How ONNX's axes of a feature map lie over the layer's channels-last
+/// values `[H, W, C]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Layout {
+    /// ONNX sees `[C, H, W]` (its own convention); flat layers too.
+    #[default]
+    ChannelsFirst,
+    /// ONNX sees `[H, W, C]`, the values' own order (Keras' and JAX's, in
+    /// their exporters' transposes).
+    ChannelsLast,
+}
+
 /// What a tensor name stands for.
 #[derive(Clone, Debug)]
 enum Val {
     /// A layer's output (or the image): ONNX's per-sample dimensions
-    /// (`[C, H, W]` or `[K]`); `flat` when the layer is stored flat although
-    /// ONNX sees `[C, 1, 1]` (after global pooling).
+    /// (`[C, H, W]`, `[H, W, C]` or `[K]`, as `layout` says); `flat` when
+    /// the layer is stored flat although ONNX sees `[C, 1, 1]` (after global
+    /// pooling).
     Layer {
         place: Place,
         dims: Vec<usize>,
         flat: bool,
+        layout: Layout,
     },
     /// A constant.
     Const(Constant),
@@ -78,7 +95,8 @@ impl<'p> Importer<'p> {
             }
             self.values.insert(t.name.clone(), Val::Const(c));
         }
-        let input_shape = self.input(graph)?;
+        let channels_last = layout::channels_last_input(graph, &self.values);
+        let input_shape = self.input(graph, channels_last)?;
         for (i, node) in graph.nodes.iter().enumerate() {
             self.node(i, node)?;
         }
@@ -131,9 +149,10 @@ impl<'p> Importer<'p> {
     }
 
     /// The one graph input that is not an initializer: floats of `[N, C, H,
-    /// W]` (images), `[N, C, T]` (series, taken as images one pixel high) or
-    /// `[N, F]` (a table's rows, taken as one pixel of `F` channels).
-    fn input(&mut self, graph: &Graph<'_>) -> Result<[usize; 3], OnnxError> {
+    /// W]` (images; `[N, H, W, C]` when `channels_last`), `[N, C, T]` (series,
+    /// taken as images one pixel high) or `[N, F]` (a table's rows, taken as
+    /// one pixel of `F` channels).
+    fn input(&mut self, graph: &Graph<'_>, channels_last: bool) -> Result<[usize; 3], OnnxError> {
         let inputs: Vec<_> = graph
             .inputs
             .iter()
@@ -174,6 +193,11 @@ impl<'p> Importer<'p> {
                 .ok_or_else(|| bad(format!("the {what} must be a fixed positive size")))
         };
         let (c, h, w) = match dims[..] {
+            [_, h, w, c] if channels_last => (
+                fixed(c, "channels")?,
+                fixed(h, "height")?,
+                fixed(w, "width")?,
+            ),
             [_, c, h, w] => (
                 fixed(c, "channels")?,
                 fixed(h, "height")?,
@@ -194,10 +218,10 @@ impl<'p> Importer<'p> {
             .ok_or_else(|| bad(format!("an image of more than {MAX_LAYER_VALUES} values")))?;
         // a row's per-sample dimensions stay ONNX's [F]; a series' are
         // [C, 1, T], the same values in the same order as ONNX's [C, T]
-        let dims = if dims.len() == 2 {
-            vec![c]
-        } else {
-            vec![c, h, w]
+        let (dims, layout) = match dims.len() {
+            2 => (vec![c], Layout::ChannelsFirst),
+            4 if channels_last => (vec![h, w, c], Layout::ChannelsLast),
+            _ => (vec![c, h, w], Layout::ChannelsFirst),
         };
         self.values.insert(
             input.name.clone(),
@@ -205,6 +229,7 @@ impl<'p> Importer<'p> {
                 place: Place::Input,
                 dims,
                 flat: false,
+                layout,
             },
         );
         Ok([h, w, c])
@@ -247,9 +272,33 @@ impl<'p> Importer<'p> {
         }
     }
 
+    /// Input `i`, a layer in ONNX's own layout (channels first).
     fn layer_at(&self, node: &Node<'_>, i: usize) -> Result<(Place, Vec<usize>, bool), OnnxError> {
+        match self.any_layer_at(node, i)? {
+            (place, dims, flat, Layout::ChannelsFirst) => Ok((place, dims, flat)),
+            (_, dims, _, Layout::ChannelsLast) => Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "reads a channels-last tensor {dims:?} (a Keras or JAX layout) where nnitp takes ONNX's channels first"
+                ),
+            )),
+        }
+    }
+
+    /// Input `i`, a layer in either layout.
+    fn any_layer_at(
+        &self,
+        node: &Node<'_>,
+        i: usize,
+    ) -> Result<(Place, Vec<usize>, bool, Layout), OnnxError> {
         match self.input_at(node, i)? {
-            Some(Val::Layer { place, dims, flat }) => Ok((place, dims, flat)),
+            Some(Val::Layer {
+                place,
+                dims,
+                flat,
+                layout,
+            }) => Ok((place, dims, flat, layout)),
             _ => Err(node_error(
                 self.path,
                 node,
@@ -279,7 +328,7 @@ impl<'p> Importer<'p> {
     }
 
     /// Appends a layer computing `op` on `inputs`, its output of per-sample
-    /// dimensions `dims`.
+    /// dimensions `dims` in ONNX's layout.
     fn push(
         &mut self,
         i: usize,
@@ -288,6 +337,21 @@ impl<'p> Importer<'p> {
         inputs: Vec<Place>,
         dims: Vec<usize>,
         flat: bool,
+    ) {
+        self.push_as(i, node, op, inputs, dims, flat, Layout::ChannelsFirst)
+    }
+
+    /// As [`Importer::push`], the output's dimensions in `layout`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_as(
+        &mut self,
+        i: usize,
+        node: &Node<'_>,
+        op: Op,
+        inputs: Vec<Place>,
+        dims: Vec<usize>,
+        flat: bool,
+        layout: Layout,
     ) {
         let base = if node.name.is_empty() {
             format!("{}_{i}", node.op_type)
@@ -314,6 +378,7 @@ impl<'p> Importer<'p> {
                 place: Place::Layer(index),
                 dims,
                 flat,
+                layout,
             },
         );
     }
@@ -351,6 +416,11 @@ impl<'p> Importer<'p> {
             {
                 self.fold(node)
             }
+            "ConstantOfShape" | "Slice" | "Squeeze" | "Reshape" | "Concat"
+                if self.all_constant(node) =>
+            {
+                self.fold_tensor(node)
+            }
             "Identity" | "Dropout" => match self.input_at(node, 0)? {
                 Some(Val::Const(c)) => {
                     self.set(node, Val::Const(c));
@@ -372,6 +442,24 @@ impl<'p> Importer<'p> {
                 self.unary(i, node, Op::Activation(Activation::Elu(a)))
             }
             "Sigmoid" => self.unary(i, node, Op::Activation(Activation::Sigmoid)),
+            "HardSigmoid" => {
+                let alpha = attr_float(node, "alpha", 0.2);
+                let beta = attr_float(node, "beta", 0.5);
+                self.unary(
+                    i,
+                    node,
+                    Op::Activation(Activation::HardSigmoid { alpha, beta }),
+                )
+            }
+            "HardSwish" => self.unary(i, node, Op::Activation(Activation::HardSwish)),
+            "Mish" => self.unary(i, node, Op::Activation(Activation::Mish)),
+            "Softplus" => self.unary(i, node, Op::Activation(Activation::Softplus)),
+            "Exp" => self.unary(i, node, Op::Activation(Activation::Exp)),
+            "Neg" => self.unary(i, node, Op::Activation(Activation::Neg)),
+            "Abs" => self.unary(i, node, Op::Activation(Activation::Abs)),
+            "Sqrt" => self.unary(i, node, Op::Activation(Activation::Sqrt)),
+            "Reciprocal" => self.unary(i, node, Op::Activation(Activation::Reciprocal)),
+            "Erf" => self.unary(i, node, Op::Activation(Activation::Erf)),
             "Tanh" => self.unary(i, node, Op::Activation(Activation::Tanh)),
             "Gelu" => {
                 let tanh = match attr_str(node, "approximate").as_deref() {
@@ -446,6 +534,11 @@ impl<'p> Importer<'p> {
             "Gemm" => self.gemm(i, node),
             "MatMul" => self.matmul(i, node),
             "Add" | "Sub" | "Mul" | "Div" => self.arithmetic(i, node),
+            "Max" | "Min" | "Pow" => self.binary(i, node),
+            "Greater" | "Less" => self.comparison(i, node),
+            "Where" => self.select(i, node),
+            "Transpose" => self.transpose(node),
+            "Pad" => self.pad(i, node),
             "Concat" => self.concat(i, node),
             _ => Err(OnnxError::Unsupported {
                 path: self.path.to_path_buf(),
