@@ -242,8 +242,8 @@ fn activation(x: &Buffer, a: Activation) -> Buffer {
             0.5 * v * (1.0 + (k * (v + 0.044_715 * v * v * v)).tanh())
         }),
         Activation::Clip { min, max } => map(x, |v| v.max(min).min(max)),
-        Activation::HardSigmoid { alpha, beta } => map(x, |v| (alpha * v + beta).max(0.0).min(1.0)),
-        Activation::HardSwish => map(x, |v| v * (v / 6.0 + 0.5).max(0.0).min(1.0)),
+        Activation::HardSigmoid { alpha, beta } => map(x, |v| (alpha * v + beta).clamp(0.0, 1.0)),
+        Activation::HardSwish => map(x, |v| v * (v / 6.0 + 0.5).clamp(0.0, 1.0)),
         Activation::Mish => map(x, |v| v * softplus(v).tanh()),
         Activation::Softplus => map(x, softplus),
         Activation::Exp => map(x, f32::exp),
@@ -252,7 +252,6 @@ fn activation(x: &Buffer, a: Activation) -> Buffer {
         Activation::Sqrt => map(x, f32::sqrt),
         Activation::Reciprocal => map(x, |v| 1.0 / v),
         Activation::Erf => map(x, erf),
-        Activation::Pow(e) if e == 2.0 => map(x, |v| v * v),
         Activation::Pow(e) => map(x, |v| v.powf(e)),
         Activation::Above(t) => map(x, |v| f32::from(u8::from(v > t))),
         Activation::Below(t) => map(x, |v| f32::from(u8::from(v < t))),

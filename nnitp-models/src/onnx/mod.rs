@@ -36,10 +36,13 @@ use crate::graph::LayerGraph;
 
 /// The operators nnitp runs.
 pub const SUPPORTED: &str = "Conv (with groups), BatchNormalization, Relu, LeakyRelu, Elu, \
-Sigmoid, Tanh, Gelu, Clip, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, \
-ReduceMean and ReduceMax over rows and columns, Flatten, the Reshape and Squeeze that flatten, \
-Gemm, MatMul, Add, Sub, Mul and Div by constants, the sum of two layers, Concat, Softmax, \
-Dropout, Identity, and shape arithmetic on constants";
+Sigmoid, HardSigmoid, HardSwish, Mish, Softplus, Tanh, Gelu, Erf, Exp, Neg, Abs, Sqrt, \
+Reciprocal, Clip, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean and \
+ReduceMax over rows and columns, Pad (constant, reflect, edge), Flatten, the Reshape and \
+Squeeze that flatten, Transpose between channels first and channels last, Gemm, MatMul, \
+Add, Sub, Mul, Div, Max, Min and Pow of two layers (one value or one per channel \
+broadcast over a map) or with constants, Greater and Less than a constant with Where, \
+Concat, Softmax, Dropout, Identity, and shape arithmetic on constants";
 
 /// ONNX's limit for one protobuf message (larger models keep their weights
 /// as external data).

@@ -143,7 +143,7 @@ fn reshaped(dims: &[usize], target: &[i64]) -> Option<Vec<usize>> {
     }
     let known = out.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
     if let Some(k) = free {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return None;
         }
         out[k] = total / known;
