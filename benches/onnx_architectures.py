@@ -115,7 +115,7 @@ def compare(path, rows, data, images, out):
     values = session.run(wanted, {session.get_inputs()[0].name: images})
     worst = 0.0
     for (index, _), want in zip(picked, values):
-        got = np.load(os.path.join(acts, "test", f"layer_{index}.npy"))
+        got = np.load(os.path.join(acts, "test", f"layer_{index}.npy")).reshape(len(images), -1)
         want = want.astype(np.float32)
         if want.ndim == 4:  # channels last, as nnitp stores units
             want = want.transpose(0, 2, 3, 1)

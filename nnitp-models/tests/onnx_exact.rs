@@ -134,6 +134,12 @@ fn two_layers_combined_with_broadcasting_and_unary_functions() {
 }
 
 #[test]
+fn convnext_block_with_layer_norm_over_the_channels() {
+    check("convnext.torchscript");
+    check("convnext.dynamo");
+}
+
+#[test]
 fn keras_exports_through_tf2onnx_read_channels_last() {
     check("keras_cnn");
     check_on("keras_rgb", "rgb_input.npy");

@@ -89,6 +89,8 @@ fn every_fixture_with_burns_ops_on_flex_equals_the_host() {
         "gates.dynamo.onnx",
         "mixing.torchscript.onnx",
         "mixing.dynamo.onnx",
+        "convnext.torchscript.onnx",
+        "convnext.dynamo.onnx",
         "keras_cnn.onnx",
         "flax_cnn.onnx",
     ] {

@@ -15,7 +15,8 @@ use nnitp_core::Split;
 use nnitp_models::graph::{DeviceGraph, LayerGraph};
 use nnitp_models::onnx::{self, OnnxError};
 use onnx_builder::{
-    attr_float, attr_ints, attr_str, float_tensor, int_tensor, model, node, node_with, write,
+    attr_float, attr_int, attr_ints, attr_str, float_tensor, int_tensor, model, node, node_with,
+    write,
 };
 
 /// The input `x` `[1, 1, 4, 4]`: 16 values from -2 to 1.75.
@@ -251,6 +252,51 @@ fn transposes_between_layouts_are_relabellings() {
     assert_eq!(g.layers().len(), 1);
     let want: Vec<f64> = pixels().iter().map(|&v| f64::from(v).max(0.0)).collect();
     close(&outs[0], &want);
+}
+
+#[test]
+fn a_layer_norm_over_the_channels_of_a_channels_last_map() {
+    // one channel: every position normalises to beta
+    let m = model(
+        &[
+            node_with(
+                "Transpose",
+                "nhwc",
+                &["x"],
+                &["t"],
+                &[attr_ints("perm", &[0, 2, 3, 1])],
+            ),
+            node_with(
+                "LayerNormalization",
+                "norm",
+                &["t", "g", "b"],
+                &["n"],
+                &[attr_int("axis", -1)],
+            ),
+            node("MatMul", "linear", &["n", "w"], &["y"]),
+        ],
+        &[
+            float_tensor("g", &[1], &[2.0]),
+            float_tensor("b", &[1], &[0.25]),
+            float_tensor("w", &[1, 3], &[1.0, -1.0, 4.0]),
+        ],
+    );
+    let (g, outs) = run(&m);
+    assert_eq!(g.layers().len(), 2);
+    close(&outs[0], &[0.25; 16]);
+    close(&outs[1], &[0.25, -0.25, 1.0].repeat(16));
+    // a normalisation over a channels-first map's rows is refused
+    let m = model(
+        &[node_with(
+            "LayerNormalization",
+            "rows",
+            &["x", "g"],
+            &["y"],
+            &[attr_int("axis", 2)],
+        )],
+        &[float_tensor("g", &[4], &[1.0; 4])],
+    );
+    assert_eq!(refused(&m).0, "rows");
 }
 
 /// The node an error names, and its reason.

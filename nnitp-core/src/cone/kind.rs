@@ -117,6 +117,10 @@ pub enum LayerKind {
     /// aligned: an output unit reads each input's unit at its own position,
     /// or at position 0 along an axis where that input has size 1.
     Broadcast,
+    /// Each output unit reads every channel at its own position (a
+    /// normalisation over the channels, as a layer norm of a channels-last
+    /// map); on a flat layer, every unit.
+    AcrossChannels,
     /// Rows and columns added around a feature map `[H, W, C]`.
     Pad {
         /// Rows above, columns left, rows below, columns right.
@@ -195,6 +199,7 @@ impl std::fmt::Display for LayerKind {
             LayerKind::Add => f.write_str("add"),
             LayerKind::Concat => f.write_str("concat"),
             LayerKind::Broadcast => f.write_str("broadcast"),
+            LayerKind::AcrossChannels => f.write_str("across_channels"),
             LayerKind::Pad { pads, mode } => {
                 let [t, l, b, r] = pads;
                 let mode = match mode {
@@ -355,6 +360,12 @@ impl LayerKind {
             LayerKind::Dense { .. } => UnitBox::full(input),
             LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => {
                 UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()])
+            }
+            LayerKind::AcrossChannels => {
+                let mut r = b.clone();
+                let last = r.0.len() - 1;
+                r.0[last] = 0..input[last];
+                r
             }
             LayerKind::Pad { pads, mode } => {
                 let rows = pad_back(&b.0[0], pads[0], input[0], *mode);

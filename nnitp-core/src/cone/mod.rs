@@ -270,6 +270,25 @@ mod tests {
     }
 
     #[test]
+    fn across_the_channels_a_unit_reads_its_position() {
+        let mut g = Geometry::builder(&[5, 5, 3]);
+        g.push("norm", LayerKind::AcrossChannels).unwrap();
+        g.push("pool", LayerKind::GlobalAvgPool).unwrap();
+        g.push("head", LayerKind::AcrossChannels).unwrap();
+        let g = g.build();
+        assert_eq!(
+            g.cone(Place::Input, 0, &UnitBox::new([1..2, 3..4, 2..3]))
+                .unwrap(),
+            UnitBox::new([1..2, 3..4, 0..3])
+        );
+        // on a flat layer: every unit, so the whole map
+        assert_eq!(
+            g.cone(Place::Layer(0), 2, &UnitBox::new([1..2])).unwrap(),
+            UnitBox::new([0..5, 0..5, 0..3])
+        );
+    }
+
+    #[test]
     fn padding_cones_by_mode() {
         let pad = |mode| {
             let mut g = Geometry::builder(&[4, 4, 2]);

@@ -139,6 +139,40 @@ pub(super) fn compute(
             _ => return Err(HostError::NoInputs),
         },
         (Op::Pad(p), LayerState::Stateless(_), Value::Map(x)) => Value::Map(pad(p, x)?),
+        (Op::LayerNorm(n), LayerState::Stateless(_), x) => {
+            let channels = x.dims()[1];
+            if n.gamma.len() != channels || n.beta.len() != channels {
+                return Err(HostError::AffineChannels {
+                    constants: n.gamma.len(),
+                    shape: x.dims(),
+                });
+            }
+            match x {
+                Value::Map(t) => {
+                    let device = t.device();
+                    let (g, b) = (
+                        per_channel(&n.gamma, &device),
+                        per_channel(&n.beta, &device),
+                    );
+                    let [c] = g.dims();
+                    Value::Map(layer_norm(
+                        t,
+                        n.eps,
+                        g.reshape([1, c, 1, 1]),
+                        b.reshape([1, c, 1, 1]),
+                    ))
+                }
+                Value::Flat(t) => {
+                    let device = t.device();
+                    let (g, b) = (
+                        per_channel(&n.gamma, &device),
+                        per_channel(&n.beta, &device),
+                    );
+                    let [c] = g.dims();
+                    Value::Flat(layer_norm(t, n.eps, g.reshape([1, c]), b.reshape([1, c])))
+                }
+            }
+        }
         (Op::Where, LayerState::Stateless(_), c) => match (c, inputs) {
             (Value::Map(c), [_, Value::Map(a), Value::Map(b)])
                 if c.dims() == a.dims() && a.dims() == b.dims() =>
@@ -278,6 +312,24 @@ fn apply<const D: usize>(op: Binary, a: Tensor<D>, b: Tensor<D>) -> Tensor<D> {
         Binary::Min => a.min_pair(b),
         Binary::Pow => a.powf(b),
     }
+}
+
+/// Constants, one per channel, on `device`.
+fn per_channel(v: &[f32], device: &Device) -> Tensor<1> {
+    Tensor::<1>::from_data(TensorData::new(v.to_vec(), [v.len()]), device)
+}
+
+/// `x` normalised over its axis 1 (the channels), then scaled by `gamma`
+/// and shifted by `beta` (each shaped to broadcast over `x`).
+fn layer_norm<const D: usize>(
+    x: Tensor<D>,
+    eps: f32,
+    gamma: Tensor<D>,
+    beta: Tensor<D>,
+) -> Tensor<D> {
+    let centred = x.clone() - x.mean_dim(1);
+    let var = centred.clone().powf_scalar(2.0).mean_dim(1);
+    centred / (var + f64::from(eps)).sqrt() * gamma + beta
 }
 
 /// A map `[N, C, H, W]` padded by `p`'s rows and columns.

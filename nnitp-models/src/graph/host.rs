@@ -4,7 +4,7 @@
 
 use super::buffer::{exp_neg, matmul, Buffer};
 use super::error::HostError;
-use super::op::{Activation, Affine, Binary, Conv, Dense, Op, Order, Pad, Pool, Window};
+use super::op::{Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Window};
 use nnitp_core::cone::PadMode;
 
 impl Op {
@@ -45,6 +45,7 @@ impl Op {
                 _ => return Err(HostError::NoInputs),
             },
             Op::Pad(p) => pad(x, p)?,
+            Op::LayerNorm(n) => layer_norm(x, n)?,
             Op::Where => match inputs {
                 [c, a, b] if c.shape == a.shape && a.shape == b.shape => {
                     let mut y = (*b).clone();
@@ -353,6 +354,32 @@ fn binary(op: Binary, a: &Buffer, b: &Buffer) -> Result<Buffer, HostError> {
     let mut shape = vec![n];
     shape.extend(out_shape);
     Ok(Buffer { values, shape })
+}
+
+/// Each position's channels (a flat layer's units) normalised by `n`.
+fn layer_norm(x: &Buffer, n: &LayerNorm) -> Result<Buffer, HostError> {
+    let c = x.channels();
+    if c == 0 || n.gamma.len() != c || n.beta.len() != c {
+        return Err(HostError::AffineChannels {
+            constants: n.gamma.len(),
+            shape: x.shape.clone(),
+        });
+    }
+    let mut y = x.clone();
+    for px in y.values.chunks_exact_mut(c) {
+        // in f64: a channel's mean and variance over up to thousands of values
+        let mean = px.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
+        let var = px
+            .iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / c as f64;
+        let inv = 1.0 / (var + f64::from(n.eps)).sqrt();
+        for ((v, g), b) in px.iter_mut().zip(&n.gamma).zip(&n.beta) {
+            *v = ((f64::from(*v) - mean) * inv) as f32 * g + b;
+        }
+    }
+    Ok(y)
 }
 
 /// A feature map padded by `p`'s rows and columns.

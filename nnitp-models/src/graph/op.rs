@@ -112,6 +112,19 @@ impl Binary {
     }
 }
 
+/// A normalisation over the last axis (the channels of a map, the units of
+/// a flat layer) at each position: `(x - mean) / sqrt(var + eps) * gamma +
+/// beta`, ONNX's `LayerNormalization` of a channels-last tensor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerNorm {
+    /// One factor per channel.
+    pub gamma: Vec<f32>,
+    /// One offset per channel.
+    pub beta: Vec<f32>,
+    /// Added to the variance.
+    pub eps: f32,
+}
+
 /// Rows and columns added around a feature map.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pad {
@@ -379,6 +392,8 @@ pub enum Op {
     Binary(Binary),
     /// Padding of a feature map.
     Pad(Pad),
+    /// A normalisation over the channels at each position.
+    LayerNorm(LayerNorm),
     /// Of three inputs of one shape, the second's value where the first is
     /// not 0, else the third's (ONNX's `Where` on a comparison).
     Where,
@@ -418,6 +433,7 @@ impl Op {
                 Binary::Pow => "pow",
             },
             Op::Pad(_) => "pad",
+            Op::LayerNorm(_) => "layer_norm",
             Op::Where => "where",
             Op::Concat => "concat",
             Op::Softmax => "softmax",
@@ -460,6 +476,7 @@ impl Op {
             Op::Flatten(_) => LayerKind::Flatten,
             Op::Add => LayerKind::Add,
             Op::Binary(_) | Op::Where => LayerKind::Broadcast,
+            Op::LayerNorm(_) => LayerKind::AcrossChannels,
             Op::Pad(p) => LayerKind::Pad {
                 pads: p.pads,
                 mode: p.mode,

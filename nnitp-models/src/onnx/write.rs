@@ -315,6 +315,9 @@ impl Writer<'_> {
             }
             Op::Scale(_) => return Err("arithmetic by constants is not written".into()),
             Op::Where => return Err("a selection (Where) is not written".into()),
+            Op::LayerNorm(_) => {
+                return Err("a normalisation over the channels is not written".into())
+            }
         }
         if first_reordered.is_some() && reordered.is_none() && !matches!(layer.op, Op::Dense(_)) {
             return Err(format!(

@@ -6,7 +6,7 @@ use super::super::proto::Node;
 use super::attrs::{attr_float, attr_int, attr_ints, attr_str, node_error};
 use super::fold::fold_arithmetic;
 use super::{Importer, Layout, Val};
-use crate::graph::{Affine, Conv, Dense, Op, Order, Pool, Window};
+use crate::graph::{Affine, Conv, Dense, LayerNorm, Op, Order, Pool, Window};
 
 impl Importer<'_> {
     /// A layer of one input, its output of the input's shape and layout.
@@ -421,6 +421,9 @@ impl Importer<'_> {
     }
 
     pub(super) fn matmul(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        if let (_, _, false, Layout::ChannelsLast) = self.any_layer_at(node, 0)? {
+            return self.pointwise(i, node);
+        }
         let (place, dims, flat) = self.layer_at(node, 0)?;
         if !(flat || dims.len() == 1) {
             return Err(node_error(
@@ -437,6 +440,98 @@ impl Importer<'_> {
         let dense = self.dense(node, dims.iter().product(), &b, false, 1.0, None, 1.0)?;
         let units = dense.units;
         self.push(i, node, Op::Dense(dense), vec![place], vec![units], true);
+        Ok(())
+    }
+
+    /// A product of a channels-last map `[H, W, C]` with constant weights
+    /// `[C, F]` (a linear layer on each position, as ConvNeXt's): a 1x1
+    /// convolution, its output channels last.
+    fn pointwise(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, dims, _, _) = self.any_layer_at(node, 0)?;
+        let b = self
+            .constant_at(node, 1)?
+            .ok_or_else(|| node_error(self.path, node, "the right operand must be a constant"))?;
+        let (&[h, w, c], &[k, f]) = (&dims[..], &b.dims[..]) else {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("a product of {dims:?} and weights of {:?}", b.dims),
+            ));
+        };
+        if k != c {
+            return Err(node_error(
+                self.path,
+                node,
+                format!("weights for {k} channels on a map of {c}"),
+            ));
+        }
+        // [C, F] to the kernel's [F, C, 1, 1]
+        let v = b.floats();
+        let kernel: Vec<f32> = (0..f * c).map(|j| v[(j % c) * f + j / c]).collect();
+        let window = Window {
+            size: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pads: [0; 4],
+            ceil: false,
+        };
+        let conv = Conv::new(window, c, 1, &kernel, [f, c, 1, 1], None)
+            .map_err(|e| node_error(self.path, node, e.to_string()))?;
+        let op = Op::Conv2d(conv);
+        self.push_as(
+            i,
+            node,
+            op,
+            vec![place],
+            vec![h, w, f],
+            false,
+            Layout::ChannelsLast,
+        );
+        Ok(())
+    }
+
+    /// `LayerNormalization` over the channels: the last axis of a
+    /// channels-last map, or of a flat layer.
+    pub(super) fn layer_norm(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
+        let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
+        let rank = dims.len() as i64 + 1;
+        let axis = attr_int(node, "axis", -1);
+        let axis = if axis < 0 { axis + rank } else { axis };
+        let channels = *dims.last().unwrap_or(&0);
+        let over_channels = axis == rank - 1
+            && (layout == Layout::ChannelsLast
+                || dims.len() == 1
+                || (flat && dims.iter().product::<usize>() == channels));
+        if !over_channels {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "a normalisation from axis {axis} of {dims:?}; nnitp normalises over the channels of a channels-last map or a flat layer"
+                ),
+            ));
+        }
+        let read = |k: usize, default: f32| -> Result<Vec<f32>, OnnxError> {
+            Ok(match self.constant_at(node, k)? {
+                Some(c) => c.floats(),
+                None => vec![default; channels],
+            })
+        };
+        let (gamma, beta) = (read(1, 1.0)?, read(2, 0.0)?);
+        if gamma.len() != channels || beta.len() != channels {
+            return Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "{} scales and {} offsets for {channels} channels",
+                    gamma.len(),
+                    beta.len()
+                ),
+            ));
+        }
+        let eps = attr_float(node, "epsilon", 1e-5);
+        let op = Op::LayerNorm(LayerNorm { gamma, beta, eps });
+        self.push_as(i, node, op, vec![place], dims, flat, layout);
         Ok(())
     }
 

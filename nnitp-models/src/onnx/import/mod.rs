@@ -539,6 +539,7 @@ impl<'p> Importer<'p> {
             "Where" => self.select(i, node),
             "Transpose" => self.transpose(node),
             "Pad" => self.pad(i, node),
+            "LayerNormalization" => self.layer_norm(i, node),
             "Concat" => self.concat(i, node),
             _ => Err(OnnxError::Unsupported {
                 path: self.path.to_path_buf(),
