@@ -129,9 +129,17 @@ fn imported_onnx_models_cones_hold_every_changed_unit() {
     use nnitp::models::graph::{Activation, Op};
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("nnitp-models/tests/fixtures/onnx");
-    let pytorch = ["cnn", "resnet", "depthwise", "gates", "mixing", "convnext"]
-        .into_iter()
-        .flat_map(|m| ["torchscript", "dynamo"].map(|e| format!("{m}.{e}")));
+    let pytorch = [
+        "cnn",
+        "resnet",
+        "depthwise",
+        "gates",
+        "mixing",
+        "convnext",
+        "shuffle",
+    ]
+    .into_iter()
+    .flat_map(|m| ["torchscript", "dynamo"].map(|e| format!("{m}.{e}")));
     // Keras (tf2onnx) and JAX (jax2onnx) exports: channels-last inputs
     let others = ["keras_cnn", "flax_cnn"].map(String::from);
     for model in pytorch.chain(others) {

@@ -140,6 +140,12 @@ fn convnext_block_with_layer_norm_over_the_channels() {
 }
 
 #[test]
+fn channels_split_sliced_and_shuffled() {
+    check("shuffle.torchscript");
+    check("shuffle.dynamo");
+}
+
+#[test]
 fn keras_exports_through_tf2onnx_read_channels_last() {
     check("keras_cnn");
     check_on("keras_rgb", "rgb_input.npy");

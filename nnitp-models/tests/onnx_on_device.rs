@@ -91,6 +91,8 @@ fn every_fixture_with_burns_ops_on_flex_equals_the_host() {
         "mixing.dynamo.onnx",
         "convnext.torchscript.onnx",
         "convnext.dynamo.onnx",
+        "shuffle.torchscript.onnx",
+        "shuffle.dynamo.onnx",
         "keras_cnn.onnx",
         "flax_cnn.onnx",
     ] {

@@ -299,6 +299,101 @@ fn a_layer_norm_over_the_channels_of_a_channels_last_map() {
     assert_eq!(refused(&m).0, "rows");
 }
 
+#[test]
+fn channels_are_split_sliced_and_shuffled() {
+    // a 1x1 convolution to four channels k * x, split 1 + 3, the three
+    // shuffled in groups (a reshape to [N, 1, 3, 4, 4] and back: the order
+    // kept), then every other one sliced
+    let m = model(
+        &[
+            node("Conv", "conv", &["x", "w"], &["c"]),
+            node_with(
+                "Split",
+                "split",
+                &["c", "sizes"],
+                &["a", "b"],
+                &[attr_int("axis", 1)],
+            ),
+            node("Reshape", "group", &["b", "grouped"], &["g"]),
+            node_with(
+                "Transpose",
+                "swap",
+                &["g"],
+                &["t"],
+                &[attr_ints("perm", &[0, 2, 1, 3, 4])],
+            ),
+            node("Reshape", "back", &["t", "flat"], &["s"]),
+            node(
+                "Slice",
+                "every_other",
+                &["s", "starts", "ends", "axes", "steps"],
+                &["y"],
+            ),
+        ],
+        &[
+            float_tensor("w", &[4, 1, 1, 1], &[1.0, 2.0, 3.0, 4.0]),
+            int_tensor("sizes", &[2], &[1, 3]),
+            int_tensor("grouped", &[5], &[-1, 1, 3, 4, 4]),
+            int_tensor("flat", &[4], &[-1, 3, 4, 4]),
+            int_tensor("starts", &[1], &[0]),
+            int_tensor("ends", &[1], &[3]),
+            int_tensor("axes", &[1], &[1]),
+            int_tensor("steps", &[1], &[2]),
+        ],
+    );
+    let (g, outs) = run(&m);
+    // conv, two split outputs, the shuffle, the slice
+    assert_eq!(g.layers().len(), 5);
+    let x: Vec<f64> = pixels().iter().map(|&v| f64::from(v)).collect();
+    close(&outs[1], &x);
+    let picked: Vec<f64> = x.iter().flat_map(|&v| [2.0 * v, 4.0 * v]).collect();
+    close(&outs[4], &picked);
+    // a slice of rows, a split of unequal sizes, a grouping that does not
+    // divide the channels
+    let m = model(
+        &[node(
+            "Slice",
+            "rows",
+            &["x", "starts", "ends", "axes"],
+            &["y"],
+        )],
+        &[
+            int_tensor("starts", &[1], &[1]),
+            int_tensor("ends", &[1], &[3]),
+            int_tensor("axes", &[1], &[2]),
+        ],
+    );
+    assert_eq!(refused(&m).0, "rows");
+    let m = model(
+        &[
+            node("Conv", "conv", &["x", "w"], &["c"]),
+            node_with(
+                "Split",
+                "uneven",
+                &["c", "sizes"],
+                &["a", "y"],
+                &[attr_int("axis", 1)],
+            ),
+        ],
+        &[
+            float_tensor("w", &[4, 1, 1, 1], &[1.0; 4]),
+            int_tensor("sizes", &[2], &[1, 2]),
+        ],
+    );
+    assert_eq!(refused(&m).0, "uneven");
+    let m = model(
+        &[
+            node("Conv", "conv", &["x", "w"], &["c"]),
+            node("Reshape", "groups", &["c", "shape"], &["y"]),
+        ],
+        &[
+            float_tensor("w", &[4, 1, 1, 1], &[1.0; 4]),
+            int_tensor("shape", &[5], &[-1, 3, 1, 4, 4]),
+        ],
+    );
+    assert_eq!(refused(&m).0, "groups");
+}
+
 /// The node an error names, and its reason.
 fn refused(bytes: &[u8]) -> (String, String) {
     match read(bytes) {

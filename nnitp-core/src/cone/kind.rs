@@ -121,6 +121,12 @@ pub enum LayerKind {
     /// normalisation over the channels, as a layer norm of a channels-last
     /// map); on a flat layer, every unit.
     AcrossChannels,
+    /// Some of the input's channels (its last axis), in the order given: a
+    /// slice or split of a layer, a channel shuffle.
+    SelectChannels {
+        /// The input channel of each output channel.
+        channels: Vec<usize>,
+    },
     /// Rows and columns added around a feature map `[H, W, C]`.
     Pad {
         /// Rows above, columns left, rows below, columns right.
@@ -200,6 +206,15 @@ impl std::fmt::Display for LayerKind {
             LayerKind::Concat => f.write_str("concat"),
             LayerKind::Broadcast => f.write_str("broadcast"),
             LayerKind::AcrossChannels => f.write_str("across_channels"),
+            LayerKind::SelectChannels { channels } => {
+                let n = channels.len();
+                match channels.first() {
+                    Some(&first) if channels.iter().enumerate().all(|(k, &c)| c == first + k) => {
+                        write!(f, "channels {first}..{}", first + n)
+                    }
+                    _ => write!(f, "channels {n} permuted"),
+                }
+            }
             LayerKind::Pad { pads, mode } => {
                 let [t, l, b, r] = pads;
                 let mode = match mode {
@@ -302,6 +317,19 @@ impl LayerKind {
             LayerKind::Add | LayerKind::Concat | LayerKind::Broadcast => {
                 return Err("a merge layer takes two or more inputs".into())
             }
+            LayerKind::SelectChannels { channels } => {
+                let Some(&c) = input.last() else {
+                    return Err("cannot select channels of a layer without dimensions".into());
+                };
+                if channels.is_empty() || channels.iter().any(|&k| k >= c) {
+                    return Err(format!(
+                        "a selection of channels {channels:?} from a layer of {c}"
+                    ));
+                }
+                let mut out = input.to_vec();
+                *out.last_mut().expect("not empty") = channels.len();
+                out
+            }
             LayerKind::Pad { pads, .. } => match input {
                 [h, w, c] => {
                     let grow = |n: usize, a: usize, b: usize| {
@@ -360,6 +388,15 @@ impl LayerKind {
             LayerKind::Dense { .. } => UnitBox::full(input),
             LayerKind::GlobalAvgPool | LayerKind::GlobalMaxPool => {
                 UnitBox::new([0..input[0], 0..input[1], b.0[0].clone()])
+            }
+            LayerKind::SelectChannels { channels } => {
+                let mut r = b.clone();
+                let last = r.0.len() - 1;
+                let picked = &channels[r.0[last].clone()];
+                let lo = picked.iter().copied().min().unwrap_or(0);
+                let hi = picked.iter().copied().max().map_or(0, |m| m + 1);
+                r.0[last] = lo..hi;
+                r
             }
             LayerKind::AcrossChannels => {
                 let mut r = b.clone();

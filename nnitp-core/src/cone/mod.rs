@@ -289,6 +289,33 @@ mod tests {
     }
 
     #[test]
+    fn selected_channels_map_back_to_their_sources() {
+        let mut g = Geometry::builder(&[2, 2, 6]);
+        let shuffle = LayerKind::SelectChannels {
+            channels: vec![0, 3, 1, 4, 2, 5],
+        };
+        g.push("shuffle", shuffle).unwrap();
+        g.push("late", LayerKind::SelectChannels { channels: vec![4] })
+            .unwrap();
+        let g = g.build();
+        assert_eq!(g.shape(Place::Layer(1)).unwrap(), &[2, 2, 1]);
+        // output channels 1..3 read inputs 3 and 1: the box 1..4
+        assert_eq!(
+            g.cone(Place::Input, 0, &UnitBox::new([0..1, 1..2, 1..3]))
+                .unwrap(),
+            UnitBox::new([0..1, 1..2, 1..4])
+        );
+        assert_eq!(
+            g.cone(Place::Input, 1, &UnitBox::new([1..2, 0..1, 0..1]))
+                .unwrap(),
+            UnitBox::new([1..2, 0..1, 2..3])
+        );
+        let mut g = Geometry::builder(&[2, 2, 6]);
+        let beyond = LayerKind::SelectChannels { channels: vec![6] };
+        assert!(g.push("beyond", beyond).is_err());
+    }
+
+    #[test]
     fn padding_cones_by_mode() {
         let pad = |mode| {
             let mut g = Geometry::builder(&[4, 4, 2]);

@@ -8,7 +8,7 @@ use burn::tensor::activation::{
 use burn::tensor::module::{avg_pool2d, conv2d, linear, max_pool2d};
 use burn::tensor::ops::PadMode as BurnPad;
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use nnitp_core::cone::PadMode;
 
 use super::error::HostError;
@@ -139,6 +139,28 @@ pub(super) fn compute(
             _ => return Err(HostError::NoInputs),
         },
         (Op::Pad(p), LayerState::Stateless(_), Value::Map(x)) => Value::Map(pad(p, x)?),
+        (Op::SelectChannels(picked), LayerState::Stateless(_), x) => {
+            let c = x.dims()[1];
+            if picked.iter().any(|&k| k >= c) {
+                return Err(HostError::Concat {
+                    shapes: vec![x.dims()],
+                });
+            }
+            let index = |device: &Device| {
+                let v: Vec<i64> = picked.iter().map(|&k| k as i64).collect();
+                Tensor::<1, Int>::from_data(TensorData::new(v, [picked.len()]), device)
+            };
+            match x {
+                Value::Map(t) => {
+                    let i = index(&t.device());
+                    Value::Map(t.select(1, i))
+                }
+                Value::Flat(t) => {
+                    let i = index(&t.device());
+                    Value::Flat(t.select(1, i))
+                }
+            }
+        }
         (Op::LayerNorm(n), LayerState::Stateless(_), x) => {
             let channels = x.dims()[1];
             if n.gamma.len() != channels || n.beta.len() != channels {

@@ -46,6 +46,21 @@ impl Op {
             },
             Op::Pad(p) => pad(x, p)?,
             Op::LayerNorm(n) => layer_norm(x, n)?,
+            Op::SelectChannels(picked) => {
+                let c = x.channels();
+                if c == 0 || picked.iter().any(|&k| k >= c) {
+                    return Err(HostError::Concat {
+                        shapes: vec![x.shape.clone()],
+                    });
+                }
+                let mut values = Vec::with_capacity(x.values.len() / c * picked.len());
+                for px in x.values.chunks_exact(c) {
+                    values.extend(picked.iter().map(|&k| px[k]));
+                }
+                let mut shape = x.shape.clone();
+                *shape.last_mut().expect("a shape with dimensions") = picked.len();
+                Buffer { values, shape }
+            }
             Op::Where => match inputs {
                 [c, a, b] if c.shape == a.shape && a.shape == b.shape => {
                     let mut y = (*b).clone();

@@ -394,6 +394,8 @@ pub enum Op {
     Pad(Pad),
     /// A normalisation over the channels at each position.
     LayerNorm(LayerNorm),
+    /// The input's channels (a flat layer's units) listed, in that order.
+    SelectChannels(Vec<usize>),
     /// Of three inputs of one shape, the second's value where the first is
     /// not 0, else the third's (ONNX's `Where` on a comparison).
     Where,
@@ -434,6 +436,7 @@ impl Op {
             },
             Op::Pad(_) => "pad",
             Op::LayerNorm(_) => "layer_norm",
+            Op::SelectChannels(_) => "select_channels",
             Op::Where => "where",
             Op::Concat => "concat",
             Op::Softmax => "softmax",
@@ -477,6 +480,9 @@ impl Op {
             Op::Add => LayerKind::Add,
             Op::Binary(_) | Op::Where => LayerKind::Broadcast,
             Op::LayerNorm(_) => LayerKind::AcrossChannels,
+            Op::SelectChannels(c) => LayerKind::SelectChannels {
+                channels: c.clone(),
+            },
             Op::Pad(p) => LayerKind::Pad {
                 pads: p.pads,
                 mode: p.mode,

@@ -315,6 +315,18 @@ impl Writer<'_> {
             }
             Op::Scale(_) => return Err("arithmetic by constants is not written".into()),
             Op::Where => return Err("a selection (Where) is not written".into()),
+            Op::SelectChannels(picked) => {
+                let index = format!("{name}.channels");
+                let v: Vec<i64> = picked.iter().map(|&k| k as i64).collect();
+                self.initializers.push(int_tensor(&index, &v));
+                self.node(
+                    "Gather",
+                    name,
+                    &[inputs[0].clone(), index],
+                    &out,
+                    &[Attr::Int("axis", 1)],
+                );
+            }
             Op::LayerNorm(_) => {
                 return Err("a normalisation over the channels is not written".into())
             }

@@ -328,7 +328,6 @@ impl Importer<'_> {
         if let Some(Val::Const(_)) = self.input_at(node, 0)? {
             return Err(node_error(self.path, node, "a reshape of a constant"));
         }
-        let (_, dims, _, _) = self.any_layer_at(node, 0)?;
         let target = self
             .constant_at(node, 1)?
             .and_then(|t| t.as_ints().map(<[i64]>::to_vec))
@@ -339,11 +338,16 @@ impl Importer<'_> {
                     "the target shape must be a constant of integers",
                 )
             })?;
+        if let Some(Val::Grouped { .. }) = self.input_at(node, 0)? {
+            return self.ungroup(i, node, &target);
+        }
+        let (_, dims, _, _) = self.any_layer_at(node, 0)?;
         let k: usize = dims.iter().product();
         let second_ok = |d: i64| d == -1 || d == k as i64 || (d == 0 && dims.len() == 1);
         match target[..] {
             [_, d] if second_ok(d) => self.flatten(i, node),
             [_, _, _, _] => self.relabel_reshape(node, &target),
+            [_, _, _, _, _] => self.group_channels(node, &target),
             _ => Err(node_error(
                 self.path,
                 node,

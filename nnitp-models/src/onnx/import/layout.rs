@@ -99,6 +99,9 @@ impl Importer<'_> {
             self.set(node, Val::Const(t));
             return Ok(());
         }
+        if let Some(Val::Grouped { .. }) = self.input_at(node, 0)? {
+            return self.swap_groups(node, perm.as_deref().unwrap_or(&[]));
+        }
         let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
         let rank = dims.len() + 1;
         let identity: Vec<i64> = (0..rank as i64).collect();

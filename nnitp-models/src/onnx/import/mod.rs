@@ -4,6 +4,7 @@
 
 mod attrs;
 mod broadcast;
+mod channels;
 mod fold;
 mod fold_tensor;
 mod layers;
@@ -56,6 +57,15 @@ enum Val {
     Const(Constant),
     /// An output nnitp does not compute (a pool's indices, a dropout's mask).
     Unavailable,
+    /// A channels-first map's channels viewed as `[groups, per_group]`
+    /// (the first step of a channel shuffle), swapped to `[per_group,
+    /// groups]` once transposed.
+    Grouped {
+        place: Place,
+        dims: Vec<usize>,
+        groups: usize,
+        swapped: bool,
+    },
 }
 
 pub(super) struct Importer<'p> {
@@ -299,6 +309,13 @@ impl<'p> Importer<'p> {
                 flat,
                 layout,
             }) => Ok((place, dims, flat, layout)),
+            Some(Val::Grouped { dims, .. }) => Err(node_error(
+                self.path,
+                node,
+                format!(
+                    "input {i} is a map of {dims:?} with its channels grouped, which only a channel shuffle's transpose and reshape read"
+                ),
+            )),
             _ => Err(node_error(
                 self.path,
                 node,
@@ -381,6 +398,38 @@ impl<'p> Importer<'p> {
                 layout,
             },
         );
+    }
+
+    /// Appends a layer computing `op` on `inputs` for output `k` of `node`
+    /// (a node of several outputs, as `Split`), named by the node and `k`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_output(
+        &mut self,
+        node: &Node<'_>,
+        k: usize,
+        op: Op,
+        inputs: Vec<Place>,
+        dims: Vec<usize>,
+        flat: bool,
+        layout: Layout,
+    ) {
+        let Some(output) = node.outputs.get(k).filter(|o| !o.is_empty()).cloned() else {
+            return;
+        };
+        let index = self.layers.len();
+        self.layers.push(GraphLayer {
+            name: format!("{}:{k}", node.name),
+            alias: Some(output.clone()),
+            op,
+            inputs,
+        });
+        let v = Val::Layer {
+            place: Place::Layer(index),
+            dims,
+            flat,
+            layout,
+        };
+        self.values.insert(output, v);
     }
 
     fn node(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
@@ -540,6 +589,8 @@ impl<'p> Importer<'p> {
             "Transpose" => self.transpose(node),
             "Pad" => self.pad(i, node),
             "LayerNormalization" => self.layer_norm(i, node),
+            "Slice" => self.slice(i, node),
+            "Split" => self.split(node),
             "Concat" => self.concat(i, node),
             _ => Err(OnnxError::Unsupported {
                 path: self.path.to_path_buf(),
