@@ -43,7 +43,7 @@ Pad (constant, reflect, edge), Flatten, the Reshape and \
 Squeeze that flatten, Transpose between channels first and channels last, Gemm, MatMul (with constant weights, on a flat layer or each position of a map), \
 Add, Sub, Mul, Div, Max, Min and Pow of two layers (one value or one per channel \
 broadcast over a map) or with constants, Greater and Less than a constant with Where, \
-Concat, Softmax, Dropout, Identity, and shape arithmetic on constants";
+Concat, Slice and Split of the channels, ShuffleNet's channel shuffle, Softmax, Dropout, Identity, and shape arithmetic on constants";
 
 /// ONNX's limit for one protobuf message (larger models keep their weights
 /// as external data).
