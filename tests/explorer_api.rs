@@ -181,6 +181,8 @@ fn workflow_and_bad_requests() {
         .iter()
         .position(|c| c["row"] == 1)
         .expect("a region cell");
+    // a conjunct at layer 14 reads a window of the image, not all of it
+    assert_eq!(v["cells"][region]["whole_input"], false);
     let conjunct = v["cells"][region]["predicate"].clone();
     let a = post(
         "/api/explain",

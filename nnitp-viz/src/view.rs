@@ -39,6 +39,16 @@ pub fn regions<S: ActivationSource>(
         .collect()
 }
 
+/// Whether `region` spans every row and column of an input of `shape`
+/// (`[H, W, C]`): a conjunct after global pooling, a dense layer or a
+/// gate over the whole map, which no box on the image explains.
+pub fn covers_whole_input(region: &UnitBox, shape: &[usize]) -> bool {
+    match (region.ranges(), shape) {
+        ([rows, cols, ..], [h, w, ..]) => *rows == (0..*h) && *cols == (0..*w),
+        _ => false,
+    }
+}
+
 /// Columns for `key` followed by `others` (images of one data set), each marked
 /// with the input regions of `predicate`'s conjuncts.
 ///
@@ -265,4 +275,28 @@ pub fn explanation_figure<S: ActivationSource>(
     let others = comparisons(ex, split, &predicate, e.premise.index, count, None)?;
     let shown: Vec<usize> = std::iter::once(e.premise.index).chain(others).collect();
     figure(ex, split, &predicate, &shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_covers_the_whole_input_when_it_spans_every_row_and_column() {
+        let shape = [28, 28, 1];
+        assert!(covers_whole_input(
+            &UnitBox::new([0..28, 0..28, 0..1]),
+            &shape
+        ));
+        assert!(!covers_whole_input(
+            &UnitBox::new([0..28, 1..28, 0..1]),
+            &shape
+        ));
+        assert!(!covers_whole_input(
+            &UnitBox::new([3..9, 0..28, 0..1]),
+            &shape
+        ));
+        // a row or a series has no rows and columns to cover
+        assert!(!covers_whole_input(&UnitBox::new([0..30]), &[30]));
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use nnitp_core::cone::Place;
 use nnitp_core::explainer::{Faithfulness, FaithfulnessParams, Stability, ValidRuleSetParams};
 use nnitp_core::{
     Bound, Conjunction, Explainer, Explanation, LayerPredicate, Predicate, Premise, Split,
@@ -14,7 +15,9 @@ use super::{DynSource, ModelInfo, Output};
 use crate::grid::{render, Cell, GridColumn, GridOptions};
 use crate::report::rule_set_summary;
 use crate::row_table::RowTable;
-use crate::view::{columns, comparisons, conjuncts, figure, rule_grid, Figure, Samples};
+use crate::view::{
+    columns, comparisons, conjuncts, covers_whole_input, figure, rule_grid, Figure, Samples,
+};
 
 /// Comparison images shown right of the key image.
 pub(crate) const COMPARISONS: usize = 9;
@@ -64,6 +67,9 @@ pub(crate) struct CellInfo {
     pub text: String,
     /// Fraction of the data set satisfying the predicate.
     pub fraction: f64,
+    /// For a conjunct's cell of an image: its region is the whole image
+    /// (the page says so, as no box on the image explains it).
+    pub whole_input: bool,
     pub label: Option<u8>,
     pub predicted: usize,
     /// The network's output, for a model of a number.
@@ -507,6 +513,17 @@ impl Session {
         let predictions = ex.predictions(split)?;
         let mut cells = Vec::with_capacity(grid_cells.len());
         let mut fractions: Vec<Option<f64>> = vec![None; parts.len() + 1];
+        let input = ex
+            .geometry()
+            .shape(Place::Input)
+            .map_err(nnitp_core::Error::from)?
+            .to_vec();
+        let whole: Vec<bool> = std::iter::once(Ok(false))
+            .chain(parts.iter().map(|p| {
+                let image = self.samples == Samples::Image;
+                Ok(image && covers_whole_input(&ex.predicate_input_box(p)?, &input))
+            }))
+            .collect::<ApiResult<_>>()?;
         for c in &grid_cells {
             let p = if c.row == 0 {
                 predicate.clone()
@@ -526,6 +543,7 @@ impl Session {
                 text: in_words(ex, &p),
                 predicate: p,
                 fraction,
+                whole_input: whole[c.row],
                 label: labels.get(c.image).copied(),
                 predicted: predictions[c.image],
                 value: values.as_ref().and_then(|v| v.get(c.image).copied()),

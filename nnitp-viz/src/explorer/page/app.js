@@ -440,7 +440,9 @@ function listConjuncts(v, bind) {
   list.innerHTML = "";
   for (const [row, c] of rows) {
     const li = document.createElement("li");
-    li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + ")";
+    // a region that is the whole image: no box on it says where
+    const whole = c.whole_input ? ", reads the whole image" : "";
+    li.textContent = c.text + "  (fraction " + c.fraction.toFixed(4) + whole + ")";
     bind(li, row);
     list.appendChild(li);
   }
