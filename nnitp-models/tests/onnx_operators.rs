@@ -394,6 +394,53 @@ fn channels_are_split_sliced_and_shuffled() {
     assert_eq!(refused(&m).0, "groups");
 }
 
+#[test]
+fn reductions_over_the_channels_normalise_and_gate() {
+    // three channels k * x (k = 1, 2, 3); a layer norm written out over
+    // them (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div), and a spatial
+    // gate: sigmoid of their maximum times the channels
+    let axes = || attr_ints("axes", &[1]);
+    let m = model(
+        &[
+            node("Conv", "conv", &["x", "w"], &["c"]),
+            node_with("ReduceMean", "mean", &["c"], &["m"], &[axes()]),
+            node("Sub", "centre", &["c", "m"], &["d"]),
+            node("Pow", "square", &["d", "two"], &["p"]),
+            node_with("ReduceMean", "var", &["p"], &["v"], &[axes()]),
+            node("Add", "eps", &["v", "e"], &["ve"]),
+            node("Sqrt", "sd", &["ve"], &["s"]),
+            node("Div", "norm", &["d", "s"], &["n"]),
+            node_with("ReduceMax", "max", &["c"], &["mx"], &[axes()]),
+            node("Sigmoid", "gate", &["mx"], &["g"]),
+            node("Mul", "gated", &["c", "g"], &["gc"]),
+            node("Add", "y", &["n", "gc"], &["y"]),
+        ],
+        &[
+            float_tensor("w", &[3, 1, 1, 1], &[1.0, 2.0, 3.0]),
+            float_tensor("two", &[], &[2.0]),
+            float_tensor("e", &[], &[1e-5]),
+        ],
+    );
+    let (g, outs) = run(&m);
+    assert_eq!(g.layers().len(), 12);
+    let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let mut norm = Vec::new();
+    let mut gated = Vec::new();
+    for &v in &pixels() {
+        let x = f64::from(v);
+        let sd = (2.0 / 3.0 * x * x + 1e-5).sqrt();
+        let max = (3.0 * x).max(x);
+        for k in [1.0, 2.0, 3.0] {
+            norm.push((k - 2.0) * x / sd);
+            gated.push(k * x * sig(max));
+        }
+    }
+    close(&outs[7], &norm);
+    close(&outs[10], &gated);
+    // the mean over the channels keeps them as one
+    assert_eq!(outs[1].len(), 16);
+}
+
 /// The node an error names, and its reason.
 fn refused(bytes: &[u8]) -> (String, String) {
     match read(bytes) {

@@ -121,6 +121,10 @@ pub enum LayerKind {
     /// normalisation over the channels, as a layer norm of a channels-last
     /// map); on a flat layer, every unit.
     AcrossChannels,
+    /// One channel of each position reduced from all of its channels (a
+    /// mean, maximum or sum over the last axis, as spatial attention and a
+    /// decomposed layer norm take): `[.., C]` to `[.., 1]`.
+    ReduceChannels,
     /// Some of the input's channels (its last axis), in the order given: a
     /// slice or split of a layer, a channel shuffle.
     SelectChannels {
@@ -206,6 +210,7 @@ impl std::fmt::Display for LayerKind {
             LayerKind::Concat => f.write_str("concat"),
             LayerKind::Broadcast => f.write_str("broadcast"),
             LayerKind::AcrossChannels => f.write_str("across_channels"),
+            LayerKind::ReduceChannels => f.write_str("reduce_channels"),
             LayerKind::SelectChannels { channels } => {
                 let n = channels.len();
                 match channels.first() {
@@ -317,6 +322,14 @@ impl LayerKind {
             LayerKind::Add | LayerKind::Concat | LayerKind::Broadcast => {
                 return Err("a merge layer takes two or more inputs".into())
             }
+            LayerKind::ReduceChannels => {
+                let mut out = input.to_vec();
+                match out.last_mut() {
+                    Some(c) => *c = 1,
+                    None => return Err("cannot reduce a layer without dimensions".into()),
+                }
+                out
+            }
             LayerKind::SelectChannels { channels } => {
                 let Some(&c) = input.last() else {
                     return Err("cannot select channels of a layer without dimensions".into());
@@ -398,7 +411,7 @@ impl LayerKind {
                 r.0[last] = lo..hi;
                 r
             }
-            LayerKind::AcrossChannels => {
+            LayerKind::AcrossChannels | LayerKind::ReduceChannels => {
                 let mut r = b.clone();
                 let last = r.0.len() - 1;
                 r.0[last] = 0..input[last];

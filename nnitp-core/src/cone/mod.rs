@@ -281,6 +281,16 @@ mod tests {
                 .unwrap(),
             UnitBox::new([1..2, 3..4, 0..3])
         );
+        // a reduction over the channels: one channel, reading all
+        let mut r = Geometry::builder(&[5, 5, 3]);
+        r.push("mean", LayerKind::ReduceChannels).unwrap();
+        let r = r.build();
+        assert_eq!(r.shape(Place::Layer(0)).unwrap(), &[5, 5, 1]);
+        assert_eq!(
+            r.cone(Place::Input, 0, &UnitBox::new([2..4, 0..1, 0..1]))
+                .unwrap(),
+            UnitBox::new([2..4, 0..1, 0..3])
+        );
         // on a flat layer: every unit, so the whole map
         assert_eq!(
             g.cone(Place::Layer(0), 2, &UnitBox::new([1..2])).unwrap(),

@@ -13,7 +13,7 @@ use nnitp_core::cone::PadMode;
 
 use super::error::HostError;
 use super::layer_state::LayerState;
-use super::op::{Activation, Affine, Binary, Op, Order, Pad, Window};
+use super::op::{Activation, Affine, Binary, Op, Order, Pad, Reduce, Window};
 
 /// One layer's output in burn's layout.
 #[derive(Clone, Debug)]
@@ -139,6 +139,18 @@ pub(super) fn compute(
             _ => return Err(HostError::NoInputs),
         },
         (Op::Pad(p), LayerState::Stateless(_), Value::Map(x)) => Value::Map(pad(p, x)?),
+        (Op::ReduceChannels(how), LayerState::Stateless(_), x) => match x {
+            Value::Map(t) => Value::Map(match how {
+                Reduce::Mean => t.mean_dim(1),
+                Reduce::Max => t.max_dim(1),
+                Reduce::Sum => t.sum_dim(1),
+            }),
+            Value::Flat(t) => Value::Flat(match how {
+                Reduce::Mean => t.mean_dim(1),
+                Reduce::Max => t.max_dim(1),
+                Reduce::Sum => t.sum_dim(1),
+            }),
+        },
         (Op::SelectChannels(picked), LayerState::Stateless(_), x) => {
             let c = x.dims()[1];
             if picked.iter().any(|&k| k >= c) {

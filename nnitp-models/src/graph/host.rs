@@ -4,7 +4,9 @@
 
 use super::buffer::{exp_neg, matmul, Buffer};
 use super::error::HostError;
-use super::op::{Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Window};
+use super::op::{
+    Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Reduce, Window,
+};
 use nnitp_core::cone::PadMode;
 
 impl Op {
@@ -46,6 +48,23 @@ impl Op {
             },
             Op::Pad(p) => pad(x, p)?,
             Op::LayerNorm(n) => layer_norm(x, n)?,
+            Op::ReduceChannels(how) => {
+                let c = x.channels().max(1);
+                let values = x
+                    .values
+                    .chunks_exact(c)
+                    .map(|px| match how {
+                        Reduce::Mean => px.iter().sum::<f32>() / c as f32,
+                        Reduce::Max => px.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+                        Reduce::Sum => px.iter().sum(),
+                    })
+                    .collect();
+                let mut shape = x.shape.clone();
+                if let Some(last) = shape.last_mut() {
+                    *last = 1;
+                }
+                Buffer { values, shape }
+            }
             Op::SelectChannels(picked) => {
                 let c = x.channels();
                 if c == 0 || picked.iter().any(|&k| k >= c) {

@@ -18,7 +18,9 @@ pub use buffer::Buffer;
 pub use error::HostError;
 pub use layer_state::{ConvWeights, DenseWeights, LayerState, Stateless};
 pub use on_device::DeviceGraph;
-pub use op::{Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Window};
+pub use op::{
+    Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Reduce, Window,
+};
 
 use burn::tensor::{Device, Tensor};
 use nnitp_core::cone::{Geometry, Place};

@@ -112,6 +112,17 @@ impl Binary {
     }
 }
 
+/// How [`Op::ReduceChannels`] reduces each position's channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduce {
+    /// Their mean.
+    Mean,
+    /// Their maximum.
+    Max,
+    /// Their sum.
+    Sum,
+}
+
 /// A normalisation over the last axis (the channels of a map, the units of
 /// a flat layer) at each position: `(x - mean) / sqrt(var + eps) * gamma +
 /// beta`, ONNX's `LayerNormalization` of a channels-last tensor.
@@ -394,6 +405,8 @@ pub enum Op {
     Pad(Pad),
     /// A normalisation over the channels at each position.
     LayerNorm(LayerNorm),
+    /// Each position's channels reduced to one (`[.., C]` to `[.., 1]`).
+    ReduceChannels(Reduce),
     /// The input's channels (a flat layer's units) listed, in that order.
     SelectChannels(Vec<usize>),
     /// Of three inputs of one shape, the second's value where the first is
@@ -437,6 +450,7 @@ impl Op {
             Op::Pad(_) => "pad",
             Op::LayerNorm(_) => "layer_norm",
             Op::SelectChannels(_) => "select_channels",
+            Op::ReduceChannels(_) => "reduce_channels",
             Op::Where => "where",
             Op::Concat => "concat",
             Op::Softmax => "softmax",
@@ -480,6 +494,7 @@ impl Op {
             Op::Add => LayerKind::Add,
             Op::Binary(_) | Op::Where => LayerKind::Broadcast,
             Op::LayerNorm(_) => LayerKind::AcrossChannels,
+            Op::ReduceChannels(_) => LayerKind::ReduceChannels,
             Op::SelectChannels(c) => LayerKind::SelectChannels {
                 channels: c.clone(),
             },

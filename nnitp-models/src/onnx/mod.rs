@@ -38,7 +38,8 @@ use crate::graph::LayerGraph;
 pub const SUPPORTED: &str = "Conv (with groups), BatchNormalization, Relu, LeakyRelu, Elu, \
 Sigmoid, HardSigmoid, HardSwish, Mish, Softplus, Tanh, Gelu, Erf, Exp, Neg, Abs, Sqrt, \
 Reciprocal, Clip, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean and \
-ReduceMax over rows and columns, LayerNormalization over the channels, \
+ReduceMax over rows and columns, ReduceMean, ReduceMax and ReduceSum over the channels, \
+LayerNormalization over the channels, \
 Pad (constant, reflect, edge), Flatten, the Reshape and \
 Squeeze that flatten, Transpose between channels first and channels last, Gemm, MatMul (with constant weights, on a flat layer or each position of a map), \
 Add, Sub, Mul, Div, Max, Min and Pow of two layers (one value or one per channel \

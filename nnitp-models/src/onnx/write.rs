@@ -10,7 +10,7 @@
 use nnitp_core::cone::{PadMode, Place};
 
 use super::error::OnnxError;
-use crate::graph::{Activation, Conv, GraphLayer, LayerGraph, Op, Order, Pool};
+use crate::graph::{Activation, Conv, GraphLayer, LayerGraph, Op, Order, Pool, Reduce};
 
 /// The protobuf wire format, written.
 #[derive(Default)]
@@ -326,6 +326,17 @@ impl Writer<'_> {
                     &out,
                     &[Attr::Int("axis", 1)],
                 );
+            }
+            Op::ReduceChannels(how) => {
+                let axes = format!("{name}.axes");
+                self.initializers.push(int_tensor(&axes, &[1]));
+                let op = match how {
+                    Reduce::Mean => "ReduceMean",
+                    Reduce::Max => "ReduceMax",
+                    Reduce::Sum => "ReduceSum",
+                };
+                let keep = [Attr::Int("keepdims", 1)];
+                self.node(op, name, &[inputs[0].clone(), axes], &out, &keep);
             }
             Op::LayerNorm(_) => {
                 return Err("a normalisation over the channels is not written".into())

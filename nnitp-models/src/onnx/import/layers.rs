@@ -6,7 +6,7 @@ use super::super::proto::Node;
 use super::attrs::{attr_float, attr_int, attr_ints, attr_str, node_error};
 use super::fold::fold_arithmetic;
 use super::{Importer, Layout, Val};
-use crate::graph::{Affine, Conv, Dense, LayerNorm, Op, Order, Pool, Window};
+use crate::graph::{Affine, Conv, Dense, LayerNorm, Op, Order, Pool, Reduce, Window};
 
 impl Importer<'_> {
     /// A layer of one input, its output of the input's shape and layout.
@@ -276,39 +276,71 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// `ReduceMean`, `ReduceMax` (and `ReduceSum` over the channels) of a
+    /// map: over its rows and columns, a global pooling; over its channels,
+    /// one channel of each position.
     pub(super) fn reduce(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
-        let (place, [c, _, _]) = self.map_at(node, 0)?;
-        let axes = if self.opset >= 18 {
+        let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
+        let axes = if self.opset >= 18 || node.op_type == "ReduceSum" && self.opset >= 13 {
             self.constant_at(node, 1)?
                 .and_then(|a| a.as_ints().map(<[i64]>::to_vec))
         } else {
             attr_ints(node, "axes")
         };
-        let mut axes = axes.unwrap_or_default();
-        for a in &mut axes {
-            if *a < 0 {
-                *a += 4;
-            }
-        }
+        let rank = dims.len() as i64 + 1;
+        let mut axes: Vec<i64> = axes
+            .unwrap_or_default()
+            .iter()
+            .map(|&a| if a < 0 { a + rank } else { a })
+            .collect();
         axes.sort_unstable();
-        if axes != [2, 3] {
-            return Err(node_error(
-                self.path,
-                node,
-                format!(
-                    "a reduction over axes {axes:?}; nnitp runs one over rows and columns (2, 3)"
-                ),
-            ));
-        }
         let keep = attr_int(node, "keepdims", 1) != 0;
-        let op = if node.op_type == "ReduceMax" {
-            Op::GlobalMaxPool
-        } else {
-            Op::GlobalAvgPool
+        let (spatial, channel): (&[i64], i64) = match layout {
+            Layout::ChannelsFirst => (&[2, 3], 1),
+            Layout::ChannelsLast => (&[1, 2], 3),
         };
-        let dims = if keep { vec![c, 1, 1] } else { vec![c] };
-        self.push(i, node, op, vec![place], dims, true);
-        Ok(())
+        let map = !flat && dims.len() == 3;
+        if map && axes == spatial && node.op_type != "ReduceSum" {
+            let op = if node.op_type == "ReduceMax" {
+                Op::GlobalMaxPool
+            } else {
+                Op::GlobalAvgPool
+            };
+            let c = dims[channel as usize - 1];
+            let (dims, layout) = match (keep, layout) {
+                (false, _) => (vec![c], Layout::ChannelsFirst),
+                (true, Layout::ChannelsFirst) => (vec![c, 1, 1], layout),
+                (true, Layout::ChannelsLast) => (vec![1, 1, c], layout),
+            };
+            self.push_as(i, node, op, vec![place], dims, true, layout);
+            return Ok(());
+        }
+        if map && axes == [channel] && keep {
+            let how = match node.op_type.as_str() {
+                "ReduceMax" => Reduce::Max,
+                "ReduceSum" => Reduce::Sum,
+                _ => Reduce::Mean,
+            };
+            let mut out = dims.clone();
+            out[channel as usize - 1] = 1;
+            self.push_as(
+                i,
+                node,
+                Op::ReduceChannels(how),
+                vec![place],
+                out,
+                false,
+                layout,
+            );
+            return Ok(());
+        }
+        Err(node_error(
+            self.path,
+            node,
+            format!(
+                "a reduction over axes {axes:?} of {dims:?} (keepdims {keep}); nnitp runs one over rows and columns {spatial:?}, or over the channels ({channel}) keeping them"
+            ),
+        ))
     }
 
     /// A layer flattened to `[N, K]` in ONNX's order of its axes: channels

@@ -566,7 +566,7 @@ impl<'p> Importer<'p> {
                 self.push(i, node, op, vec![place], vec![c, 1, 1], true);
                 Ok(())
             }
-            "ReduceMean" | "ReduceMax" => self.reduce(i, node),
+            "ReduceMean" | "ReduceMax" | "ReduceSum" => self.reduce(i, node),
             "Flatten" => {
                 let axis = attr_int(node, "axis", 1);
                 if axis != 1 {
