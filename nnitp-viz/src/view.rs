@@ -297,6 +297,6 @@ mod tests {
             &shape
         ));
         // a row or a series has no rows and columns to cover
-        assert!(!covers_whole_input(&UnitBox::new([0..30]), &[30]));
+        assert!(!covers_whole_input(&UnitBox::flat(0..30), &[30]));
     }
 }

@@ -293,7 +293,7 @@ mod tests {
         );
         // on a flat layer: every unit, so the whole map
         assert_eq!(
-            g.cone(Place::Layer(0), 2, &UnitBox::new([1..2])).unwrap(),
+            g.cone(Place::Layer(0), 2, &UnitBox::flat(1..2)).unwrap(),
             UnitBox::new([0..5, 0..5, 0..3])
         );
     }

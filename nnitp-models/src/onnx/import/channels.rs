@@ -8,6 +8,7 @@ use super::super::proto::Node;
 use super::attrs::{attr_int, attr_ints, node_error};
 use super::{Importer, Layout, Val};
 use crate::graph::Op;
+use nnitp_core::cone::Place;
 
 impl Importer<'_> {
     /// The axis of input 0's channels in ONNX's `[N, ...]` (the last for a
@@ -98,7 +99,7 @@ impl Importer<'_> {
     }
 
     /// A `Split` of a layer along its channels: one layer per output.
-    pub(super) fn split(&mut self, node: &Node<'_>) -> Result<(), OnnxError> {
+    pub(super) fn split(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
         let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
         let bad = |why: String| node_error(self.path, node, why);
         if flat && dims.len() != 1 {
@@ -146,7 +147,7 @@ impl Importer<'_> {
             let mut out = dims.clone();
             out[channel as usize - 1] = size;
             let op = Op::SelectChannels((start..start + size).collect());
-            self.push_output(node, k, op, vec![place], out, flat, layout);
+            self.push_output(i, node, k, op, vec![place], out, flat, layout);
             start += size;
         }
         Ok(())
@@ -192,17 +193,23 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Input 0, a map with its channels grouped: its place, dimensions,
+    /// groups and whether they are swapped.
+    fn grouped_at(&self, node: &Node<'_>) -> Result<(Place, Vec<usize>, usize, bool), OnnxError> {
+        match self.input_at(node, 0)? {
+            Some(Val::Grouped {
+                place,
+                dims,
+                groups,
+                swapped,
+            }) => Ok((place, dims, groups, swapped)),
+            _ => Err(node_error(self.path, node, "no grouped channels")),
+        }
+    }
+
     /// The transpose of a channel shuffle's two channel axes.
     pub(super) fn swap_groups(&mut self, node: &Node<'_>, perm: &[i64]) -> Result<(), OnnxError> {
-        let Some(Val::Grouped {
-            place,
-            dims,
-            groups,
-            swapped,
-        }) = self.input_at(node, 0)?
-        else {
-            return Err(node_error(self.path, node, "no grouped channels"));
-        };
+        let (place, dims, groups, swapped) = self.grouped_at(node)?;
         if perm != [0, 2, 1, 3, 4] {
             return Err(node_error(
                 self.path,
@@ -230,15 +237,7 @@ impl Importer<'_> {
         node: &Node<'_>,
         target: &[i64],
     ) -> Result<(), OnnxError> {
-        let Some(Val::Grouped {
-            place,
-            dims,
-            groups,
-            swapped,
-        }) = self.input_at(node, 0)?
-        else {
-            return Err(node_error(self.path, node, "no grouped channels"));
-        };
+        let (place, dims, groups, swapped) = self.grouped_at(node)?;
         let [c, h, w] = [dims[0], dims[1], dims[2]];
         let back = match target {
             [_, tc, th, tw] => (*tc == c as i64 || *tc == -1) && *th == h as i64 && *tw == w as i64,

@@ -370,18 +370,7 @@ impl<'p> Importer<'p> {
         flat: bool,
         layout: Layout,
     ) {
-        let base = if node.name.is_empty() {
-            format!("{}_{i}", node.op_type)
-        } else {
-            node.name.clone()
-        };
-        let count = self.names.entry(base.clone()).or_insert(0);
-        *count += 1;
-        let name = if *count == 1 {
-            base
-        } else {
-            format!("{base}#{count}")
-        };
+        let name = self.layer_name(i, node);
         let index = self.layers.len();
         self.layers.push(GraphLayer {
             name,
@@ -400,11 +389,29 @@ impl<'p> Importer<'p> {
         );
     }
 
-    /// Appends a layer computing `op` on `inputs` for output `k` of `node`
-    /// (a node of several outputs, as `Split`), named by the node and `k`.
+    /// A new layer's name for node `i`: the node's (its operator and index
+    /// when it has none), `#2`, `#3`... added when taken.
+    fn layer_name(&mut self, i: usize, node: &Node<'_>) -> String {
+        let base = if node.name.is_empty() {
+            format!("{}_{i}", node.op_type)
+        } else {
+            node.name.clone()
+        };
+        let count = self.names.entry(base.clone()).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            base
+        } else {
+            format!("{base}#{count}")
+        }
+    }
+
+    /// Appends a layer computing `op` on `inputs` for output `k` of node
+    /// `i` (a node of several outputs, as `Split`).
     #[allow(clippy::too_many_arguments)]
     fn push_output(
         &mut self,
+        i: usize,
         node: &Node<'_>,
         k: usize,
         op: Op,
@@ -416,9 +423,10 @@ impl<'p> Importer<'p> {
         let Some(output) = node.outputs.get(k).filter(|o| !o.is_empty()).cloned() else {
             return;
         };
+        let name = self.layer_name(i, node);
         let index = self.layers.len();
         self.layers.push(GraphLayer {
-            name: format!("{}:{k}", node.name),
+            name,
             alias: Some(output.clone()),
             op,
             inputs,
@@ -590,7 +598,7 @@ impl<'p> Importer<'p> {
             "Pad" => self.pad(i, node),
             "LayerNormalization" => self.layer_norm(i, node),
             "Slice" => self.slice(i, node),
-            "Split" => self.split(node),
+            "Split" => self.split(i, node),
             "Concat" => self.concat(i, node),
             _ => Err(OnnxError::Unsupported {
                 path: self.path.to_path_buf(),
