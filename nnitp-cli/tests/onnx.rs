@@ -266,6 +266,22 @@ fn the_onnx_guide_shows_what_its_example_prints() {
 }
 
 #[test]
+#[ignore = "needs Debian's dataset-fashion-mnist (`bash .ci/run` installs it and runs it)"]
+fn the_keras_and_jax_guides_show_what_their_examples_print() {
+    for model in ["keras_cnn.onnx", "flax_cnn.onnx"] {
+        let command = format!(
+            "`nnitp explain --model nnitp-models/tests/fixtures/onnx/{model} --data /usr/share/datasets/fashion-mnist --no-cache`"
+        );
+        let shown = shown_after("docs/onnx.md", &command);
+        let out = nnitp(&["explain", "--model", &fixture(model)])
+            .args(["--data", "/usr/share/datasets/fashion-mnist", "--no-cache"])
+            .output()
+            .unwrap();
+        assert_eq!(stdout_of(&out), shown, "{model}");
+    }
+}
+
+#[test]
 fn evaluates_and_exports_an_imported_model() {
     let data = idx_folder();
     let data = path(&data);
