@@ -72,6 +72,12 @@ fn onnx_models_on_wgpu_match_the_host() {
         "fashion-mnist.onnx",
         "depthwise.dynamo.onnx",
         "resnet.dynamo.onnx",
+        "gates.dynamo.onnx",
+        "mixing.dynamo.onnx",
+        "convnext.dynamo.onnx",
+        "shuffle.dynamo.onnx",
+        "keras_cnn.onnx",
+        "flax_cnn.onnx",
     ] {
         let host = nnitp_models::onnx::read(dir.join(file)).unwrap();
         let on_gpu = DeviceGraph::new(host.clone(), &gpu);
