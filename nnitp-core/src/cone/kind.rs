@@ -34,6 +34,40 @@ pub enum PadMode {
     Edge,
 }
 
+impl PadMode {
+    /// The mode's name, as ONNX's `Pad` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PadMode::Constant => "constant",
+            PadMode::Reflect => "reflect",
+            PadMode::Edge => "edge",
+        }
+    }
+
+    /// The input position (of `n`) that output position `o` of a padding
+    /// of `before` reads, or `None` where a constant padding reads none.
+    pub fn source(self, o: usize, before: usize, n: usize) -> Option<usize> {
+        let p = o as i64 - before as i64;
+        let last = n as i64 - 1;
+        let q = match self {
+            PadMode::Constant => return (0..=last).contains(&p).then_some(p as usize),
+            PadMode::Edge => p.clamp(0, last),
+            PadMode::Reflect if n == 1 => 0,
+            // reflection may fold more than once when the padding is wide
+            PadMode::Reflect => {
+                let period = 2 * last;
+                let m = p.rem_euclid(period);
+                if m > last {
+                    period - m
+                } else {
+                    m
+                }
+            }
+        };
+        Some(q as usize)
+    }
+}
+
 /// What a layer does to the geometry of its input.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -222,12 +256,7 @@ impl std::fmt::Display for LayerKind {
             }
             LayerKind::Pad { pads, mode } => {
                 let [t, l, b, r] = pads;
-                let mode = match mode {
-                    PadMode::Constant => "constant",
-                    PadMode::Reflect => "reflect",
-                    PadMode::Edge => "edge",
-                };
-                write!(f, "pad {t} {l} {b} {r} {mode}")
+                write!(f, "pad {t} {l} {b} {r} {}", mode.name())
             }
         }
     }
@@ -552,29 +581,9 @@ fn broadcast_shapes(shapes: &[&[usize]]) -> std::result::Result<Vec<usize>, Stri
 /// of `before` read: clipped for a constant, mirrored or clamped at the
 /// border for the others; empty when a constant padding's `r` reads none.
 fn pad_back(r: &Range<usize>, before: usize, n: usize, mode: PadMode) -> Range<usize> {
-    let source = |o: usize| -> Option<usize> {
-        let p = o as i64 - before as i64;
-        let last = n as i64 - 1;
-        let q = match mode {
-            PadMode::Constant => return (0..=last).contains(&p).then_some(p as usize),
-            PadMode::Edge => p.clamp(0, last),
-            PadMode::Reflect if n == 1 => 0,
-            // reflection may fold more than once when the padding is wide
-            PadMode::Reflect => {
-                let period = 2 * last;
-                let m = p.rem_euclid(period);
-                if m > last {
-                    period - m
-                } else {
-                    m
-                }
-            }
-        };
-        Some(q as usize)
-    };
     let mut lo = usize::MAX;
     let mut hi = 0;
-    for q in r.clone().filter_map(source) {
+    for q in r.clone().filter_map(|o| mode.source(o, before, n)) {
         lo = lo.min(q);
         hi = hi.max(q + 1);
     }

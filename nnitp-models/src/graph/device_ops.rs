@@ -33,6 +33,14 @@ impl Value {
         }
     }
 
+    /// The device it lies on.
+    fn device(&self) -> Device {
+        match self {
+            Value::Map(t) => t.device(),
+            Value::Flat(t) => t.device(),
+        }
+    }
+
     /// Channels-last `[N, units]`.
     pub(super) fn channels_last(self) -> Tensor<2> {
         flat(self, Order::ChannelsLast)
@@ -139,18 +147,9 @@ pub(super) fn compute(
             _ => return Err(HostError::NoInputs),
         },
         (Op::Pad(p), LayerState::Stateless(_), Value::Map(x)) => Value::Map(pad(p, x)?),
-        (Op::ReduceChannels(how), LayerState::Stateless(_), x) => match x {
-            Value::Map(t) => Value::Map(match how {
-                Reduce::Mean => t.mean_dim(1),
-                Reduce::Max => t.max_dim(1),
-                Reduce::Sum => t.sum_dim(1),
-            }),
-            Value::Flat(t) => Value::Flat(match how {
-                Reduce::Mean => t.mean_dim(1),
-                Reduce::Max => t.max_dim(1),
-                Reduce::Sum => t.sum_dim(1),
-            }),
-        },
+        (Op::ReduceChannels(how), LayerState::Stateless(_), x) => {
+            map_values(x, |t| reduce(*how, t), |t| reduce(*how, t))
+        }
         (Op::SelectChannels(picked), LayerState::Stateless(_), x) => {
             let c = x.dims()[1];
             if picked.iter().any(|&k| k >= c) {
@@ -158,20 +157,14 @@ pub(super) fn compute(
                     shapes: vec![x.dims()],
                 });
             }
-            let index = |device: &Device| {
-                let v: Vec<i64> = picked.iter().map(|&k| k as i64).collect();
-                Tensor::<1, Int>::from_data(TensorData::new(v, [picked.len()]), device)
-            };
-            match x {
-                Value::Map(t) => {
-                    let i = index(&t.device());
-                    Value::Map(t.select(1, i))
-                }
-                Value::Flat(t) => {
-                    let i = index(&t.device());
-                    Value::Flat(t.select(1, i))
-                }
-            }
+            let v: Vec<i64> = picked.iter().map(|&k| k as i64).collect();
+            let index =
+                Tensor::<1, Int>::from_data(TensorData::new(v, [picked.len()]), &x.device());
+            map_values(
+                x,
+                |t| t.select(1, index.clone()),
+                |t| t.select(1, index.clone()),
+            )
         }
         (Op::LayerNorm(n), LayerState::Stateless(_), x) => {
             let channels = x.dims()[1];
@@ -181,31 +174,31 @@ pub(super) fn compute(
                     shape: x.dims(),
                 });
             }
-            match x {
-                Value::Map(t) => {
-                    let device = t.device();
-                    let (g, b) = (
-                        per_channel(&n.gamma, &device),
-                        per_channel(&n.beta, &device),
-                    );
-                    let [c] = g.dims();
-                    Value::Map(layer_norm(
+            let device = x.device();
+            let (g, b) = (
+                per_channel(&n.gamma, &device),
+                per_channel(&n.beta, &device),
+            );
+            let c = channels;
+            map_values(
+                x,
+                |t| {
+                    layer_norm(
                         t,
                         n.eps,
-                        g.reshape([1, c, 1, 1]),
-                        b.reshape([1, c, 1, 1]),
-                    ))
-                }
-                Value::Flat(t) => {
-                    let device = t.device();
-                    let (g, b) = (
-                        per_channel(&n.gamma, &device),
-                        per_channel(&n.beta, &device),
-                    );
-                    let [c] = g.dims();
-                    Value::Flat(layer_norm(t, n.eps, g.reshape([1, c]), b.reshape([1, c])))
-                }
-            }
+                        g.clone().reshape([1, c, 1, 1]),
+                        b.clone().reshape([1, c, 1, 1]),
+                    )
+                },
+                |t| {
+                    layer_norm(
+                        t,
+                        n.eps,
+                        g.clone().reshape([1, c]),
+                        b.clone().reshape([1, c]),
+                    )
+                },
+            )
         }
         (Op::Where, LayerState::Stateless(_), c) => match (c, inputs) {
             (Value::Map(c), [_, Value::Map(a), Value::Map(b)])
@@ -348,6 +341,15 @@ fn apply<const D: usize>(op: Binary, a: Tensor<D>, b: Tensor<D>) -> Tensor<D> {
     }
 }
 
+/// Each position's channels (axis 1) reduced to one.
+fn reduce<const D: usize>(how: Reduce, t: Tensor<D>) -> Tensor<D> {
+    match how {
+        Reduce::Mean => t.mean_dim(1),
+        Reduce::Max => t.max_dim(1),
+        Reduce::Sum => t.sum_dim(1),
+    }
+}
+
 /// Constants, one per channel, on `device`.
 fn per_channel(v: &[f32], device: &Device) -> Tensor<1> {
     Tensor::<1>::from_data(TensorData::new(v.to_vec(), [v.len()]), device)
@@ -369,18 +371,11 @@ fn layer_norm<const D: usize>(
 /// A map `[N, C, H, W]` padded by `p`'s rows and columns.
 fn pad(p: &Pad, x: Tensor<4>) -> Result<Tensor<4>, HostError> {
     let [_, _, h, w] = x.dims();
+    p.check_fits(h, w)?;
     let [top, left, bottom, right] = p.pads;
     let mode = match p.mode {
         PadMode::Constant => BurnPad::Constant(p.value),
-        PadMode::Reflect => {
-            if top.max(bottom) >= h || left.max(right) >= w {
-                return Err(HostError::Reflect {
-                    pad: top.max(bottom).max(left).max(right),
-                    positions: h.min(w),
-                });
-            }
-            BurnPad::Reflect
-        }
+        PadMode::Reflect => BurnPad::Reflect,
         PadMode::Edge => BurnPad::Edge,
     };
     Ok(x.pad([(top, bottom), (left, right)], mode))
@@ -398,22 +393,15 @@ fn affine(a: &Affine, x: Value) -> Result<Value, HostError> {
         });
     }
     let (scale, shift) = a.per_channel(channels);
-    let device = match &x {
-        Value::Map(t) => t.device(),
-        Value::Flat(t) => t.device(),
-    };
-    let vector = |v: Vec<f32>, device: &Device| {
-        Tensor::<1>::from_data(TensorData::new(v, [channels]), device)
-    };
+    let device = x.device();
+    let (scale, shift) = (per_channel(&scale, &device), per_channel(&shift, &device));
     Ok(match x {
-        Value::Map(t) => Value::Map(
-            t * vector(scale, &device).reshape([1, channels, 1, 1])
-                + vector(shift, &device).reshape([1, channels, 1, 1]),
-        ),
-        Value::Flat(t) => Value::Flat(
-            t * vector(scale, &device).reshape([1, channels])
-                + vector(shift, &device).reshape([1, channels]),
-        ),
+        Value::Map(t) => {
+            Value::Map(t * scale.reshape([1, channels, 1, 1]) + shift.reshape([1, channels, 1, 1]))
+        }
+        Value::Flat(t) => {
+            Value::Flat(t * scale.reshape([1, channels]) + shift.reshape([1, channels]))
+        }
     })
 }
 

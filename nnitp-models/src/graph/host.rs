@@ -2,12 +2,13 @@
 //! one matrix product per image and group over its patches (the `gemm` crate
 //! that burn's CPU backend uses too), every other layer in one pass.
 
+use nnitp_core::cone::LayerKind;
+
 use super::buffer::{exp_neg, matmul, Buffer};
 use super::error::HostError;
 use super::op::{
     Activation, Affine, Binary, Conv, Dense, LayerNorm, Op, Order, Pad, Pool, Reduce, Window,
 };
-use nnitp_core::cone::PadMode;
 
 impl Op {
     /// The layer on its inputs' outputs. The graph's geometry check has
@@ -326,15 +327,10 @@ fn binary(op: Binary, a: &Buffer, b: &Buffer) -> Result<Buffer, HostError> {
             .collect()
     };
     let (pa, pb) = (padded(sa), padded(sb));
-    let mut out_shape = Vec::with_capacity(rank);
-    for (&x, &y) in pa.iter().zip(&pb) {
-        out_shape.push(match (x, y) {
-            _ if x == y => x,
-            (1, y) => y,
-            (x, 1) => x,
-            _ => return Err(refused()),
-        });
-    }
+    // the geometry's rule for the output shape
+    let out_shape = LayerKind::Broadcast
+        .output_shape_of(&[sa, sb])
+        .map_err(|_| refused())?;
     let per = out_shape.iter().product::<usize>();
     let (per_a, per_b) = (pa.iter().product::<usize>(), pb.iter().product::<usize>());
     if a.values.len() != n * per_a || b.values.len() != n * per_b {
@@ -425,32 +421,10 @@ fn pad(x: &Buffer, p: &Pad) -> Result<Buffer, HostError> {
         });
     }
     let [n, h, w, c] = x.map_dims();
+    p.check_fits(h, w)?;
     let [top, left, bottom, right] = p.pads;
-    if p.mode == PadMode::Reflect && (top.max(bottom) >= h || left.max(right) >= w) {
-        let (pad, positions) = if top.max(bottom) >= h {
-            (top.max(bottom), h)
-        } else {
-            (left.max(right), w)
-        };
-        return Err(HostError::Reflect { pad, positions });
-    }
     let (oh, ow) = (h + top + bottom, w + left + right);
-    // the input position an output position reads, or None for a constant
-    let source = |o: usize, before: usize, len: usize| -> Option<usize> {
-        let q = o as i64 - before as i64;
-        let last = len as i64 - 1;
-        match p.mode {
-            PadMode::Constant => (0..=last).contains(&q).then_some(q as usize),
-            PadMode::Edge => Some(q.clamp(0, last) as usize),
-            PadMode::Reflect => Some(if q < 0 {
-                -q
-            } else if q > last {
-                2 * last - q
-            } else {
-                q
-            } as usize),
-        }
-    };
+    let source = |o: usize, before: usize, len: usize| p.mode.source(o, before, len);
     let mut values = vec![p.value; n * oh * ow * c];
     for b in 0..n {
         let img = &x.values[b * h * w * c..(b + 1) * h * w * c];

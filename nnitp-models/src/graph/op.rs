@@ -147,6 +147,31 @@ pub struct Pad {
     pub value: f32,
 }
 
+impl Pad {
+    /// Whether the padding fits a map of `h` rows and `w` columns: a
+    /// reflection narrower than the map.
+    ///
+    /// # Errors
+    /// [`HostError::Reflect`] naming the widest padding and its axis' size.
+    pub fn check_fits(&self, h: usize, w: usize) -> Result<(), HostError> {
+        let [top, left, bottom, right] = self.pads;
+        if self.mode != PadMode::Reflect {
+            return Ok(());
+        }
+        match (top.max(bottom), left.max(right)) {
+            (rows, _) if rows >= h => Err(HostError::Reflect {
+                pad: rows,
+                positions: h,
+            }),
+            (_, cols) if cols >= w => Err(HostError::Reflect {
+                pad: cols,
+                positions: w,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A sliding window (a convolution's kernel or a pooling window) with its
 /// padding given explicitly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! first) with the next dense layer's rows reordered to match; global
 //! pooling is a `ReduceMean` or `ReduceMax` over rows and columns.
 
-use nnitp_core::cone::{PadMode, Place};
+use nnitp_core::cone::Place;
 
 use super::error::OnnxError;
 use crate::graph::{Activation, Conv, GraphLayer, LayerGraph, Op, Order, Pool, Reduce};
@@ -289,17 +289,12 @@ impl Writer<'_> {
                 self.initializers
                     .push(int_tensor(&pads, &[0, 0, t, l, 0, 0, b, r]));
                 let value = self.weight(format!("{name}.value"), &[], &[p.value]);
-                let mode = match p.mode {
-                    PadMode::Constant => "constant",
-                    PadMode::Reflect => "reflect",
-                    PadMode::Edge => "edge",
-                };
                 self.node(
                     "Pad",
                     name,
                     &[inputs[0].clone(), pads, value],
                     &out,
-                    &[Attr::Str("mode", mode)],
+                    &[Attr::Str("mode", p.mode.name())],
                 );
             }
             Op::Concat => self.node("Concat", name, &inputs, &out, &[Attr::Int("axis", 1)]),

@@ -6,18 +6,8 @@
 use super::super::error::OnnxError;
 use super::super::proto::Node;
 use super::attrs::node_error;
-use super::{Importer, Layout, Val};
+use super::{Importer, Val};
 use crate::graph::{Activation, Binary, Op};
-
-/// The per-sample channels-last shape a layer's values have: `[H, W, C]`
-/// for a map in either layout, `[K]` for a flat layer.
-fn stored(dims: &[usize], flat: bool, layout: Layout) -> Vec<usize> {
-    match (dims, flat, layout) {
-        (&[c, h, w], false, Layout::ChannelsFirst) => vec![h, w, c],
-        (_, false, _) => dims.to_vec(),
-        (_, true, _) => vec![dims.iter().product()],
-    }
-}
 
 impl Importer<'_> {
     /// `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min` or `Pow` of two layers, or
@@ -77,13 +67,13 @@ impl Importer<'_> {
                 })
                 .collect()
         };
-        let (sd, se) = (stored(&d, f, l), stored(&e, g, m));
+        let (sd, se) = (l.stored(&d, f), m.stored(&e, g));
         let (map, map_flat, layout) = if sd.len() >= se.len() {
             (&d, f, l)
         } else {
             (&e, g, m)
         };
-        let stored_map = stored(map, map_flat, layout);
+        let stored_map = layout.stored(map, map_flat);
         let through_onnx = onnx(&d, &e).as_deref() == Some(map.as_slice());
         let through_values = onnx(&sd, &se).as_deref() == Some(stored_map.as_slice());
         // a channels-first map's gate must sit on the channel axis alone

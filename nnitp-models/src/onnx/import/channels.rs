@@ -11,15 +11,6 @@ use crate::graph::Op;
 use nnitp_core::cone::Place;
 
 impl Importer<'_> {
-    /// The axis of input 0's channels in ONNX's `[N, ...]` (the last for a
-    /// flat layer or a channels-last map).
-    fn channel_axis(dims: &[usize], flat: bool, layout: Layout) -> usize {
-        match (flat, layout) {
-            (false, Layout::ChannelsFirst) => 1,
-            _ => dims.len(),
-        }
-    }
-
     /// A `Slice` of a layer along its channels (every other axis whole).
     pub(super) fn slice(&mut self, i: usize, node: &Node<'_>) -> Result<(), OnnxError> {
         let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
@@ -61,7 +52,7 @@ impl Importer<'_> {
                 "starts {starts:?}, ends {ends:?}, axes {axes:?} and steps {steps:?} disagree"
             )));
         }
-        let channel = Self::channel_axis(&dims, flat, layout) as i64;
+        let channel = layout.channel_axis(dims.len() + 1) as i64;
         let c = dims[channel as usize - 1];
         let mut picked: Vec<usize> = (0..c).collect();
         for (k, &axis) in axes.iter().enumerate() {
@@ -105,7 +96,7 @@ impl Importer<'_> {
         if flat && dims.len() != 1 {
             return Err(bad("a split of a pooled layer".into()));
         }
-        let channel = Self::channel_axis(&dims, flat, layout) as i64;
+        let channel = layout.channel_axis(dims.len() + 1) as i64;
         let rank = dims.len() as i64 + 1;
         let axis = attr_int(node, "axis", 0);
         let axis = if axis < 0 { axis + rank } else { axis };

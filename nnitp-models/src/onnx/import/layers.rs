@@ -295,10 +295,8 @@ impl Importer<'_> {
             .collect();
         axes.sort_unstable();
         let keep = attr_int(node, "keepdims", 1) != 0;
-        let (spatial, channel): (&[i64], i64) = match layout {
-            Layout::ChannelsFirst => (&[2, 3], 1),
-            Layout::ChannelsLast => (&[1, 2], 3),
-        };
+        let [rows, cols, channel] = layout.map_axes().map(|a| a as i64);
+        let spatial = [rows, cols];
         let map = !flat && dims.len() == 3;
         if map && axes == spatial && node.op_type != "ReduceSum" {
             let op = if node.op_type == "ReduceMax" {
@@ -707,10 +705,7 @@ impl Importer<'_> {
     ) -> Result<Vec<f32>, OnnxError> {
         let v = c.floats();
         let full: Vec<usize> = std::iter::once(1).chain(dims.iter().copied()).collect();
-        let channel_axis = match layout {
-            Layout::ChannelsFirst => 1,
-            Layout::ChannelsLast => full.len() - 1,
-        };
+        let channel_axis = layout.channel_axis(full.len());
         let channels = full[channel_axis];
         let cd = &c.dims;
         let fits = cd.len() <= full.len() && {
@@ -754,10 +749,7 @@ impl Importer<'_> {
             return Ok(());
         }
         let rank = first.len() as i64 + 1;
-        let channel_axis = match layout {
-            Layout::ChannelsFirst => 1,
-            Layout::ChannelsLast => rank - 1,
-        };
+        let channel_axis = layout.channel_axis(rank as usize) as i64;
         let axis = attr_int(node, "axis", 1);
         if axis != channel_axis && axis != channel_axis - rank {
             return Err(node_error(

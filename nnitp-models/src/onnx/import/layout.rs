@@ -152,12 +152,10 @@ impl Importer<'_> {
         target: &[i64],
     ) -> Result<(), OnnxError> {
         let (place, dims, flat, layout) = self.any_layer_at(node, 0)?;
-        let stored = match (&dims[..], layout) {
-            (&[c, h, w], Layout::ChannelsFirst) => [h, w, c],
-            (&[h, w, c], Layout::ChannelsLast) => [h, w, c],
+        let [h, w, c] = match layout.stored(&dims, false)[..] {
+            [h, w, c] => [h, w, c].map(|d| d as i64),
             _ => [0; 3],
         };
-        let [h, w, c] = stored.map(|d| d as i64);
         let as_dims = |t: &[i64]| t[1..].iter().map(|&d| d as usize).collect::<Vec<_>>();
         let same = target[1..].iter().zip(&dims).all(|(&t, &d)| t == d as i64);
         let relabelled = match target {
@@ -244,21 +242,17 @@ impl Importer<'_> {
             }
             per_axis[a as usize] = (b as usize, e as usize);
         }
-        let (rows, cols, channels) = match layout {
-            Layout::ChannelsFirst => (2, 3, 1),
-            Layout::ChannelsLast => (1, 2, 3),
-        };
+        let [rows, cols, channels] = layout.map_axes();
         if per_axis[0] != (0, 0) || per_axis[channels] != (0, 0) {
             return Err(bad(format!(
                 "pads {pads:?} of the batch or the channels; nnitp pads rows and columns"
             )));
         }
-        let mode = match attr_str(node, "mode").as_deref() {
-            None | Some("constant") => PadMode::Constant,
-            Some("reflect") => PadMode::Reflect,
-            Some("edge") => PadMode::Edge,
-            Some(other) => return Err(bad(format!("mode {other:?}"))),
-        };
+        let named = attr_str(node, "mode").unwrap_or_else(|| "constant".into());
+        let mode = [PadMode::Constant, PadMode::Reflect, PadMode::Edge]
+            .into_iter()
+            .find(|m| m.name() == named)
+            .ok_or_else(|| bad(format!("mode {named:?}")))?;
         let pad = Pad {
             pads: [
                 per_axis[rows].0,
@@ -273,12 +267,12 @@ impl Importer<'_> {
         let mut out = dims.clone();
         out[rows - 1] += t + b;
         out[cols - 1] += l + r;
-        if mode == PadMode::Reflect && (t.max(b) >= dims[rows - 1] || l.max(r) >= dims[cols - 1]) {
-            return Err(bad(format!(
-                "a reflecting padding {:?} as wide as the map {dims:?}",
-                pad.pads
-            )));
-        }
+        pad.check_fits(dims[rows - 1], dims[cols - 1])
+            .map_err(|e| {
+                bad(format!(
+                    "{e}: a reflecting padding as wide as the map {dims:?}"
+                ))
+            })?;
         self.push_as(i, node, Op::Pad(pad), vec![place], out, false, layout);
         Ok(())
     }

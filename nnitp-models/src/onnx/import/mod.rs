@@ -40,6 +40,35 @@ enum Layout {
     ChannelsLast,
 }
 
+impl Layout {
+    /// The axis of the channels in ONNX's `[N, ...]` of `rank` axes (a flat
+    /// layer's units: axis 1).
+    fn channel_axis(self, rank: usize) -> usize {
+        match self {
+            Layout::ChannelsFirst => 1,
+            Layout::ChannelsLast => rank - 1,
+        }
+    }
+
+    /// The axes of a map's rows, columns and channels in ONNX's `[N, ...]`.
+    fn map_axes(self) -> [usize; 3] {
+        match self {
+            Layout::ChannelsFirst => [2, 3, 1],
+            Layout::ChannelsLast => [1, 2, 3],
+        }
+    }
+
+    /// The per-sample channels-last shape of a layer's values, from ONNX's
+    /// `dims`: `[H, W, C]` for a map, `[K]` for a flat layer.
+    fn stored(self, dims: &[usize], flat: bool) -> Vec<usize> {
+        match (dims, flat, self) {
+            (&[c, h, w], false, Layout::ChannelsFirst) => vec![h, w, c],
+            (_, false, _) => dims.to_vec(),
+            (_, true, _) => vec![dims.iter().product()],
+        }
+    }
+}
+
 /// What a tensor name stands for.
 #[derive(Clone, Debug)]
 enum Val {
