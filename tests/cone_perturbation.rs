@@ -137,6 +137,7 @@ fn imported_onnx_models_cones_hold_every_changed_unit() {
         "mixing",
         "convnext",
         "shuffle",
+        "attention",
     ]
     .into_iter()
     .flat_map(|m| ["torchscript", "dynamo"].map(|e| format!("{m}.{e}")));

@@ -146,6 +146,12 @@ fn channels_split_sliced_and_shuffled() {
 }
 
 #[test]
+fn spatial_attention_and_a_layer_norm_written_out_over_the_channels() {
+    check("attention.torchscript");
+    check("attention.dynamo");
+}
+
+#[test]
 fn keras_exports_through_tf2onnx_read_channels_last() {
     check("keras_cnn");
     check_on("keras_rgb", "rgb_input.npy");

@@ -93,6 +93,8 @@ fn every_fixture_with_burns_ops_on_flex_equals_the_host() {
         "convnext.dynamo.onnx",
         "shuffle.torchscript.onnx",
         "shuffle.dynamo.onnx",
+        "attention.torchscript.onnx",
+        "attention.dynamo.onnx",
         "keras_cnn.onnx",
         "flax_cnn.onnx",
     ] {
